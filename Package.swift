@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+// The device package: runtime library, ONNX loader and the `outpost` CLI.
+// It must build both as ordinary Swift (host, `swift test`) and as Embedded Swift
+// (cross-compiled device builds). Set OUTPOST_EMBEDDED=1 for the Embedded flavour;
+// see scripts/build-embedded.sh and docs/architecture.md.
+import PackageDescription
+
+let embedded = Context.environment["OUTPOST_EMBEDDED"] == "1"
+
+// Embedded Swift needs whole-module optimisation and the Embedded feature; the
+// clang target for imported C headers is passed by the build script because it
+// depends on the target architecture.
+let deviceSwiftSettings: [SwiftSetting] = embedded
+    ? [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+    : []
+
+// Kernels are compiled with optimisation even in debug builds: tests run them on
+// real sizes, and the ISA-specific paths are chosen per function at run time.
+let kernelCSettings: [CSetting] = [
+    .unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"]),
+]
+
+var targets: [Target] = [
+    .target(name: "CKernels", cSettings: kernelCSettings,
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+    .target(name: "COutpostSystem",
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+    .target(name: "OutpostJSON", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
+            swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
+            swiftSettings: deviceSwiftSettings),
+    .executableTarget(name: "outpost",
+                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "COutpostSystem", "CKernels"],
+                      swiftSettings: deviceSwiftSettings),
+]
+
+if !embedded {
+    targets += [
+        .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
+        .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"]),
+    ]
+}
+
+let package = Package(
+    name: "Outpost",
+    products: [
+        .executable(name: "outpost", targets: ["outpost"]),
+        .library(name: "OutpostRuntime", targets: ["OutpostRuntime"]),
+        .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
+        .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
+    ],
+    targets: targets,
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,28 @@
+// CPU feature detection and ISA selection for run-time dispatch.
+#ifndef OUTPOST_OK_CPU_H
+#define OUTPOST_OK_CPU_H
+#include <stdint.h>
+
+/// ISA levels a kernel family may be dispatched to. A CPU supports a set of them.
+typedef enum {
+    OK_ISA_SCALAR = 0,     // portable C reference
+    OK_ISA_AVX2_FMA = 1,   // x86-64: AVX2 + FMA3
+    OK_ISA_NEON = 2,       // ARM: Advanced SIMD (aarch64 or armv7 with NEON)
+    OK_ISA_NEON_DOT = 3,   // ARMv8.2 dot product (sdot/udot)
+    OK_ISA_NEON_I8MM = 4,  // ARMv8.6 int8 matrix multiply (smmla)
+} ok_isa;
+
+/// Bit mask (1 << ok_isa) of the ISAs this CPU supports. Scalar is always set.
+uint32_t ok_cpu_supported_isas(void);
+/// Bit mask of the ISAs dispatch may use: supported & allowed (see ok_cpu_restrict).
+uint32_t ok_cpu_enabled_isas(void);
+/// Restricts dispatch to `mask & supported` (tests use this to run every path);
+/// pass 0xffffffff to lift the restriction. Also read from OUTPOST_ISA at start
+/// ("scalar", "avx2", "neon", "dot", "i8mm": the highest level allowed).
+void ok_cpu_restrict(uint32_t mask);
+/// Human-readable name of an ISA ("scalar", "avx2+fma", "neon", "neon-dot", "neon-i8mm").
+const char *ok_isa_name(ok_isa isa);
+/// 1 if `isa` is enabled for dispatch.
+int ok_isa_enabled(ok_isa isa);
+
+#endif

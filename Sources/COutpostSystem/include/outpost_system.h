@@ -1,0 +1,86 @@
+// COutpostSystem: the device code's only door to the operating system.
+//
+// Device Swift code imports no Glibc/Foundation (it must also build as Embedded
+// Swift), so files, memory, clocks, processes and errors go through these small
+// typed C functions. Each one does one thing and reports failure through errno
+// (read with op_errno / described with op_strerror).
+#ifndef OUTPOST_SYSTEM_H
+#define OUTPOST_SYSTEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- memory -------------------------------------------------------------
+/// 64-byte aligned allocation (cache line / AVX-512 friendly). NULL on failure.
+void *op_aligned_alloc(size_t bytes);
+void op_aligned_free(void *p);
+
+// ---- files --------------------------------------------------------------
+/// A read-only memory map of a whole file. `data` is NULL for an empty file.
+typedef struct {
+    void *data;
+    size_t size;
+    int is_mapped;  // 1: munmap on release; 0: malloc'd copy (fallback)
+} op_mapped_file;
+
+/// Maps `path` read-only. Returns 0 on success, else errno.
+int op_map_file(const char *path, op_mapped_file *out);
+void op_unmap_file(op_mapped_file *file);
+
+/// Reads a whole file into a malloc'd buffer (*out, *size). Returns 0 or errno.
+int op_read_file(const char *path, uint8_t **out, size_t *size);
+/// Writes bytes to path atomically (temp file + fsync + rename). Returns 0 or errno.
+int op_write_file_atomic(const char *path, const uint8_t *data, size_t size);
+/// 1 if path exists and is a directory, 0 otherwise.
+int op_is_directory(const char *path);
+/// 1 if path exists (any type), 0 otherwise.
+int op_path_exists(const char *path);
+/// Creates a directory (and parents). Returns 0 or errno.
+int op_make_directories(const char *path);
+
+/// Directory listing: names (without "." and ".."), sorted bytewise, joined by '\0'
+/// into one malloc'd buffer; *count names. Returns 0 or errno. Free with free().
+int op_list_directory(const char *path, char **names, size_t *bytes, size_t *count);
+void op_free(void *p);
+
+// ---- errors, output ----------------------------------------------------
+int op_errno(void);
+const char *op_strerror(int err);
+/// Writes bytes to stdout (fd 1) or stderr (fd 2), retrying short writes.
+void op_write_fd(int fd, const char *bytes, size_t count);
+
+// ---- time, process -----------------------------------------------------
+/// Monotonic clock in nanoseconds.
+uint64_t op_monotonic_ns(void);
+/// Wall clock: seconds since the Unix epoch (UTC).
+int64_t op_unix_time_s(void);
+/// Peak resident set size of this process, in KiB.
+int64_t op_peak_rss_kb(void);
+/// Number of CPUs this process may run on (sched_getaffinity), at least 1.
+int op_available_cpus(void);
+/// Value of an environment variable or NULL.
+const char *op_getenv(const char *name);
+/// Command-line arguments (captured at start-up: Embedded Swift has no CommandLine).
+int op_argc(void);
+const char *op_argv(int index);
+void op_exit(int code);
+
+// ---- numbers -----------------------------------------------------------
+/// IEEE half -> single (exact) and single -> half (round to nearest even).
+float op_f16_to_f32(uint16_t h);
+uint16_t op_f32_to_f16(float f);
+/// Formats a float/double with printf's "%.*g" into buf (NUL-terminated). Returns length.
+int op_format_double(char *buf, size_t cap, double value, int significant);
+/// Parses a decimal floating-point number (strtod). Returns 1 on success (whole string used).
+int op_parse_double(const char *s, double *out);
+/// xorshift-style deterministic random numbers for inputs and tests.
+uint64_t op_random_next(uint64_t *state);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

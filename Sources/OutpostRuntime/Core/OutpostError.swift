@@ -1,0 +1,44 @@
+/// Every failure Outpost reports. Each case carries what a user needs to fix the
+/// problem; `description` is the one-line message the CLI prints.
+public enum OutpostError: Error {
+    /// A file could not be read or written (path, reason from the OS).
+    case io(path: String, reason: String)
+    /// The model bytes do not decode (truncated, bad wire type, bad lengths...).
+    case malformedModel(String)
+    /// The model decodes but is not a valid graph (dangling names, cycles, bad attributes...).
+    case invalidModel(String)
+    /// An operator (domain, type, opset) that Outpost does not implement.
+    case unsupportedOperator(op: String, domain: String, opset: Int, node: String)
+    /// A tensor whose element type Outpost does not support.
+    case unsupportedDataType(tensor: String, dtype: String)
+    /// An attribute value or combination that Outpost does not implement.
+    case unsupportedAttribute(node: String, op: String, attribute: String, reason: String)
+    /// Shapes or types that do not fit an operator.
+    case shapeMismatch(node: String, op: String, reason: String)
+    /// Inputs given to a run do not match the model (names, count, dtypes, shapes).
+    case inputMismatch(String)
+    /// A run-time failure inside an operator (index out of range, out of memory...).
+    case execution(node: String, op: String, reason: String)
+    /// Wrong command-line usage.
+    case usage(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, reason): return "\(path): \(reason)"
+        case let .malformedModel(m): return "malformed model: \(m)"
+        case let .invalidModel(m): return "invalid model: \(m)"
+        case let .unsupportedOperator(op, domain, opset, node):
+            let d = domain.isEmpty ? "ai.onnx" : domain
+            return "unsupported operator \(d)::\(op) (opset \(opset)) in node '\(node)'"
+        case let .unsupportedDataType(tensor, dtype):
+            return "unsupported data type \(dtype) of tensor '\(tensor)'"
+        case let .unsupportedAttribute(node, op, attribute, reason):
+            return "unsupported attribute \(attribute) of \(op) node '\(node)': \(reason)"
+        case let .shapeMismatch(node, op, reason):
+            return "shape error in \(op) node '\(node)': \(reason)"
+        case let .inputMismatch(m): return "input mismatch: \(m)"
+        case let .execution(node, op, reason): return "\(op) node '\(node)' failed: \(reason)"
+        case let .usage(m): return m
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import CKernels
+import COutpostSystem
+
+/// Runs one model. Load-time work happens once: graph optimisation, operator
+/// creation (attribute parsing, weight pre-packing at first plan), and a memory
+/// plan per set of input shapes. A run copies the inputs into the arena and calls
+/// the planned steps; it allocates nothing.
+///
+/// Not thread-safe: use one session per thread (they may share a `Model`).
+public final class Session {
+    public let model: Model
+    /// The graph after optimisation (what actually runs).
+    public let graph: Graph
+    public let options: SessionOptions
+    private let operators: [Operator]
+    private let pool: OpaquePointer?
+    private var plan: ExecutionPlan?
+    private var stepNanos: [UInt64] = []
+
+    public init(model: Model, options: SessionOptions = SessionOptions()) throws(OutpostError) {
+        self.model = model
+        self.options = options
+        let g = model.graph
+        if options.optimize {
+            try GraphOptimizer(graph: g).run()
+        }
+        self.graph = g
+        var ops = [Operator]()
+        ops.reserveCapacity(g.nodes.count)
+        for node in g.nodes {
+            ops.append(try makeOperator(node, opsets: model.opsets))
+        }
+        self.operators = ops
+        self.pool = ok_pool_create(Int32(options.threads))
+        // Static input shapes: plan now, so load time pays for it and runs don't.
+        var shapes = [[Int]]()
+        var types = [DType]()
+        for input in g.inputs {
+            guard let s = input.staticShape, let d = input.dtype else { return }
+            shapes.append(s)
+            types.append(d)
+        }
+        plan = try ExecutionPlanner(graph: g, operators: ops).plan(inputShapes: shapes, inputTypes: types)
+        stepNanos = [UInt64](repeating: 0, count: plan!.steps.count)
+    }
+
+    deinit {
+        ok_pool_destroy(pool)
+    }
+
+    public var inputs: [ValueInfo] { graph.inputs }
+    public var outputs: [ValueInfo] { graph.outputs }
+    public var threads: Int { Int(ok_pool_threads(pool)) }
+
+    /// Runs the model on `feeds`, given in graph-input order. The returned tensors
+    /// are views into the session's arena: valid until the next run (copy to keep).
+    public func run(_ feeds: [Tensor]) throws(OutpostError) -> [Tensor] {
+        let plan = try planFor(feeds)
+        for (i, feed) in feeds.enumerated() {
+            plan.inputSlots[i].raw.copyMemory(from: feed.raw, byteCount: feed.byteCount)
+        }
+        let ctx = ExecutionContext(pool: pool, scratch: plan.arena.base)
+        if options.profile {
+            for (i, step) in plan.steps.enumerated() {
+                ctx.scratch = step.scratch
+                let t0 = op_monotonic_ns()
+                try step.op.run(step.inputs, step.outputs, ctx)
+                stepNanos[i] &+= op_monotonic_ns() - t0
+            }
+        } else {
+            for step in plan.steps {
+                ctx.scratch = step.scratch
+                try step.op.run(step.inputs, step.outputs, ctx)
+            }
+        }
+        return plan.outputs
+    }
+
+    /// Runs with inputs given by name (every graph input must be present).
+    public func run(named feeds: [String: Tensor]) throws(OutpostError) -> [Tensor] {
+        var ordered = [Tensor]()
+        for input in graph.inputs {
+            guard let t = feeds[input.name] else { throw .inputMismatch("missing input '\(input.name)'") }
+            ordered.append(t)
+        }
+        for name in feeds.keys where !graph.inputs.contains(where: { $0.name == name }) {
+            throw .inputMismatch("the model has no input named '\(name)' (inputs: \(inputNames))")
+        }
+        return try run(ordered)
+    }
+
+    private var inputNames: String {
+        var s = ""
+        for (i, input) in graph.inputs.enumerated() {
+            if i > 0 { s += ", " }
+            s += input.name
+        }
+        return s
+    }
+
+    /// Checks the feeds against the declared inputs and returns the plan for their shapes.
+    private func planFor(_ feeds: [Tensor]) throws(OutpostError) -> ExecutionPlan {
+        guard feeds.count == graph.inputs.count else {
+            throw .inputMismatch("the model takes \(graph.inputs.count) input(s) (\(inputNames)), got \(feeds.count)")
+        }
+        var shapes = [[Int]]()
+        var types = [DType]()
+        for (i, input) in graph.inputs.enumerated() {
+            let feed = feeds[i]
+            if let d = input.dtype, d != feed.dtype {
+                throw .inputMismatch("input '\(input.name)' is \(d.name), got \(feed.dtype.name)")
+            }
+            if let declared = input.shape {
+                var ok = declared.count == feed.shape.count
+                if ok {
+                    for (k, dim) in declared.enumerated() {
+                        if case let .fixed(n) = dim, n != feed.shape[k] { ok = false }
+                    }
+                }
+                if !ok {
+                    throw .inputMismatch("input '\(input.name)' has shape \(input.typeDescription), got \(formatShape(feed.shape))")
+                }
+            }
+            shapes.append(feed.shape)
+            types.append(feed.dtype)
+        }
+        if let p = plan, p.inputShapes == shapes { return p }
+        let p = try ExecutionPlanner(graph: graph, operators: operators).plan(inputShapes: shapes, inputTypes: types)
+        plan = p
+        stepNanos = [UInt64](repeating: 0, count: p.steps.count)
+        return p
+    }
+
+    // ---- introspection ------------------------------------------------------
+
+    /// Per planned step: op type, node name and accumulated nanoseconds (with `options.profile`).
+    public var profile: [(opType: String, node: String, nanoseconds: UInt64)] {
+        guard let plan else { return [] }
+        var out = [(opType: String, node: String, nanoseconds: UInt64)]()
+        for (i, step) in plan.steps.enumerated() {
+            out.append((step.op.node.opType, step.op.node.displayName, i < stepNanos.count ? stepNanos[i] : 0))
+        }
+        return out
+    }
+
+    public func resetProfile() {
+        for i in 0..<stepNanos.count { stepNanos[i] = 0 }
+    }
+
+    /// Facts about the current plan (nil before the first plan).
+    public var planSummary: (steps: Int, foldedNodes: Int, arenaBytes: Int, unsharedBytes: Int)? {
+        guard let plan else { return nil }
+        return (plan.steps.count, plan.foldedNodes, plan.arenaBytes, plan.unsharedBytes)
+    }
+}

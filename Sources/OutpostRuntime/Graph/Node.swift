@@ -1,0 +1,101 @@
+/// One operator application in the graph. Input names may be "" for an omitted
+/// optional input (ONNX convention).
+public struct Node {
+    public var name: String
+    public var opType: String
+    /// "" for the default ONNX domain (also written "ai.onnx").
+    public var domain: String
+    public var inputs: [String]
+    public var outputs: [String]
+    public var attributes: [String: Attribute]
+
+    public init(name: String, opType: String, domain: String = "", inputs: [String], outputs: [String],
+                attributes: [String: Attribute] = [:]) {
+        self.name = name
+        self.opType = opType
+        self.domain = domain == "ai.onnx" ? "" : domain
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+    }
+
+    /// A name for messages: the node's name, or its first output when unnamed.
+    public var displayName: String {
+        if !name.isEmpty { return name }
+        return outputs.first ?? opType
+    }
+
+    // Typed attribute access with defaults. Wrong kinds are model errors.
+
+    public func int(_ key: String, default value: Int) throws(OutpostError) -> Int {
+        guard let a = attributes[key] else { return value }
+        if case let .int(v) = a { return v }
+        throw wrongKind(key, "int", a)
+    }
+
+    public func int(_ key: String) throws(OutpostError) -> Int? {
+        guard let a = attributes[key] else { return nil }
+        if case let .int(v) = a { return v }
+        throw wrongKind(key, "int", a)
+    }
+
+    public func float(_ key: String, default value: Float) throws(OutpostError) -> Float {
+        guard let a = attributes[key] else { return value }
+        if case let .float(v) = a { return v }
+        if case let .int(v) = a { return Float(v) }
+        throw wrongKind(key, "float", a)
+    }
+
+    public func float(_ key: String) throws(OutpostError) -> Float? {
+        guard let a = attributes[key] else { return nil }
+        if case let .float(v) = a { return v }
+        throw wrongKind(key, "float", a)
+    }
+
+    public func string(_ key: String, default value: String) throws(OutpostError) -> String {
+        guard let a = attributes[key] else { return value }
+        if case let .string(v) = a { return v }
+        throw wrongKind(key, "string", a)
+    }
+
+    public func ints(_ key: String) throws(OutpostError) -> [Int]? {
+        guard let a = attributes[key] else { return nil }
+        if case let .ints(v) = a { return v }
+        throw wrongKind(key, "ints", a)
+    }
+
+    public func floats(_ key: String) throws(OutpostError) -> [Float]? {
+        guard let a = attributes[key] else { return nil }
+        if case let .floats(v) = a { return v }
+        throw wrongKind(key, "floats", a)
+    }
+
+    public func strings(_ key: String) throws(OutpostError) -> [String]? {
+        guard let a = attributes[key] else { return nil }
+        if case let .strings(v) = a { return v }
+        throw wrongKind(key, "strings", a)
+    }
+
+    public func tensor(_ key: String) throws(OutpostError) -> Tensor? {
+        guard let a = attributes[key] else { return nil }
+        if case let .tensor(v) = a { return v }
+        throw wrongKind(key, "tensor", a)
+    }
+
+    private func wrongKind(_ key: String, _ expected: String, _ found: Attribute) -> OutpostError {
+        .invalidModel("attribute '\(key)' of \(opType) node '\(displayName)' should be \(expected), found \(found.kindName)")
+    }
+
+    /// Error helpers so operators report problems uniformly.
+    public func unsupported(_ attribute: String, _ reason: String) -> OutpostError {
+        .unsupportedAttribute(node: displayName, op: opType, attribute: attribute, reason: reason)
+    }
+
+    public func shapeError(_ reason: String) -> OutpostError {
+        .shapeMismatch(node: displayName, op: opType, reason: reason)
+    }
+
+    public func invalid(_ reason: String) -> OutpostError {
+        .invalidModel("\(opType) node '\(displayName)': \(reason)")
+    }
+}

@@ -1,0 +1,8 @@
+/// Operators that only move or relabel data: Identity and friends.
+func makeStructuralOperator(_ node: Node, opset: Int) throws(OutpostError) -> Operator? {
+    switch node.opType {
+    case "Identity": return IdentityOperator(node: node, opset: opset)
+    case "Dropout": return IdentityOperator(node: node, opset: opset)
+    default: return nil
+    }
+}
