@@ -61,4 +61,22 @@ import Testing
         // Conv → Relu via "tap" is not fused either: "c" has two readers.
         #expect(g.nodes[3].inputs == ["c"])
     }
+
+    @Test func sigmoidTimesInputFusesAsSiLU() throws {
+        let g = Graph(name: "silu",
+                      nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["c"]),
+                              Node(name: "sig", opType: "Sigmoid", inputs: ["c"], outputs: ["s"]),
+                              Node(name: "mul", opType: "Mul", inputs: ["s", "c"], outputs: ["y"])],
+                      inputs: [ValueInfo(name: "x", dtype: .float32, shape: nil)],
+                      outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)],
+                      initializers: ["w": Tensor(shape: [1, 1, 1, 1], floats: [1])])
+        try GraphOptimizer(graph: g).run()
+        #expect(g.nodes.count == 1)
+        #expect(g.nodes[0].outputs == ["y"])
+        guard case .string(let act)? = g.nodes[0].attributes["outpost.activation"] else {
+            Issue.record("SiLU not fused")
+            return
+        }
+        #expect(act == "SiLU")
+    }
 }

@@ -7,6 +7,10 @@
 ///    whose kernel applies the activation in its epilogue (attributes
 ///    `outpost.activation` and `outpost.activation_params`).
 ///
+/// 3. `fuseSiLU`: Conv → x·Sigmoid(x) (Sigmoid and Mul reading the same Conv
+///    output, as YOLO-style exports write SiLU/Swish) becomes one Conv with the
+///    "SiLU" activation.
+///
 /// A pass only fires when the intermediate value has exactly one consumer and is
 /// not a graph output, so no observable value changes.
 struct GraphOptimizer {
@@ -19,6 +23,7 @@ struct GraphOptimizer {
     func run() throws(OutpostError) {
         try foldBatchNormIntoConv()
         try fuseActivations()
+        try fuseSiLU()
     }
 
     // ---- helpers -----------------------------------------------------------
@@ -129,6 +134,38 @@ struct GraphOptimizer {
             fused.outputs = act.outputs
             graph.nodes[producerIndex] = fused
             removed.insert(actIndex)
+        }
+        if !removed.isEmpty {
+            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+        }
+    }
+
+    // ---- Conv + SiLU (x * sigmoid(x)) ---------------------------------------
+
+    func fuseSiLU() throws(OutpostError) {
+        let counts = consumerCounts()
+        let producer = producers()
+        var removed = Set<Int>()
+        for (mulIndex, mul) in graph.nodes.enumerated()
+        where mul.opType == "Mul" && mul.domain.isEmpty && mul.inputs.count == 2 && mul.outputs.count == 1 {
+            // One operand is the Conv output x, the other Sigmoid(x).
+            for (xSide, sSide) in [(0, 1), (1, 0)] {
+                let x = mul.inputs[xSide], s = mul.inputs[sSide]
+                guard let sigIndex = producer[s], !removed.contains(sigIndex),
+                      graph.nodes[sigIndex].opType == "Sigmoid", graph.nodes[sigIndex].domain.isEmpty,
+                      graph.nodes[sigIndex].inputs == [x], counts[s] == 1, counts[x] == 2,
+                      let convIndex = producer[x], !removed.contains(convIndex) else { continue }
+                let conv = graph.nodes[convIndex]
+                guard conv.opType == "Conv", conv.domain.isEmpty, conv.outputs.count == 1,
+                      conv.attributes[GraphOptimizer.activationAttribute] == nil else { continue }
+                var fused = conv
+                fused.attributes[GraphOptimizer.activationAttribute] = .string("SiLU")
+                fused.outputs = mul.outputs
+                graph.nodes[convIndex] = fused
+                removed.insert(sigIndex)
+                removed.insert(mulIndex)
+                break
+            }
         }
         if !removed.isEmpty {
             graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
