@@ -123,36 +123,36 @@ final class TensorMaterializer {
         if t.stringCount > 0 || t.doubleCount > 0 || t.uint64Count > 0 {
             throw .malformedModel("tensor '\(label)' of type \(dtype.name) stores its values in a field of another type")
         }
-        let out = Tensor(zeros: dtype, shape: shape)
-        func check(_ have: Int, _ field: String) throws(OutpostError) {
-            guard have == count else {
-                throw .malformedModel("tensor '\(label)' (\(dtype.name)\(formatShape(shape))) has \(count) elements but \(field) holds \(have) values")
-            }
+        // Check the value count before allocating: dims alone may claim terabytes.
+        let have: Int
+        let field: String
+        switch dtype {
+        case .float32: (have, field) = (t.floatData.count, "float_data")
+        case .int64: (have, field) = (t.int64Data.count, "int64_data")
+        case .int32, .float16, .int8, .uint8, .bool: (have, field) = (t.int32Data.count, "int32_data")
         }
+        guard have == count else {
+            throw .malformedModel("tensor '\(label)' (\(dtype.name)\(formatShape(shape))) has \(count) elements but \(field) holds \(have) values")
+        }
+        let out = Tensor(zeros: dtype, shape: shape)
         switch dtype {
         case .float32:
-            try check(t.floatData.count, "float_data")
             let p = out.raw.assumingMemoryBound(to: UInt32.self)
             for i in 0..<count { p[i] = t.floatData[i] }
         case .int64:
-            try check(t.int64Data.count, "int64_data")
             let p = out.raw.assumingMemoryBound(to: Int64.self)
             for i in 0..<count { p[i] = t.int64Data[i] }
         case .int32:
-            try check(t.int32Data.count, "int32_data")
             let p = out.raw.assumingMemoryBound(to: Int32.self)
             for i in 0..<count { p[i] = Int32(truncatingIfNeeded: t.int32Data[i]) }
         case .float16:
             // int32_data holds the 16-bit patterns.
-            try check(t.int32Data.count, "int32_data")
             let p = out.raw.assumingMemoryBound(to: UInt16.self)
             for i in 0..<count { p[i] = UInt16(truncatingIfNeeded: t.int32Data[i]) }
         case .int8, .uint8:
-            try check(t.int32Data.count, "int32_data")
             let p = out.raw.assumingMemoryBound(to: UInt8.self)
             for i in 0..<count { p[i] = UInt8(truncatingIfNeeded: t.int32Data[i]) }
         case .bool:
-            try check(t.int32Data.count, "int32_data")
             let p = out.raw.assumingMemoryBound(to: UInt8.self)
             for i in 0..<count { p[i] = t.int32Data[i] != 0 ? 1 : 0 }
         }
