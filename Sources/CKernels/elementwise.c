@@ -315,3 +315,5 @@ void ok_softmax_f32(const float *x, float *y, size_t outer, size_t n, size_t inn
 double ok_pow_f64(double x, double y) { return pow(x, y); }
 float ok_logf(float x) { return logf(x); }
 float ok_sqrtf(float x) { return sqrtf(x); }
+double ok_exp_f64(double x) { return exp(x); }
+double ok_log_f64(double x) { return log(x); }

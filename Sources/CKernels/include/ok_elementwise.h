@@ -78,6 +78,8 @@ double ok_pow_f64(double x, double y);
 /// libm helpers for reductions and normalisation code written in Swift.
 float ok_logf(float x);
 float ok_sqrtf(float x);
+double ok_exp_f64(double x);
+double ok_log_f64(double x);
 
 /// The fast exp used by the kernels (relative error ~2 ulp), exposed for tests.
 float ok_expf(float x);
