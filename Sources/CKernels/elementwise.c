@@ -18,9 +18,9 @@ OK_INLINE float bits_to_float(int32_t b) { float f; memcpy(&f, &b, 4); return f;
 
 // exp(x): n = round(x / ln2), r = x - n ln2 (two-part ln2), exp(r) by a degree-6
 // polynomial on [-ln2/2, ln2/2], scaled by 2^n built in the exponent bits.
-// Max relative error about 2 ulp; inputs below -87.3 give 0, above 88.72 +inf.
+// Max relative error about 2 ulp for normal results; above 88.72 gives +inf.
 OK_INLINE float ok_expf_inline(float x) {
-    float xc = x < -87.0f ? -87.0f : x;
+    float xc = x < -104.0f ? -104.0f : x;
     xc = xc > 88.5f ? 88.5f : xc;
     float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
     float r = xc - n * 0.693359375f;
@@ -32,10 +32,11 @@ OK_INLINE float ok_expf_inline(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     float e = p * (r * r) + r + 1.0f;
+    // 2^n in two normal factors, 2^(n+k) * 2^-k with k = +-32, so n in [-150, 128]
+    // (denormal results, and results up to FLT_MAX) never builds a bad exponent.
     int32_t ni = (int32_t)n;
-    float scale = bits_to_float((ni + 126) << 23);  // 2^(n-1): stays normal for n in [-125, 128]
-    float y = e * scale * 2.0f;
-    y = x < -87.33654f ? 0.0f : y;
+    int32_t k = ni < 0 ? 32 : -32;
+    float y = e * bits_to_float((ni + k + 127) << 23) * bits_to_float((127 - k) << 23);
     y = x > 88.72283f ? INFINITY : y;
     y = x != x ? x : y;
     return y;

@@ -131,8 +131,8 @@ final class BinaryOperator: Operator {
             }
         }
         if kind == .mean {
-            let scale = 1 / Float(loops.count + 1)
-            for i in 0..<outCount { dst[i] *= scale }
+            let count = Float(loops.count + 1)
+            for i in 0..<outCount { dst[i] /= count }
         }
     }
 
