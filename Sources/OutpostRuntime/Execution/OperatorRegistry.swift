@@ -11,6 +11,7 @@ public func makeOperator(_ node: Node, opsets: [String: Int]) throws(OutpostErro
         if let op = try makeNeuralOperator(node, opset: opset) { return op }
         if let op = try makePoolingOperator(node, opset: opset) { return op }
         if let op = try makeNormalizationOperator(node, opset: opset) { return op }
+        if let op = try makeReductionOperator(node, opset: opset) { return op }
     }
     throw .unsupportedOperator(op: node.opType, domain: node.domain, opset: opset, node: node.displayName)
 }
