@@ -104,6 +104,15 @@ open class Operator {
         return c
     }
 
+    /// `axis` in [-rank, rank) made non-negative, or a shape error naming the node.
+    public func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws(OutpostError) -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a < max(rank, 1) else {
+            throw node.shapeError("\(what) \(axis) is out of range for rank \(rank)")
+        }
+        return a
+    }
+
     public func requireDType(_ v: ValueType, _ allowed: [DType], _ what: String) throws(OutpostError) {
         for d in allowed where d == v.dtype { return }
         throw .unsupportedDataType(tensor: "\(what) of \(node.opType) node '\(node.displayName)'", dtype: v.dtype.name)

@@ -20,7 +20,10 @@ public final class Session {
     public init(model: Model, options: SessionOptions = SessionOptions()) throws(OutpostError) {
         self.model = model
         self.options = options
-        let g = model.graph
+        // Optimise a copy: the model may be shared by several sessions.
+        let source = model.graph
+        let g = Graph(name: source.name, nodes: source.nodes, inputs: source.inputs, outputs: source.outputs,
+                      initializers: source.initializers, valueInfo: source.valueInfo)
         if options.optimize {
             try GraphOptimizer(graph: g).run()
         }

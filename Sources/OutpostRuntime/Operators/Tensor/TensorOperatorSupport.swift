@@ -3,15 +3,6 @@ import CKernels
 // Helpers shared by the shape and data-movement operators.
 
 extension Operator {
-    /// `axis` in [-rank, rank) made non-negative, or a shape error naming the node.
-    func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws(OutpostError) -> Int {
-        let a = axis < 0 ? axis + rank : axis
-        guard a >= 0, a < max(rank, 1) else {
-            throw node.shapeError("\(what) \(axis) is out of range for rank \(rank)")
-        }
-        return a
-    }
-
     /// Integer list from attribute `name` (older opsets) or from input `index` (newer
     /// ones, must be constant). nil when neither is given.
     func intsFromAttributeOrInput(_ name: String, _ inputs: [ValueType?], _ index: Int) throws(OutpostError) -> [Int]? {
