@@ -189,3 +189,61 @@ void ok_global_max_pool_f32(const float *x, float *y, int64_t planes, int64_t n,
     global_job job = {x, y, n};
     ok_pool_parallel_for(pool, planes, n > 0 ? 1 + 16384 / n : planes, global_max_range, &job);
 }
+
+// ---- max pooling with indices, and 8-bit max pooling ------------------------------
+
+// Max over one window of plane p; returns the flat input index of the first maximum
+// (row-major, or column-major over the spatial dims when storage_order is 1).
+#define DEFINE_MAX_WINDOW(NAME, T)                                                                  \
+    static T NAME(const ok_pool_params *prm, const T *x, int64_t od, int64_t oh, int64_t ow,       \
+                  int64_t *where, int storage_order) {                                              \
+        int first = 1;                                                                              \
+        T best = 0;                                                                                 \
+        int64_t at = -1;                                                                            \
+        for (int64_t a = 0; a < prm->kernel[0]; a++) {                                              \
+            int64_t d = od * prm->stride[0] - prm->pad_begin[0] + a * prm->dilation[0];             \
+            if (d < 0 || d >= prm->in[0]) continue;                                                 \
+            for (int64_t b = 0; b < prm->kernel[1]; b++) {                                          \
+                int64_t h = oh * prm->stride[1] - prm->pad_begin[1] + b * prm->dilation[1];         \
+                if (h < 0 || h >= prm->in[1]) continue;                                             \
+                for (int64_t c = 0; c < prm->kernel[2]; c++) {                                      \
+                    int64_t w = ow * prm->stride[2] - prm->pad_begin[2] + c * prm->dilation[2];     \
+                    if (w < 0 || w >= prm->in[2]) continue;                                         \
+                    T v = x[(d * prm->in[1] + h) * prm->in[2] + w];                                 \
+                    if (first || v > best) {                                                        \
+                        first = 0;                                                                  \
+                        best = v;                                                                   \
+                        at = storage_order ? (w * prm->in[1] + h) * prm->in[0] + d                  \
+                                           : (d * prm->in[1] + h) * prm->in[2] + w;                 \
+                    }                                                                               \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        if (where) *where = at;                                                                     \
+        return best;                                                                                \
+    }
+
+DEFINE_MAX_WINDOW(max_window_f32, float)
+DEFINE_MAX_WINDOW(max_window_u8, uint8_t)
+DEFINE_MAX_WINDOW(max_window_s8, int8_t)
+
+#define DEFINE_MAXPOOL(NAME, WINDOW, T)                                                             \
+    void NAME(const ok_pool_params *prm, const T *x, T *y, int64_t *indices, int storage_order) {   \
+        int64_t in_plane = prm->in[0] * prm->in[1] * prm->in[2];                                    \
+        int64_t out_plane = prm->out[0] * prm->out[1] * prm->out[2];                                \
+        for (int64_t p = 0; p < prm->planes; p++) {                                                 \
+            int64_t e = p * out_plane;                                                              \
+            for (int64_t od = 0; od < prm->out[0]; od++)                                            \
+                for (int64_t oh = 0; oh < prm->out[1]; oh++)                                        \
+                    for (int64_t ow = 0; ow < prm->out[2]; ow++, e++) {                             \
+                        int64_t at = -1;                                                            \
+                        y[e] = WINDOW(prm, x + p * in_plane, od, oh, ow, indices ? &at : NULL,      \
+                                      storage_order);                                               \
+                        if (indices) indices[e] = at < 0 ? -1 : p * in_plane + at;                  \
+                    }                                                                               \
+        }                                                                                           \
+    }
+
+DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float)
+DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t)
+DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t)
