@@ -1,5 +1,5 @@
-/// Identity, and Dropout at inference time (ratio ignored; the optional mask
-/// output is all true).
+/// Identity: output 0 aliases input 0. (Dropout has its own DropoutOperator; the
+/// mask branch below only matters if a second output is ever asked for.)
 final class IdentityOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
