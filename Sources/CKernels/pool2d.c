@@ -71,10 +71,35 @@ void ok_pool_ref_f32(const ok_pool_params *prm, const float *x, float *y) {
 
 // ---- fast 2-D paths -------------------------------------------------------------
 
-// True for a 2-D max pool (D = 1) without dilation: the fast paths apply.
-static int is_plain_2d_max(const ok_pool_params *prm) {
-    return prm->kind == OK_POOL_MAX && prm->in[0] == 1 && prm->out[0] == 1 && prm->kernel[0] == 1 &&
+// True for a 2-D max or average pool (D = 1) without dilation: the fast paths apply.
+static int is_plain_2d(const ok_pool_params *prm) {
+    return (prm->kind == OK_POOL_MAX || prm->kind == OK_POOL_AVG) && prm->in[0] == 1 && prm->out[0] == 1 && prm->kernel[0] == 1 &&
            prm->pad_begin[0] == 0 && prm->dilation[1] == 1 && prm->dilation[2] == 1;
+}
+
+// Average pool of one plane: interior windows sum without bounds checks and
+// divide by the full window (both count_include_pad rules agree there).
+static void avg_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2];
+    const float count = (float)(KH * KW);
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int rows_inside = h0 >= 0 && h0 + KH <= H;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            if (!rows_inside || w0 < 0 || w0 + KW > W) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            const float *r0 = x + h0 * W + w0;
+            float acc = 0.0f;
+            for (int64_t i = 0; i < KH; i++)
+                for (int64_t j = 0; j < KW; j++) acc += r0[i * W + j];
+            y[oh * OW + ow] = acc / count;
+        }
+    }
 }
 
 // Max pool of one plane: windows fully inside the input skip bounds checks (with
@@ -128,9 +153,14 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const pool_job *job = (const pool_job *)ctx;
     const ok_pool_params *prm = job->prm;
-    if (is_plain_2d_max(prm)) {
+    if (is_plain_2d(prm)) {
         int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
-        for (int64_t p = begin; p < end; p++) max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+        for (int64_t p = begin; p < end; p++) {
+            if (prm->kind == OK_POOL_MAX)
+                max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else
+                avg_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+        }
     } else {
         pool_planes_ref(prm, job->x, job->y, begin, end);
     }

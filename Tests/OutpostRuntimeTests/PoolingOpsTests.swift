@@ -84,14 +84,14 @@ import Testing
         }
     }
 
-    /// The fast C paths (2x2/s2, 3x3, general interior windows, threads) against the reference.
+    /// The fast C paths (max 2x2/3x3, interior windows of max and average, threads) against the reference.
     @Test(arguments: [
         ([2, 2], [2, 2], [0, 0, 0, 0]),
         ([3, 3], [1, 1], [1, 1, 1, 1]),
         ([3, 3], [2, 2], [0, 1, 1, 0]),
         ([2, 3], [1, 2], [1, 0, 0, 1]),
     ])
-    func fastMaxPathsMatchReference(kernel: [Int], strides: [Int], pads: [Int]) throws {
+    func fastPathsMatchReference(kernel: [Int], strides: [Int], pads: [Int]) throws {
         let (c, h, w) = (5, 13, 11)
         var x = [Float](repeating: 0, count: c * h * w)
         var seed: UInt32 = 12345
@@ -106,14 +106,21 @@ import Testing
         p.in = (1, Int64(h), Int64(w)); p.out = (1, Int64(oh), Int64(ow))
         p.kernel = (1, Int64(kernel[0]), Int64(kernel[1])); p.stride = (1, Int64(strides[0]), Int64(strides[1]))
         p.dilation = (1, 1, 1); p.pad_begin = (0, Int64(pads[0]), Int64(pads[1])); p.pad_end = (0, Int64(pads[2]), Int64(pads[3]))
-        p.kind = Int32(OK_POOL_MAX.rawValue)
-        var ref = [Float](repeating: 0, count: c * oh * ow)
-        var fast = ref
-        ok_pool_ref_f32(&p, x, &ref)
         let pool = ok_pool_create(2)
-        ok_pool_f32(&p, x, &fast, pool)
-        ok_pool_destroy(pool)
-        #expect(ref == fast)
+        defer { ok_pool_destroy(pool) }
+        for kind in [OK_POOL_AVG, OK_POOL_MAX] {
+            for include in [Int32(0), 1] {
+                p.kind = Int32(kind.rawValue)
+                p.count_include_pad = include
+                var ref = [Float](repeating: 0, count: c * oh * ow)
+                var fast = [Float](repeating: 1, count: c * oh * ow)
+                ok_pool_ref_f32(&p, x, &ref)
+                ok_pool_f32(&p, x, &fast, pool)
+                #expect(ref == fast, "kind \(kind.rawValue) count_include_pad \(include)")
+            }
+        }
+        var ref = [Float](repeating: 0, count: c * oh * ow)
+        ok_pool_ref_f32(&p, x, &ref)
         // And through the operator.
         let y = try OpKit.run("MaxPool", [.input(OpKit.floats([1, c, h, w], x))],
                               ["kernel_shape": .ints(kernel), "strides": .ints(strides), "pads": .ints(pads)])
