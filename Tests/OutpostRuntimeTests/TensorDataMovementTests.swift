@@ -133,6 +133,41 @@ import Testing
         #expect(OpKit.close(aa[0].floatValues(), [2.875, 4.5, 9.375, 11]))
     }
 
+    /// The separable image fast path against a naive bilinear (half_pixel) in Swift,
+    /// on sizes that make both up- and down-scaling and edge clamping happen.
+    @Test(arguments: [(7, 9, 13, 20), (9, 12, 5, 7), (4, 4, 4, 9)])
+    func resizeBilinearMatchesNaive(ih: Int, iw: Int, oh: Int, ow: Int) throws {
+        let planes = 6
+        var values = [Float]()
+        var seed: UInt32 = 7
+        for _ in 0..<(planes * ih * iw) {
+            seed = seed &* 1_664_525 &+ 1_013_904_223
+            values.append(Float(seed >> 9) / Float(1 << 23))
+        }
+        let y = try OpKit.run("Resize", [.input(OpKit.floats([2, 3, ih, iw], values)), .none, .none,
+                                         .constant(OpKit.int64s([2, 3, oh, ow]))], ["mode": .string("linear")])
+        func taps(_ o: Int, _ inDim: Int, _ outDim: Int) -> (Int, Int, Float) {
+            let x = (Double(o) + 0.5) * Double(inDim) / Double(outDim) - 0.5
+            let f = x.rounded(.down)
+            let i0 = Int(f)
+            return (min(max(i0, 0), inDim - 1), min(max(i0 + 1, 0), inDim - 1), Float(x - f))
+        }
+        var expected = [Float]()
+        for p in 0..<planes {
+            for r in 0..<oh {
+                let (y0, y1, wy) = taps(r, ih, oh)
+                for c in 0..<ow {
+                    let (x0, x1, wx) = taps(c, iw, ow)
+                    let v = { (yy: Int, xx: Int) in values[(p * ih + yy) * iw + xx] }
+                    let top = (1 - wx) * v(y0, x0) + wx * v(y0, x1)
+                    let bottom = (1 - wx) * v(y1, x0) + wx * v(y1, x1)
+                    expected.append((1 - wy) * top + wy * bottom)
+                }
+            }
+        }
+        #expect(OpKit.close(y[0].floatValues(), expected, tol: 1e-5))
+    }
+
     @Test func depthToSpaceAndBack() throws {
         let x = OpKit.iota([1, 8, 2, 3])
         for mode in ["DCR", "CRD"] {
