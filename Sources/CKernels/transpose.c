@@ -27,8 +27,21 @@ DEFINE_TRANSPOSE(transpose_u16, uint16_t)
 DEFINE_TRANSPOSE(transpose_u32, uint32_t)
 DEFINE_TRANSPOSE(transpose_u64, uint64_t)
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include "ok_cpu.h"
+void ok_transpose2d_u32__avx2(uint32_t *dst, const uint32_t *src, int64_t rows, int64_t cols);
+#endif
+
 void ok_transpose2d_batched(void *dst, const void *src, int64_t batch, int64_t rows, int64_t cols,
                             size_t elem_size) {
+#if defined(__x86_64__) || defined(_M_X64)
+    if (elem_size == 4 && rows >= 8 && cols >= 8 && ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+        int64_t plane = rows * cols;
+        for (int64_t b = 0; b < batch; b++)
+            ok_transpose2d_u32__avx2((uint32_t *)dst + b * plane, (const uint32_t *)src + b * plane, rows, cols);
+        return;
+    }
+#endif
     int64_t plane = rows * cols * (int64_t)elem_size;
     for (int64_t b = 0; b < batch; b++) {
         char *d = (char *)dst + b * plane;
