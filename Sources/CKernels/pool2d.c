@@ -143,6 +143,64 @@ static void max_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
     }
 }
 
+// Separable 2-D max/average pool of one plane (any stride, no dilation): for each
+// output row, the window's input rows are reduced column by column into `col`
+// (contiguous, vectorised), then each output reduces its columns of `col`.
+// Max is exact in any order; average sums in another order than the reference
+// (within float rounding). Divisors follow the reference's rules per dimension.
+#define POOL_COL_CAP 4096
+
+static void plane_2d_separable(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2], EH = prm->pad_end[1], EW = prm->pad_end[2];
+    const int is_max = prm->kind == OK_POOL_MAX;
+    float col[POOL_COL_CAP];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int64_t hs = h0 > 0 ? h0 : 0, he = h0 + KH < H ? h0 + KH : H;
+        if (hs >= he) {
+            for (int64_t ow = 0; ow < OW; ow++) y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+            continue;
+        }
+        const float *r = x + hs * W;
+        for (int64_t w = 0; w < W; w++) col[w] = r[w];
+        for (int64_t h = hs + 1; h < he; h++) {
+            r = x + h * W;
+            if (is_max)
+                for (int64_t w = 0; w < W; w++) col[w] = r[w] > col[w] ? r[w] : col[w];
+            else
+                for (int64_t w = 0; w < W; w++) col[w] += r[w];
+        }
+        int64_t rows_valid = he - hs;
+        int64_t ph0 = h0 > -PH ? h0 : -PH, ph1 = h0 + KH < H + EH ? h0 + KH : H + EH;
+        int64_t rows_padded = ph1 - ph0;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            int64_t ws = w0 > 0 ? w0 : 0, we = w0 + KW < W ? w0 + KW : W;
+            if (ws >= we) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            float acc = col[ws];
+            if (is_max) {
+                for (int64_t w = ws + 1; w < we; w++) acc = col[w] > acc ? col[w] : acc;
+            } else {
+                for (int64_t w = ws + 1; w < we; w++) acc += col[w];
+                int64_t count;
+                if (prm->count_include_pad) {
+                    int64_t pw0 = w0 > -PW ? w0 : -PW, pw1 = w0 + KW < W + EW ? w0 + KW : W + EW;
+                    count = rows_padded * (pw1 - pw0);
+                } else {
+                    count = rows_valid * (we - ws);
+                }
+                acc = acc / (float)count;
+            }
+            y[oh * OW + ow] = acc;
+        }
+    }
+}
+
 typedef struct {
     const ok_pool_params *prm;
     const float *x;
@@ -156,7 +214,9 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     if (is_plain_2d(prm)) {
         int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
         for (int64_t p = begin; p < end; p++) {
-            if (prm->kind == OK_POOL_MAX)
+            if (prm->in[2] <= POOL_COL_CAP)
+                plane_2d_separable(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else if (prm->kind == OK_POOL_MAX)
                 max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
             else
                 avg_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
