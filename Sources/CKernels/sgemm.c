@@ -140,11 +140,21 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
         if (rows < 0) rows = 0;
         float *panel = dst + (ptrdiff_t)(ir / mr) * mr * kc;
         const float *src = A + (ptrdiff_t)(i0 + ir) * rsa + (ptrdiff_t)p0 * csa;
-        if (rows == mr && csa == 1) {
-            for (int r = 0; r < mr; r++) {
-                const float *s = src + r * rsa;
-                for (int p = 0; p < kc; p++) panel[p * mr + r] = alpha * s[p];
+        if (rows == mr && csa == 1 && mr == 6) {
+            // The common case (AVX2 tile): six row streams in, one contiguous stream out.
+            const float *s0 = src, *s1 = src + rsa, *s2 = src + 2 * rsa, *s3 = src + 3 * rsa, *s4 = src + 4 * rsa,
+                        *s5 = src + 5 * rsa;
+            for (int p = 0; p < kc; p++) {
+                float *o = panel + p * 6;
+                o[0] = alpha * s0[p]; o[1] = alpha * s1[p]; o[2] = alpha * s2[p];
+                o[3] = alpha * s3[p]; o[4] = alpha * s4[p]; o[5] = alpha * s5[p];
             }
+        } else if (rows == mr && csa == 1) {
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < mr; r++) panel[p * mr + r] = alpha * src[r * rsa + p];
+        } else if (rows == mr && rsa == 1) {
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < mr; r++) panel[p * mr + r] = alpha * src[p * csa + r];
         } else {
             for (int p = 0; p < kc; p++) {
                 for (int r = 0; r < mr; r++)
@@ -157,13 +167,45 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
 /// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of B into NR-column panels.
 static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
                          int p0, int kc) {
+    if (csb == 1 && (nr == 16 || nr == 8)) {
+        // Row-major B: walk each source row once (sequential reads), scattering
+        // NR-float pieces to the panels; the ragged last panel is zero-padded.
+        int full = (N - j0) < nc ? (N - j0) : nc;
+        if (full < 0) full = 0;
+        int panels_full = full / nr;
+        int rest = full - panels_full * nr;
+        int panels = (nc + nr - 1) / nr;
+        for (int p = 0; p < kc; p++) {
+            const float *src = B + (ptrdiff_t)(p0 + p) * rsb + j0;
+            float *o = dst + (ptrdiff_t)p * nr;
+            int q = 0;
+            if (nr == 16) {
+                for (; q < panels_full; q++, o += (ptrdiff_t)16 * kc, src += 16)
+                    for (int c = 0; c < 16; c++) o[c] = src[c];
+            } else {
+                for (; q < panels_full; q++, o += (ptrdiff_t)8 * kc, src += 8)
+                    for (int c = 0; c < 8; c++) o[c] = src[c];
+            }
+            for (; q < panels; q++, o += (ptrdiff_t)nr * kc, src += nr) {
+                int cols = q == panels_full ? rest : 0;
+                for (int c = 0; c < nr; c++) o[c] = c < cols ? src[c] : 0.0f;
+            }
+        }
+        return;
+    }
     for (int jr = 0; jr < nc; jr += nr) {
         int cols = nc - jr < nr ? nc - jr : nr;
         if (j0 + jr + cols > N) cols = N - (j0 + jr);
         if (cols < 0) cols = 0;
         float *panel = dst + (ptrdiff_t)(jr / nr) * nr * kc;
         const float *src = B + (ptrdiff_t)p0 * rsb + (ptrdiff_t)(j0 + jr) * csb;
-        if (cols == nr && csb == 1) {
+        if (cols == nr && csb == 1 && nr == 16) {
+            for (int p = 0; p < kc; p++)
+                for (int c = 0; c < 16; c++) panel[p * 16 + c] = src[p * rsb + c];
+        } else if (cols == nr && csb == 1 && nr == 8) {
+            for (int p = 0; p < kc; p++)
+                for (int c = 0; c < 8; c++) panel[p * 8 + c] = src[p * rsb + c];
+        } else if (cols == nr && csb == 1) {
             for (int p = 0; p < kc; p++) memcpy(panel + p * nr, src + p * rsb, sizeof(float) * (size_t)nr);
         } else if (cols == nr && rsb == 1) {
             for (int c = 0; c < nr; c++) {
