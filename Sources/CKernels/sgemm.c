@@ -21,16 +21,17 @@ typedef struct {
 // ---------------------------------------------------------------- dispatch
 
 static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kernel_4x8__scalar,
-                                              "ok_sgemm_kernel_4x8__scalar"};
+                                              "ok_sgemm_kernel_4x8__scalar", NULL};
 #if OK_HAVE_X86
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
-                                            "ok_sgemm_kernel_6x16__avx2_fma"};
+                                            "ok_sgemm_kernel_6x16__avx2_fma",
+                                            ok_sgemm_kernel_6x16__avx2_fma_rowa};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon"};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL};
 #else
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon"};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL};
 #endif
 #endif
 
@@ -175,20 +176,25 @@ static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrd
         int panels_full = full / nr;
         int rest = full - panels_full * nr;
         int panels = (nc + nr - 1) / nr;
-        for (int p = 0; p < kc; p++) {
-            const float *src = B + (ptrdiff_t)(p0 + p) * rsb + j0;
-            float *o = dst + (ptrdiff_t)p * nr;
-            int q = 0;
-            if (nr == 16) {
-                for (; q < panels_full; q++, o += (ptrdiff_t)16 * kc, src += 16)
-                    for (int c = 0; c < 16; c++) o[c] = src[c];
-            } else {
-                for (; q < panels_full; q++, o += (ptrdiff_t)8 * kc, src += 8)
-                    for (int c = 0; c < 8; c++) o[c] = src[c];
-            }
-            for (; q < panels; q++, o += (ptrdiff_t)nr * kc, src += nr) {
-                int cols = q == panels_full ? rest : 0;
-                for (int c = 0; c < nr; c++) o[c] = c < cols ? src[c] : 0.0f;
+        // Rows go in groups of 8 so each panel receives 8*NR contiguous floats at a
+        // time: writing one row to every panel would hit panels NR*kc*4 bytes apart,
+        // the same L1 set for all of them.
+        for (int pb = 0; pb < kc; pb += 8) {
+            int pe = kc - pb < 8 ? kc - pb : 8;
+            for (int q = 0; q < panels; q++) {
+                float *o = dst + (ptrdiff_t)q * nr * kc + (ptrdiff_t)pb * nr;
+                const float *src = B + (ptrdiff_t)(p0 + pb) * rsb + j0 + (ptrdiff_t)q * nr;
+                // Constant-size memcpy: inlined as vector moves (a plain loop stays
+                // scalar because the compiler cannot rule out aliasing).
+                if (q < panels_full && nr == 16) {
+                    for (int p = 0; p < pe; p++) memcpy(o + p * 16, src + p * rsb, 16 * sizeof(float));
+                } else if (q < panels_full) {
+                    for (int p = 0; p < pe; p++) memcpy(o + p * 8, src + p * rsb, 8 * sizeof(float));
+                } else {
+                    int cols = q == panels_full ? rest : 0;
+                    for (int p = 0; p < pe; p++)
+                        for (int c = 0; c < nr; c++) o[p * nr + c] = c < cols ? src[p * rsb + c] : 0.0f;
+                }
             }
         }
         return;
@@ -302,6 +308,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const int MR = k->mr, NR = k->nr;
     float *ws = g->ws + (size_t)thread * g->ws_stride;
     int kcap = g->K < OK_KC ? g->K : OK_KC;
+    int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;
@@ -327,6 +334,14 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                 const float *abase;
                 if (g->pa) {
                     abase = g->pa + (ptrdiff_t)p0 * g->pa_padded + (ptrdiff_t)ic * kc;
+                } else if (direct_a) {
+                    // Full panels read A in place; only a ragged last panel is packed
+                    // (at its usual place in the block layout).
+                    int full = mc / MR * MR;
+                    if (full < mc)
+                        pack_a_block(wa + (ptrdiff_t)(full / MR) * MR * kc, MR, g->A, g->rsa, g->csa, g->M, ic + full,
+                                     MR, p0, kc, g->alpha);
+                    abase = wa;
                 } else {
                     pack_a_block(wa, MR, g->A, g->rsa, g->csa, g->M, ic, round_up(mc, MR), p0, kc, g->alpha);
                     abase = wa;
@@ -337,14 +352,18 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = mc - ir < MR ? mc - ir : MR;
                         const float *ap = abase + (ptrdiff_t)(ir / MR) * MR * kc;
+                        const float *arow = g->A + (ptrdiff_t)(ic + ir) * g->rsa + p0;
+                        int rowa = direct_a && mr == MR;
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
                         if (mr == MR && nr == NR) {
-                            k->fn(kc, ap, bp, c, g->ldc, load);
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load);
+                            else k->fn(kc, ap, bp, c, g->ldc, load);
                         } else {
                             if (load)
                                 for (int i = 0; i < mr; i++)
                                     for (int j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
-                            k->fn(kc, ap, bp, tile, NR, load);
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, tile, NR, load);
+                            else k->fn(kc, ap, bp, tile, NR, load);
                             for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
                         }

@@ -15,17 +15,24 @@
 /// C[MR x NR] (+)= a_panel(MR x kc) . b_panel(kc x NR); load_c: add to C's contents.
 typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
 
+/// Variant reading A in place: row i of the tile at a + i*lda (row-major A, alpha 1).
+typedef void (*ok_sgemm_ukernel_rowa)(int kc, const float *a, ptrdiff_t lda, const float *b, float *c, ptrdiff_t ldc,
+                                      int load_c);
+
 typedef struct {
     int isa;
     int mr, nr;
     ok_sgemm_ukernel fn;
     const char *name;
+    ok_sgemm_ukernel_rowa fn_rowa;  // NULL: A is always packed
 } ok_sgemm_kernel_desc;
 
 // Micro-kernels (sgemm_kernels_*.c).
 void ok_sgemm_kernel_4x8__scalar(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
 #if OK_HAVE_X86
 void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                         ptrdiff_t ldc, int load_c);
 void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
 #endif
 #if OK_HAVE_NEON

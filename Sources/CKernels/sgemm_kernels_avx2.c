@@ -56,6 +56,56 @@ OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float 
     _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
 }
 
+/// Same tile, A read in place from six row-major rows (a + i*lda + p): no packing
+/// of A at all when A is row-major with alpha 1 (the rows stream sequentially).
+OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                                  ptrdiff_t ldc, int load_c) {
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    if (load_c) {
+        c00 = _mm256_loadu_ps(c + 0 * ldc); c01 = _mm256_loadu_ps(c + 0 * ldc + 8);
+        c10 = _mm256_loadu_ps(c + 1 * ldc); c11 = _mm256_loadu_ps(c + 1 * ldc + 8);
+        c20 = _mm256_loadu_ps(c + 2 * ldc); c21 = _mm256_loadu_ps(c + 2 * ldc + 8);
+        c30 = _mm256_loadu_ps(c + 3 * ldc); c31 = _mm256_loadu_ps(c + 3 * ldc + 8);
+        c40 = _mm256_loadu_ps(c + 4 * ldc); c41 = _mm256_loadu_ps(c + 4 * ldc + 8);
+        c50 = _mm256_loadu_ps(c + 5 * ldc); c51 = _mm256_loadu_ps(c + 5 * ldc + 8);
+    } else {
+        c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_ps();
+    }
+    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda, *a5 = a + 5 * lda;
+#define OK_STEP_R(p, off_b)                                                     \
+    {                                                                           \
+        __m256 b0 = _mm256_loadu_ps(b + (off_b)), b1 = _mm256_loadu_ps(b + (off_b) + 8); \
+        __m256 x0 = _mm256_broadcast_ss(a0 + (p));                              \
+        __m256 x1 = _mm256_broadcast_ss(a1 + (p));                              \
+        c00 = _mm256_fmadd_ps(x0, b0, c00); c01 = _mm256_fmadd_ps(x0, b1, c01); \
+        c10 = _mm256_fmadd_ps(x1, b0, c10); c11 = _mm256_fmadd_ps(x1, b1, c11); \
+        x0 = _mm256_broadcast_ss(a2 + (p));                                     \
+        x1 = _mm256_broadcast_ss(a3 + (p));                                     \
+        c20 = _mm256_fmadd_ps(x0, b0, c20); c21 = _mm256_fmadd_ps(x0, b1, c21); \
+        c30 = _mm256_fmadd_ps(x1, b0, c30); c31 = _mm256_fmadd_ps(x1, b1, c31); \
+        x0 = _mm256_broadcast_ss(a4 + (p));                                     \
+        x1 = _mm256_broadcast_ss(a5 + (p));                                     \
+        c40 = _mm256_fmadd_ps(x0, b0, c40); c41 = _mm256_fmadd_ps(x0, b1, c41); \
+        c50 = _mm256_fmadd_ps(x1, b0, c50); c51 = _mm256_fmadd_ps(x1, b1, c51); \
+    }
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        OK_STEP_R(p, 0) OK_STEP_R(p + 1, 16) OK_STEP_R(p + 2, 32) OK_STEP_R(p + 3, 48)
+        b += 64;
+    }
+    for (; p < kc; p++) {
+        OK_STEP_R(p, 0)
+        b += 16;
+    }
+#undef OK_STEP_R
+    _mm256_storeu_ps(c + 0 * ldc, c00); _mm256_storeu_ps(c + 0 * ldc + 8, c01);
+    _mm256_storeu_ps(c + 1 * ldc, c10); _mm256_storeu_ps(c + 1 * ldc + 8, c11);
+    _mm256_storeu_ps(c + 2 * ldc, c20); _mm256_storeu_ps(c + 2 * ldc + 8, c21);
+    _mm256_storeu_ps(c + 3 * ldc, c30); _mm256_storeu_ps(c + 3 * ldc + 8, c31);
+    _mm256_storeu_ps(c + 4 * ldc, c40); _mm256_storeu_ps(c + 4 * ldc + 8, c41);
+    _mm256_storeu_ps(c + 5 * ldc, c50); _mm256_storeu_ps(c + 5 * ldc + 8, c51);
+}
+
 /// Bias + the cheap activations vectorised; the transcendental ones fall back to
 /// the scalar post-pass over the tile (still in L1).
 OK_AVX2 void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0,
