@@ -21,17 +21,17 @@ typedef struct {
 // ---------------------------------------------------------------- dispatch
 
 static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kernel_4x8__scalar,
-                                              "ok_sgemm_kernel_4x8__scalar", NULL};
+                                              "ok_sgemm_kernel_4x8__scalar", NULL, 0};
 #if OK_HAVE_X86
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
                                             "ok_sgemm_kernel_6x16__avx2_fma",
-                                            ok_sgemm_kernel_6x16__avx2_fma_rowa};
+                                            ok_sgemm_kernel_6x16__avx2_fma_rowa, 1};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL, 0};
 #else
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL, 0};
 #endif
 #endif
 
@@ -309,6 +309,9 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     float *ws = g->ws + (size_t)thread * g->ws_stride;
     int kcap = g->K < OK_KC ? g->K : OK_KC;
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
+    // Transcendental activations stay a post-pass over the tile (still in L1).
+    int act = g->ep ? g->ep->activation : OK_ACT_NONE;
+    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;
@@ -356,18 +359,22 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                         int rowa = direct_a && mr == MR;
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
                         if (mr == MR && nr == NR) {
-                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load);
-                            else k->fn(kc, ap, bp, c, g->ldc, load);
+                            const ok_epilogue *kep = last && fuse ? g->ep : NULL;
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            else k->fn(kc, ap, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         } else {
+                            // Ragged tile: compute into a full local tile, copy the valid part,
+                            // then the epilogue on it (bias must not be read past M / N).
                             if (load)
                                 for (int i = 0; i < mr; i++)
                                     for (int j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
-                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, tile, NR, load);
-                            else k->fn(kc, ap, bp, tile, NR, load);
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, tile, NR, load, NULL, 0, 0);
+                            else k->fn(kc, ap, bp, tile, NR, load, NULL, 0, 0);
                             for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+                            if (last) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         }
-                        if (last) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                     }
                 }
             }
