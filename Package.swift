@@ -40,6 +40,8 @@ if !embedded {
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"]),
+        // Drives the built `outpost` binary; the dependency makes `swift build --build-tests` build it.
+        .testTarget(name: "OutpostCLITests", dependencies: ["outpost"]),
     ]
 }
 

@@ -19,6 +19,7 @@ extern "C" {
 #include "ok_sgemm.h"
 #include "ok_conv.h"
 #include "ok_elementwise.h"
+#include "ok_pool2d.h"
 
 #ifdef __cplusplus
 }

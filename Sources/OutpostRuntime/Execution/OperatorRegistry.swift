@@ -21,7 +21,9 @@ public func makeOperator(_ node: Node, opsets: [String: Int]) throws(OutpostErro
 public func isOperatorSupported(opType: String, domain: String) -> Bool {
     let probe = Node(name: "probe", opType: opType, domain: domain, inputs: [], outputs: [])
     do {
-        _ = try makeOperator(probe, opsets: ["": 21, domain: 1])
+        var opsets = ["": 21]
+        if !domain.isEmpty { opsets[domain] = 1 }
+        _ = try makeOperator(probe, opsets: opsets)
         return true
     } catch {
         if case .unsupportedOperator = error { return false }

@@ -68,13 +68,4 @@ extension Operator {
         return .unsupportedDataType(tensor: "\(name) (input \(index) of \(node.opType) node '\(node.displayName)')",
                                     dtype: dtype.name)
     }
-
-    /// The axis normalised to [0, rank), or an error.
-    func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws(OutpostError) -> Int {
-        let a = axis < 0 ? axis + rank : axis
-        guard a >= 0 && a < max(rank, 1) else {
-            throw node.invalid("\(what) \(axis) is out of range for rank \(rank)")
-        }
-        return a
-    }
 }

@@ -1,0 +1,340 @@
+// Convolution driver: algorithm choice, weight packing, im2col, depthwise,
+// transposed convolution and the reference twins.
+#include "ok_conv.h"
+#include "sgemm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define OK_CONV_MAGIC 0x564e4f43u  // "CONV"
+
+typedef struct {
+    uint32_t magic;
+    int32_t algorithm;
+    int32_t group;
+    int32_t pad;
+    uint64_t group_bytes;  // bytes per group's packed A (64-aligned)
+} ok_conv_header;          // data at +64
+
+/// The parameters as 3-D (missing leading spatial axes have size 1).
+typedef struct {
+    int in[3], out[3], k[3], s[3], d[3], pb[3];
+    size_t in_sp, out_sp, kv;
+} geom3;
+
+static geom3 to3(const ok_conv_params *p) {
+    geom3 g;
+    int off = 3 - p->ndim;
+    for (int i = 0; i < 3; i++) {
+        int j = i - off;
+        if (j < 0) {
+            g.in[i] = g.out[i] = g.k[i] = g.s[i] = g.d[i] = 1;
+            g.pb[i] = 0;
+        } else {
+            g.in[i] = p->in_shape[j]; g.out[i] = p->out_shape[j]; g.k[i] = p->kernel[j];
+            g.s[i] = p->stride[j]; g.d[i] = p->dilation[j] > 0 ? p->dilation[j] : 1; g.pb[i] = p->pad_begin[j];
+        }
+    }
+    g.in_sp = (size_t)g.in[0] * g.in[1] * g.in[2];
+    g.out_sp = (size_t)g.out[0] * g.out[1] * g.out[2];
+    g.kv = (size_t)g.k[0] * g.k[1] * g.k[2];
+    return g;
+}
+
+int ok_conv_algorithm(const ok_conv_params *p) {
+    if (p->ndim == 2 && p->group == p->cin && p->group == p->cout && p->group > 1) return 2;
+    for (int i = 0; i < p->ndim; i++)
+        if (p->kernel[i] != 1 || p->stride[i] != 1 || p->pad_begin[i] != 0 || p->pad_end[i] != 0 ||
+            p->in_shape[i] != p->out_shape[i])
+            return 0;
+    return 1;
+}
+
+static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
+    geom3 g = to3(p);
+    *M = p->cout / p->group;
+    *K = (int)((size_t)(p->cin / p->group) * g.kv);
+    *N = (int)g.out_sp;
+}
+
+size_t ok_conv_packed_weights_size(const ok_conv_params *p) {
+    int alg = ok_conv_algorithm(p);
+    if (alg == 2) {
+        geom3 g = to3(p);
+        return 64 + OK_ALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    return 64 + OK_ALIGN64(ok_sgemm_packed_a_size(M, K)) * (size_t)p->group;
+}
+
+void ok_conv_pack_weights(const ok_conv_params *p, const float *w, void *packed) {
+    ok_conv_header *h = packed;
+    memset(h, 0, 64);
+    h->magic = OK_CONV_MAGIC;
+    h->algorithm = ok_conv_algorithm(p);
+    h->group = p->group;
+    char *data = (char *)packed + 64;
+    if (h->algorithm == 2) {
+        geom3 g = to3(p);
+        memcpy(data, w, sizeof(float) * (size_t)p->cout * g.kv);
+        return;
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    h->group_bytes = OK_ALIGN64(ok_sgemm_packed_a_size(M, K));
+    for (int gi = 0; gi < p->group; gi++)
+        ok_sgemm_pack_a(M, K, 1.0f, w + (size_t)gi * M * K, K, 1, data + gi * h->group_bytes);
+}
+
+size_t ok_conv_workspace_size(const ok_conv_params *p, int threads) {
+    int alg = ok_conv_algorithm(p);
+    if (alg == 2) return 64;
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    size_t col = alg == 0 ? OK_ALIGN64(sizeof(float) * (size_t)K * N) : 0;
+    return col + ok_sgemm_workspace_size(M, N, K, threads) + 64;
+}
+
+/// col[K = c*kv, N = out_sp] from x[c, in...] for one group.
+static void im2col(const geom3 *g, int channels, const float *x, float *col) {
+    size_t N = g->out_sp;
+    float *dst = col;
+    for (int c = 0; c < channels; c++) {
+        const float *xc = x + (size_t)c * g->in_sp;
+        for (int kd = 0; kd < g->k[0]; kd++)
+            for (int kh = 0; kh < g->k[1]; kh++)
+                for (int kw = 0; kw < g->k[2]; kw++) {
+                    for (int od = 0; od < g->out[0]; od++) {
+                        int id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+                        for (int oh = 0; oh < g->out[1]; oh++) {
+                            int ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                            float *o = dst + ((size_t)od * g->out[1] + oh) * g->out[2];
+                            if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+                                memset(o, 0, sizeof(float) * (size_t)g->out[2]);
+                                continue;
+                            }
+                            const float *row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+                            int base = -g->pb[2] + kw * g->d[2], sw = g->s[2];
+                            if (sw == 1) {
+                                // valid ow: 0 <= ow + base < W
+                                int lo = base < 0 ? -base : 0;
+                                int hi = g->in[2] - base;
+                                if (hi > g->out[2]) hi = g->out[2];
+                                if (lo > g->out[2]) lo = g->out[2];
+                                if (hi < lo) hi = lo;
+                                for (int ow = 0; ow < lo; ow++) o[ow] = 0;
+                                if (hi > lo) memcpy(o + lo, row + lo + base, sizeof(float) * (size_t)(hi - lo));
+                                for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
+                            } else {
+                                for (int ow = 0; ow < g->out[2]; ow++) {
+                                    int iw = ow * sw + base;
+                                    o[ow] = iw >= 0 && iw < g->in[2] ? row[iw] : 0.0f;
+                                }
+                            }
+                        }
+                    }
+                    dst += N;
+                }
+    }
+}
+
+void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x, const float *w, float *y,
+                         const ok_epilogue *ep);
+
+void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void *packed_w, float *y,
+             const ok_epilogue *ep, void *workspace) {
+    const ok_conv_header *h = packed_w;
+    const char *data = (const char *)packed_w + 64;
+    if (h->algorithm == 2) {
+        ok_depthwise_planes(pool, p, x, (const float *)data, y, ep);
+        return;
+    }
+    geom3 g = to3(p);
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    int cin_g = p->cin / p->group;
+    float *col = NULL;
+    char *ws = workspace;
+    if (h->algorithm == 0) {
+        col = (float *)ws;
+        ws += OK_ALIGN64(sizeof(float) * (size_t)K * N);
+    }
+    for (int n = 0; n < p->batch; n++) {
+        for (int gi = 0; gi < p->group; gi++) {
+            const float *xg = x + ((size_t)n * p->cin + (size_t)gi * cin_g) * g.in_sp;
+            float *yg = y + ((size_t)n * p->cout + (size_t)gi * M) * g.out_sp;
+            const float *B = xg;
+            if (h->algorithm == 0) {
+                im2col(&g, cin_g, xg, col);
+                B = col;
+            }
+            ok_epilogue e = {0};
+            if (ep) e = *ep;
+            e.accumulate = 0;
+            if (e.bias) { e.bias += (size_t)gi * M; e.bias_kind = OK_BIAS_PER_ROW; }
+            ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, B, N, 1, NULL, yg, N, &e, ws);
+        }
+    }
+}
+
+void ok_conv_reference(const ok_conv_params *p, const float *x, const float *w, float *y, const ok_epilogue *ep) {
+    geom3 g = to3(p);
+    int cin_g = p->cin / p->group, cout_g = p->cout / p->group;
+    for (int n = 0; n < p->batch; n++)
+        for (int oc = 0; oc < p->cout; oc++) {
+            int gi = oc / cout_g;
+            for (int od = 0; od < g.out[0]; od++)
+                for (int oh = 0; oh < g.out[1]; oh++)
+                    for (int ow = 0; ow < g.out[2]; ow++) {
+                        double acc = 0;
+                        for (int ic = 0; ic < cin_g; ic++)
+                            for (int kd = 0; kd < g.k[0]; kd++)
+                                for (int kh = 0; kh < g.k[1]; kh++)
+                                    for (int kw = 0; kw < g.k[2]; kw++) {
+                                        int id = od * g.s[0] - g.pb[0] + kd * g.d[0];
+                                        int ih = oh * g.s[1] - g.pb[1] + kh * g.d[1];
+                                        int iw = ow * g.s[2] - g.pb[2] + kw * g.d[2];
+                                        if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1] || iw < 0 ||
+                                            iw >= g.in[2])
+                                            continue;
+                                        float xv = x[(((size_t)n * p->cin + gi * cin_g + ic) * g.in[0] + id) *
+                                                         g.in[1] * g.in[2] +
+                                                     (size_t)ih * g.in[2] + iw];
+                                        float wv = w[(((size_t)oc * cin_g + ic) * g.k[0] + kd) * g.k[1] * g.k[2] +
+                                                     (size_t)kh * g.k[2] + kw];
+                                        acc += (double)xv * wv;
+                                    }
+                        float v = (float)acc;
+                        if (ep && ep->bias) v += ep->bias[oc];
+                        if (ep) v = ok_activation_scalar(v, ep->activation, ep->p0, ep->p1);
+                        y[(((size_t)n * p->cout + oc) * g.out[0] + od) * g.out[1] * g.out[2] + (size_t)oh * g.out[2] +
+                          ow] = v;
+                    }
+        }
+}
+
+// ---------------------------------------------------------------- transposed
+
+static void convtr_dims(const ok_conv_params *p, int *M, int *K, int *N) {
+    geom3 g = to3(p);
+    *M = (int)((size_t)(p->cout / p->group) * g.kv);
+    *K = p->cin / p->group;
+    *N = (int)g.in_sp;
+}
+
+size_t ok_conv_transpose_packed_weights_size(const ok_conv_params *p) {
+    int M, K, N;
+    convtr_dims(p, &M, &K, &N);
+    return 64 + OK_ALIGN64(ok_sgemm_packed_a_size(M, K)) * (size_t)p->group;
+}
+
+void ok_conv_transpose_pack_weights(const ok_conv_params *p, const float *w, void *packed) {
+    ok_conv_header *h = packed;
+    memset(h, 0, 64);
+    h->magic = OK_CONV_MAGIC;
+    h->algorithm = 3;
+    h->group = p->group;
+    int M, K, N;
+    convtr_dims(p, &M, &K, &N);
+    h->group_bytes = OK_ALIGN64(ok_sgemm_packed_a_size(M, K));
+    char *data = (char *)packed + 64;
+    // A_g(m, k) = W[g*K + k][m]: rows of A are columns of W_g.
+    for (int gi = 0; gi < p->group; gi++)
+        ok_sgemm_pack_a(M, K, 1.0f, w + (size_t)gi * K * M, 1, M, data + gi * h->group_bytes);
+}
+
+size_t ok_conv_transpose_workspace_size(const ok_conv_params *p, int threads) {
+    int M, K, N;
+    convtr_dims(p, &M, &K, &N);
+    return OK_ALIGN64(sizeof(float) * (size_t)M * N) + ok_sgemm_workspace_size(M, N, K, threads) + 64;
+}
+
+void ok_conv_transpose(ok_pool *pool, const ok_conv_params *p, const float *x, const void *packed_w, float *y,
+                       const ok_epilogue *ep, void *workspace) {
+    const ok_conv_header *h = packed_w;
+    const char *data = (const char *)packed_w + 64;
+    geom3 g = to3(p);
+    int M, K, N;
+    convtr_dims(p, &M, &K, &N);
+    int cout_g = p->cout / p->group;
+    float *col = workspace;
+    char *ws = (char *)workspace + OK_ALIGN64(sizeof(float) * (size_t)M * N);
+    memset(y, 0, sizeof(float) * (size_t)p->batch * p->cout * g.out_sp);
+    for (int n = 0; n < p->batch; n++) {
+        for (int gi = 0; gi < p->group; gi++) {
+            const float *xg = x + ((size_t)n * p->cin + (size_t)gi * K) * g.in_sp;
+            ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, xg, N, 1, NULL, col, N, NULL, ws);
+            // col2im: scatter-add every (channel, kernel offset) row into the output.
+            const float *src = col;
+            for (int oc = 0; oc < cout_g; oc++) {
+                float *yc = y + ((size_t)n * p->cout + (size_t)gi * cout_g + oc) * g.out_sp;
+                for (int kd = 0; kd < g.k[0]; kd++)
+                    for (int kh = 0; kh < g.k[1]; kh++)
+                        for (int kw = 0; kw < g.k[2]; kw++) {
+                            for (int id = 0; id < g.in[0]; id++) {
+                                int od = id * g.s[0] - g.pb[0] + kd * g.d[0];
+                                for (int ih = 0; ih < g.in[1]; ih++) {
+                                    int oh = ih * g.s[1] - g.pb[1] + kh * g.d[1];
+                                    const float *srow = src + ((size_t)id * g.in[1] + ih) * g.in[2];
+                                    if (od < 0 || od >= g.out[0] || oh < 0 || oh >= g.out[1]) continue;
+                                    float *yrow = yc + ((size_t)od * g.out[1] + oh) * g.out[2];
+                                    for (int iw = 0; iw < g.in[2]; iw++) {
+                                        int ow = iw * g.s[2] - g.pb[2] + kw * g.d[2];
+                                        if (ow >= 0 && ow < g.out[2]) yrow[ow] += srow[iw];
+                                    }
+                                }
+                            }
+                            src += N;
+                        }
+            }
+        }
+        if (ep) {
+            ok_epilogue e = *ep;
+            e.bias_kind = OK_BIAS_PER_ROW;
+            e.accumulate = 0;
+            ok_apply_epilogue(y + (size_t)n * p->cout * g.out_sp, (ptrdiff_t)g.out_sp, p->cout, (int)g.out_sp, 0, 0,
+                              &e);
+        }
+    }
+}
+
+void ok_conv_transpose_reference(const ok_conv_params *p, const float *x, const float *w, float *y,
+                                 const ok_epilogue *ep) {
+    geom3 g = to3(p);
+    int cin_g = p->cin / p->group, cout_g = p->cout / p->group;
+    size_t ny = (size_t)p->batch * p->cout * g.out_sp;
+    double *acc = calloc(ny, sizeof(double));
+    for (int n = 0; n < p->batch; n++)
+        for (int ic = 0; ic < p->cin; ic++) {
+            int gi = ic / cin_g;
+            for (int id = 0; id < g.in[0]; id++)
+                for (int ih = 0; ih < g.in[1]; ih++)
+                    for (int iw = 0; iw < g.in[2]; iw++) {
+                        float xv = x[((size_t)n * p->cin + ic) * g.in_sp + ((size_t)id * g.in[1] + ih) * g.in[2] + iw];
+                        for (int oc = 0; oc < cout_g; oc++)
+                            for (int kd = 0; kd < g.k[0]; kd++)
+                                for (int kh = 0; kh < g.k[1]; kh++)
+                                    for (int kw = 0; kw < g.k[2]; kw++) {
+                                        int od = id * g.s[0] - g.pb[0] + kd * g.d[0];
+                                        int oh = ih * g.s[1] - g.pb[1] + kh * g.d[1];
+                                        int ow = iw * g.s[2] - g.pb[2] + kw * g.d[2];
+                                        if (od < 0 || od >= g.out[0] || oh < 0 || oh >= g.out[1] || ow < 0 ||
+                                            ow >= g.out[2])
+                                            continue;
+                                        float wv = w[(((size_t)ic * cout_g + oc) * g.k[0] + kd) * g.k[1] * g.k[2] +
+                                                     (size_t)kh * g.k[2] + kw];
+                                        acc[((size_t)n * p->cout + gi * cout_g + oc) * g.out_sp +
+                                            ((size_t)od * g.out[1] + oh) * g.out[2] + ow] += (double)xv * wv;
+                                    }
+                    }
+        }
+    for (size_t i = 0; i < ny; i++) {
+        float v = (float)acc[i];
+        int oc = (int)((i / g.out_sp) % (size_t)p->cout);
+        if (ep && ep->bias) v += ep->bias[oc];
+        if (ep) v = ok_activation_scalar(v, ep->activation, ep->p0, ep->p1);
+        y[i] = v;
+    }
+    free(acc);
+}

@@ -1,0 +1,179 @@
+// Depthwise 2-D convolution (one filter per channel), direct. Each output row
+// splits into a border part (scalar, bounds-checked taps) and an interior where
+// every horizontal tap is in bounds: there AVX2 (8 outputs) or NEON (4 outputs)
+// accumulate tap by tap, for stride 1 and 2 (any kernel size and dilation;
+// 3x3 is the common case). Other strides use the scalar interior.
+#include "ok_conv.h"
+#include "sgemm_internal.h"
+
+#if OK_HAVE_X86
+#include <immintrin.h>
+#endif
+#if OK_HAVE_NEON
+#include <arm_neon.h>
+#endif
+
+typedef struct {
+    int H, W, OH, OW, KH, KW, sh, sw, dh, dw, ph, pw;
+} dw_geom;
+
+/// Output ow for which all horizontal taps are inside the row: [lo, hi).
+static void interior_range(const dw_geom *g, int *lo, int *hi) {
+    int l = (g->pw + g->sw - 1) / g->sw;                               // ow*sw - pw >= 0
+    int last = g->W - 1 - (g->KW - 1) * g->dw + g->pw;                 // ow*sw <= last
+    int h = last < 0 ? 0 : last / g->sw + 1;
+    if (h > g->OW) h = g->OW;
+    if (l > h) l = h;
+    *lo = l;
+    *hi = h;
+}
+
+static float tap_sum(const dw_geom *g, const float *x, const float *w, int oh, int ow, int kh_lo, int kh_hi) {
+    float acc = 0;
+    for (int kh = kh_lo; kh < kh_hi; kh++) {
+        int ih = oh * g->sh - g->ph + kh * g->dh;
+        const float *row = x + (size_t)ih * g->W;
+        for (int kw = 0; kw < g->KW; kw++) {
+            int iw = ow * g->sw - g->pw + kw * g->dw;
+            if (iw >= 0 && iw < g->W) acc += row[iw] * w[kh * g->KW + kw];
+        }
+    }
+    return acc;
+}
+
+#if OK_HAVE_X86
+__attribute__((target("avx2,fma"))) static int dw_interior__avx2(const dw_geom *g, const float *x, const float *w,
+                                                                int oh, int lo, int hi, int kh_lo, int kh_hi,
+                                                                float *out) {
+    int ow = lo;
+    if (g->sw > 2) return lo;
+    for (; ow + 8 <= hi; ow += 8) {
+        // stride 2 reads 16 floats per tap: make sure the last one is in the row.
+        if (g->sw == 2 && (ow * 2 - g->pw + (g->KW - 1) * g->dw + 15) >= g->W) break;
+        __m256 acc = _mm256_setzero_ps();
+        for (int kh = kh_lo; kh < kh_hi; kh++) {
+            const float *row = x + (size_t)(oh * g->sh - g->ph + kh * g->dh) * g->W;
+            for (int kw = 0; kw < g->KW; kw++) {
+                const float *ptr = row + ow * g->sw - g->pw + kw * g->dw;
+                __m256 wv = _mm256_broadcast_ss(w + kh * g->KW + kw);
+                __m256 v;
+                if (g->sw == 1) {
+                    v = _mm256_loadu_ps(ptr);
+                } else {
+                    __m256 a = _mm256_loadu_ps(ptr), b = _mm256_loadu_ps(ptr + 8);
+                    __m256 even = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));  // a0 a2 b0 b2 | a4 a6 b4 b6
+                    v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+                }
+                acc = _mm256_fmadd_ps(wv, v, acc);
+            }
+        }
+        _mm256_storeu_ps(out + ow, acc);
+    }
+    return ow;
+}
+#endif
+
+#if OK_HAVE_NEON
+static int dw_interior__neon(const dw_geom *g, const float *x, const float *w, int oh, int lo, int hi, int kh_lo,
+                             int kh_hi, float *out) {
+    int ow = lo;
+    if (g->sw > 2) return lo;
+    for (; ow + 4 <= hi; ow += 4) {
+        if (g->sw == 2 && (ow * 2 - g->pw + (g->KW - 1) * g->dw + 7) >= g->W) break;
+        float32x4_t acc = vdupq_n_f32(0);
+        for (int kh = kh_lo; kh < kh_hi; kh++) {
+            const float *row = x + (size_t)(oh * g->sh - g->ph + kh * g->dh) * g->W;
+            for (int kw = 0; kw < g->KW; kw++) {
+                const float *ptr = row + ow * g->sw - g->pw + kw * g->dw;
+                float32x4_t v = g->sw == 1 ? vld1q_f32(ptr) : vld2q_f32(ptr).val[0];
+                acc = vmlaq_n_f32(acc, v, w[kh * g->KW + kw]);
+            }
+        }
+        vst1q_f32(out + ow, acc);
+    }
+    return ow;
+}
+#endif
+
+typedef struct {
+    const ok_conv_params *p;
+    const float *x, *w;
+    float *y;
+    const ok_epilogue *ep;
+    int isa;
+} dw_job;
+
+static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const dw_job *j = raw;
+    const ok_conv_params *p = j->p;
+    dw_geom g;
+    if (p->ndim == 2) {
+        g.H = p->in_shape[0]; g.W = p->in_shape[1]; g.OH = p->out_shape[0]; g.OW = p->out_shape[1];
+        g.KH = p->kernel[0]; g.KW = p->kernel[1]; g.sh = p->stride[0]; g.sw = p->stride[1];
+        g.dh = p->dilation[0]; g.dw = p->dilation[1]; g.ph = p->pad_begin[0]; g.pw = p->pad_begin[1];
+    } else {  // 1-D as H = 1
+        g.H = 1; g.W = p->in_shape[0]; g.OH = 1; g.OW = p->out_shape[0];
+        g.KH = 1; g.KW = p->kernel[0]; g.sh = 1; g.sw = p->stride[0];
+        g.dh = 1; g.dw = p->dilation[0]; g.ph = 0; g.pw = p->pad_begin[0];
+    }
+    int lo, hi;
+    interior_range(&g, &lo, &hi);
+    for (int64_t plane = begin; plane < end; plane++) {
+        int c = (int)(plane % p->cout);
+        const float *x = j->x + (size_t)plane * g.H * g.W;
+        const float *w = j->w + (size_t)c * g.KH * g.KW;
+        float *y = j->y + (size_t)plane * g.OH * g.OW;
+        for (int oh = 0; oh < g.OH; oh++) {
+            // valid kh: 0 <= oh*sh - ph + kh*dh < H
+            int base = oh * g.sh - g.ph;
+            int kh_lo = 0, kh_hi = g.KH;
+            while (kh_lo < g.KH && base + kh_lo * g.dh < 0) kh_lo++;
+            while (kh_hi > kh_lo && base + (kh_hi - 1) * g.dh >= g.H) kh_hi--;
+            float *out = y + (size_t)oh * g.OW;
+            for (int ow = 0; ow < lo; ow++) out[ow] = tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
+            int ow = lo;
+#if OK_HAVE_X86
+            if (j->isa == OK_ISA_AVX2_FMA) ow = dw_interior__avx2(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+#endif
+#if OK_HAVE_NEON
+            if (j->isa == OK_ISA_NEON) ow = dw_interior__neon(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+#endif
+            for (; ow < hi; ow++) {
+                float acc = 0;
+                for (int kh = kh_lo; kh < kh_hi; kh++) {
+                    const float *row = x + (size_t)(base + kh * g.dh) * g.W + ow * g.sw - g.pw;
+                    const float *wr = w + kh * g.KW;
+                    for (int kw = 0; kw < g.KW; kw++) acc += row[kw * g.dw] * wr[kw];
+                }
+                out[ow] = acc;
+            }
+            for (ow = hi > lo ? hi : lo; ow < g.OW; ow++) out[ow] = tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
+        }
+        if (j->ep) ok_apply_epilogue(y, 0, 1, g.OH * g.OW, c, 0, j->ep);
+    }
+}
+
+void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x, const float *w, float *y,
+                         const ok_epilogue *ep) {
+    dw_job j = {p, x, w, y, NULL, OK_ISA_SCALAR};
+    ok_epilogue e;
+    if (ep) {
+        e = *ep;
+        e.bias_kind = OK_BIAS_PER_ROW;
+        e.accumulate = 0;
+        j.ep = &e;
+    }
+#if OK_HAVE_X86
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) j.isa = OK_ISA_AVX2_FMA;
+#endif
+#if OK_HAVE_NEON
+    if (ok_isa_enabled(OK_ISA_NEON)) j.isa = OK_ISA_NEON;
+#endif
+    ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, 1, dw_task, &j);
+}
+
+void ok_conv_depthwise(ok_pool *pool, const ok_conv_params *p, const float *x, const float *w, float *y,
+                       const ok_epilogue *ep) {
+    ok_depthwise_planes(pool, p, x, w, y, ep);
+}

@@ -1,0 +1,45 @@
+// Private declarations shared by sgemm_*.c and conv_*.c.
+#ifndef OUTPOST_SGEMM_INTERNAL_H
+#define OUTPOST_SGEMM_INTERNAL_H
+#include <stddef.h>
+#include "ok_sgemm.h"
+#include "ok_cpu.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define OK_HAVE_X86 1
+#endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+#define OK_HAVE_NEON 1
+#endif
+
+/// C[MR x NR] (+)= a_panel(MR x kc) . b_panel(kc x NR); load_c: add to C's contents.
+typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+
+typedef struct {
+    int isa;
+    int mr, nr;
+    ok_sgemm_ukernel fn;
+    const char *name;
+} ok_sgemm_kernel_desc;
+
+// Micro-kernels (sgemm_kernels_*.c).
+void ok_sgemm_kernel_4x8__scalar(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+#if OK_HAVE_X86
+void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
+#endif
+#if OK_HAVE_NEON
+#if defined(__aarch64__)
+void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+#else
+void ok_sgemm_kernel_4x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+#endif
+#endif
+
+/// The kernel for `isa` (falls back to scalar when that ISA has no kernel here).
+const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa);
+/// The best kernel enabled for dispatch now.
+const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void);
+
+#define OK_ALIGN64(x) (((x) + 63) & ~(size_t)63)
+#endif

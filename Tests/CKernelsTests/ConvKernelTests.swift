@@ -1,0 +1,155 @@
+import CKernels
+import Testing
+
+extension CKernelTests {
+@Suite(.serialized) struct ConvKernelTests {
+    enum Kind: Int { case general = 0, depthwise, pointwise, grouped }
+
+    /// Random parameters of one kind, with a valid output shape.
+    func randomParams(_ rng: inout TestRNG, kind: Kind, ndim: Int) -> ok_conv_params {
+        var p = ok_conv_params()
+        p.ndim = Int32(ndim)
+        p.batch = Int32(rng.int(1, 2))
+        var cin = rng.int(1, 12), cout = rng.int(1, 12), group = 1
+        switch kind {
+        case .depthwise: cin = rng.int(2, 20); cout = cin; group = cin
+        case .grouped: group = rng.int(2, 3); cin = group * rng.int(1, 4); cout = group * rng.int(1, 4)
+        default: break
+        }
+        p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
+        var ins = [Int32](repeating: 1, count: 3), outs = ins, ks = ins, ss = ins, ds = ins
+        var pb = [Int32](repeating: 0, count: 3), pe = pb
+        for d in 0..<ndim {
+            let pointwise = kind == .pointwise
+            ins[d] = Int32(rng.int(1, ndim == 3 ? 6 : 19))
+            ks[d] = pointwise ? 1 : Int32(kind == .depthwise && rng.int(0, 1) == 1 ? 3 : rng.int(1, 4))
+            ss[d] = pointwise ? 1 : Int32(rng.int(1, 2))
+            ds[d] = pointwise ? 1 : Int32(rng.int(1, 2))
+            pb[d] = pointwise ? 0 : Int32(rng.int(0, 2))
+            pe[d] = pointwise ? 0 : Int32(rng.int(0, 2))
+            let ext = (ks[d] - 1) * ds[d] + 1
+            if ins[d] + pb[d] + pe[d] < ext { pe[d] += ext - (ins[d] + pb[d] + pe[d]) }
+            outs[d] = (ins[d] + pb[d] + pe[d] - ext) / ss[d] + 1
+        }
+        p.in_shape = (ins[0], ins[1], ins[2]); p.out_shape = (outs[0], outs[1], outs[2])
+        p.kernel = (ks[0], ks[1], ks[2]); p.stride = (ss[0], ss[1], ss[2]); p.dilation = (ds[0], ds[1], ds[2])
+        p.pad_begin = (pb[0], pb[1], pb[2]); p.pad_end = (pe[0], pe[1], pe[2])
+        return p
+    }
+
+    func sizes(_ p: ok_conv_params, transposed: Bool = false) -> (x: Int, w: Int, y: Int) {
+        let ins = [p.in_shape.0, p.in_shape.1, p.in_shape.2].prefix(Int(p.ndim))
+        let outs = [p.out_shape.0, p.out_shape.1, p.out_shape.2].prefix(Int(p.ndim))
+        let ks = [p.kernel.0, p.kernel.1, p.kernel.2].prefix(Int(p.ndim))
+        let inSp = ins.reduce(1) { $0 * Int($1) }, outSp = outs.reduce(1) { $0 * Int($1) }
+        let kv = ks.reduce(1) { $0 * Int($1) }
+        if transposed {
+            return (Int(p.batch * p.cin) * inSp, Int(p.cin) * Int(p.cout / p.group) * kv, Int(p.batch * p.cout) * outSp)
+        }
+        return (Int(p.batch * p.cin) * inSp, Int(p.cout) * Int(p.cin / p.group) * kv, Int(p.batch * p.cout) * outSp)
+    }
+
+    func check(_ p: ok_conv_params, pool: OpaquePointer?, rng: inout TestRNG, tag: String) {
+        var p = p
+        let n = sizes(p)
+        let x = rng.floats(n.x), w = rng.floats(n.w), bias = rng.floats(Int(p.cout))
+        var want = [Float](repeating: 0, count: n.y), got = want
+        let act = rng.int(0, 7)
+        bias.withUnsafeBufferPointer { bp in
+            var ep = ok_epilogue(bias: rng.int(0, 1) == 1 ? bp.baseAddress : nil, bias_kind: 1, activation: Int32(act),
+                                 p0: act == 5 ? 0.2 : -0.3, p1: act == 5 ? 0.5 : 0.4, accumulate: 0)
+            ok_conv_reference(&p, x, w, &want, &ep)
+            let packed = aligned(ok_conv_packed_weights_size(&p))
+            ok_conv_pack_weights(&p, w, packed)
+            let ws = aligned(ok_conv_workspace_size(&p, ok_pool_threads(pool)))
+            ok_conv(pool, &p, x, packed, &got, &ep, ws)
+            packed.deallocate()
+            ws.deallocate()
+        }
+        expectClose(got, want, tol: 1e-4,
+                    "\(tag) alg=\(ok_conv_algorithm(&p)) nd=\(p.ndim) cin=\(p.cin) cout=\(p.cout) g=\(p.group) in0=\(p.in_shape.0) k=\(p.kernel.0) s=\(p.stride.0) d=\(p.dilation.0) act=\(act)")
+    }
+
+    @Test func randomConvolutionsEveryISAAndThreads() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(99 &+ isa.rawValue)
+                for pool in [nil, pool2] {
+                    for trial in 0..<48 {
+                        let kind = Kind(rawValue: trial % 4)!
+                        let ndim = trial % 12 == 11 ? 3 : (trial % 3 == 0 ? 1 : 2)
+                        let p = randomParams(&rng, kind: kind, ndim: kind == .depthwise ? 2 : ndim)
+                        check(p, pool: pool, rng: &rng, tag: "\(String(cString: ok_isa_name(isa))) t=\(ok_pool_threads(pool))")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func depthwise3x3MobileNetShapes() {
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(5)
+                for (size, stride) in [(56, 1), (56, 2), (7, 1), (13, 2), (9, 2)] {
+                    var p = ok_conv_params()
+                    p.ndim = 2; p.batch = 1; p.cin = 8; p.cout = 8; p.group = 8
+                    p.in_shape = (Int32(size), Int32(size), 1)
+                    let o = Int32((size + 2 - 3) / stride + 1)
+                    p.out_shape = (o, o, 1)
+                    p.kernel = (3, 3, 1); p.stride = (Int32(stride), Int32(stride), 1); p.dilation = (1, 1, 1)
+                    p.pad_begin = (1, 1, 0); p.pad_end = (1, 1, 0)
+                    #expect(ok_conv_algorithm(&p) == 2)
+                    check(p, pool: nil, rng: &rng, tag: "dw \(size) s\(stride) \(String(cString: ok_isa_name(isa)))")
+                }
+            }
+        }
+    }
+
+    @Test func transposedConvolutionMatchesReference() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(77)
+                for trial in 0..<24 {
+                    var p = ok_conv_params()
+                    let ndim = trial % 3 == 0 ? 1 : 2
+                    p.ndim = Int32(ndim); p.batch = Int32(rng.int(1, 2))
+                    p.group = Int32(trial % 4 == 3 ? 2 : 1)
+                    p.cin = p.group * Int32(rng.int(1, 4)); p.cout = p.group * Int32(rng.int(1, 4))
+                    var vals = [[Int32]](repeating: [1, 1, 1], count: 6)  // in k s d pb out
+                    for d in 0..<ndim {
+                        vals[0][d] = Int32(rng.int(1, 7)); vals[1][d] = Int32(rng.int(1, 4))
+                        vals[2][d] = Int32(rng.int(1, 3)); vals[3][d] = Int32(rng.int(1, 2))
+                        vals[4][d] = Int32(rng.int(0, 1))
+                        let outPad = Int32(rng.int(0, Int(vals[2][d]) - 1))
+                        vals[5][d] = (vals[0][d] - 1) * vals[2][d] + (vals[1][d] - 1) * vals[3][d] + 1 - 2 * vals[4][d] + outPad
+                        if vals[5][d] < 1 { vals[4][d] = 0; vals[5][d] = (vals[0][d] - 1) * vals[2][d] + (vals[1][d] - 1) * vals[3][d] + 1 }
+                    }
+                    for d in ndim..<3 { vals[4][d] = 0 }
+                    p.in_shape = (vals[0][0], vals[0][1], vals[0][2]); p.kernel = (vals[1][0], vals[1][1], vals[1][2])
+                    p.stride = (vals[2][0], vals[2][1], vals[2][2]); p.dilation = (vals[3][0], vals[3][1], vals[3][2])
+                    p.pad_begin = (vals[4][0], vals[4][1], vals[4][2]); p.out_shape = (vals[5][0], vals[5][1], vals[5][2])
+                    let n = sizes(p, transposed: true)
+                    let x = rng.floats(n.x), w = rng.floats(n.w), bias = rng.floats(Int(p.cout))
+                    var want = [Float](repeating: 0, count: n.y), got = want
+                    bias.withUnsafeBufferPointer { bp in
+                        var ep = ok_epilogue(bias: bp.baseAddress, bias_kind: 1, activation: Int32(trial % 8), p0: -0.3, p1: 0.4, accumulate: 0)
+                        ok_conv_transpose_reference(&p, x, w, &want, &ep)
+                        let packed = aligned(ok_conv_transpose_packed_weights_size(&p))
+                        ok_conv_transpose_pack_weights(&p, w, packed)
+                        let pool = trial % 2 == 0 ? nil : pool2
+                        let ws = aligned(ok_conv_transpose_workspace_size(&p, ok_pool_threads(pool)))
+                        ok_conv_transpose(pool, &p, x, packed, &got, &ep, ws)
+                        packed.deallocate()
+                        ws.deallocate()
+                    }
+                    expectClose(got, want, tol: 1e-4, "convT trial \(trial) \(String(cString: ok_isa_name(isa)))")
+                }
+            }
+        }
+    }
+}
+}
