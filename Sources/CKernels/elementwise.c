@@ -205,6 +205,15 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
     case OK_UNARY_ASINH: for (size_t i = 0; i < n; i++) y[i] = asinhf(x[i]); break;
     case OK_UNARY_ACOSH: for (size_t i = 0; i < n; i++) y[i] = acoshf(x[i]); break;
     case OK_UNARY_ATANH: for (size_t i = 0; i < n; i++) y[i] = atanhf(x[i]); break;
+    case OK_UNARY_SWISH:
+        for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoid1(alpha * x[i]);
+        break;
+    case OK_UNARY_SHRINK:
+        for (size_t i = 0; i < n; i++) {
+            float v = x[i];
+            y[i] = v < -alpha ? v + beta : (v > alpha ? v - beta : 0.0f);
+        }
+        break;
     default:
         break;
     }

@@ -78,4 +78,43 @@ struct NormalizationTests {
         #expect(H.close(try H.run("LpNormalization", [.feed(x)])[0].floatValues(), [0.6, 0.8, -0.70710677, 0.70710677]))
         #expect(H.close(try H.run("LpNormalization", [.feed(x)], attributes: ["p": .int(1), "axis": .int(0)])[0].floatValues(), [0.75, 0.8, -0.25, 0.2]))
     }
+
+    @Test func rmsNormalization() throws {
+        let x = H.randoms(2 * 4, seed: 61)
+        let out = try H.run("RMSNormalization", [.feed(H.f([2, 4], x)), .constant(H.f([4], [1, 2, 3, 4]))], opset: 23)
+        var ref = [Float]()
+        for r in 0..<2 {
+            let row = x[(r * 4)..<(r * 4 + 4)].map { Double($0) }
+            let inv = 1 / (row.reduce(0) { $0 + $1 * $1 } / 4 + 1e-5).squareRoot()
+            for i in 0..<4 { ref.append(Float(row[i] * inv) * Float(i + 1)) }
+        }
+        #expect(H.close(out[0].floatValues(), ref, rtol: 1e-5, atol: 1e-5))
+    }
+
+    @Test func groupNormalizationMatchesInstanceNormWhenGroupsEqualChannels() throws {
+        let x = H.randoms(2 * 4 * 3, seed: 71)
+        let scale = H.f([4], [1, 2, 3, 4]), bias = H.f([4], [0, 1, 0, -1])
+        let g = try H.run("GroupNormalization", [.feed(H.f([2, 4, 3], x)), .constant(scale), .constant(bias)], attributes: ["num_groups": .int(4)], opset: 21)
+        let i = try H.run("InstanceNormalization", [.feed(H.f([2, 4, 3], x)), .constant(scale), .constant(bias)])
+        #expect(H.close(g[0].floatValues(), i[0].floatValues(), rtol: 1e-5, atol: 1e-5))
+        // Two groups of two channels: statistics over 6 values.
+        let g2 = try H.run("GroupNormalization", [.feed(H.f([2, 4, 3], x)), .constant(H.f([4], [1, 1, 1, 1])), .constant(H.f([4], [0, 0, 0, 0]))],
+                           attributes: ["num_groups": .int(2)], opset: 21)
+        let block = x[0..<6].map { Double($0) }
+        let m = block.reduce(0, +) / 6, v = block.reduce(0) { $0 + ($1 - m) * ($1 - m) } / 6
+        #expect(H.close(Array(g2[0].floatValues()[0..<6]), block.map { Float(($0 - m) / (v + 1e-5).squareRoot()) }, rtol: 1e-5, atol: 1e-5))
+    }
+
+    @Test func meanVarianceNormalizationAndLRN() throws {
+        let x = H.randoms(8, seed: 81)
+        let mvn = try H.run("MeanVarianceNormalization", [.feed(H.f([2, 4], x))], attributes: ["axes": .ints([1])])
+        let row = x[0..<4].map { Double($0) }
+        let m = row.reduce(0, +) / 4, sd = (row.reduce(0) { $0 + $1 * $1 } / 4 - m * m).squareRoot()
+        #expect(H.close(Array(mvn[0].floatValues()[0..<4]), row.map { Float(($0 - m) / (sd + 1e-9)) }, rtol: 1e-4, atol: 1e-5))
+        let lrn = try H.run("LRN", [.feed(H.f([1, 3, 1, 1], [1, 2, 3]))], attributes: ["size": .int(3), "alpha": .float(0.3), "beta": .float(0.75), "bias": .float(1)])
+        let sums: [Float] = [1 + 4, 1 + 4 + 9, 4 + 9]
+        let ref = [Float](arrayLiteral: 1, 2, 3).enumerated().map { $0.element / powf(1 + 0.1 * sums[$0.offset], 0.75) }
+        #expect(H.close(lrn[0].floatValues(), ref))
+    }
 }
+

@@ -45,6 +45,9 @@ typedef enum {
     OK_UNARY_ASINH,
     OK_UNARY_ACOSH,
     OK_UNARY_ATANH,
+    OK_UNARY_SWISH,        // x * sigmoid(alpha * x)
+    OK_UNARY_SHRINK,       // alpha = lambd, beta = bias
+    OK_UNARY_BITWISE_NOT,  // integers only (handled outside the float kernel)
 } ok_unary_op;
 
 typedef enum {

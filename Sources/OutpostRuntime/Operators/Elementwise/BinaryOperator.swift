@@ -5,7 +5,7 @@ import CKernels
 /// integer types run generic Swift loops (wrapping arithmetic, division truncates
 /// toward zero, division by zero gives 0 instead of trapping).
 final class BinaryOperator: Operator {
-    enum Kind { case add, sub, mul, div, pow, mod, fmod, prelu, max, min, sum, mean }
+    enum Kind { case add, sub, mul, div, pow, mod, fmod, prelu, max, min, sum, mean, bitAnd, bitOr, bitXor, shiftLeft, shiftRight }
     let kind: Kind
     let variadic: Bool
     private var loops: [BroadcastLoop] = []
@@ -14,6 +14,14 @@ final class BinaryOperator: Operator {
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         var k = kind
         if kind == .mod, try node.int("fmod", default: 0) != 0 { k = .fmod }
+        if kind == .shiftLeft {
+            let direction = try node.string("direction", default: "")
+            switch direction {
+            case "LEFT": k = .shiftLeft
+            case "RIGHT": k = .shiftRight
+            default: throw node.invalid("BitShift direction must be LEFT or RIGHT, got '\(direction)'")
+            }
+        }
         self.kind = k
         switch kind {
         case .max, .min, .sum, .mean: variadic = true
@@ -34,6 +42,7 @@ final class BinaryOperator: Operator {
         case .prelu: return OK_BINARY_PRELU
         case .max: return OK_BINARY_MAX
         case .min: return OK_BINARY_MIN
+        case .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight: return OK_BINARY_ADD  // integer-only kinds
         }
     }
 
@@ -54,6 +63,7 @@ final class BinaryOperator: Operator {
         case .mean: allowed = [.float32]
         case .prelu: allowed = [.float32, .int32, .int64]
         case .pow: allowed = [.float32, .int32, .int64]
+        case .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight: allowed = [.int32, .int64, .int8, .uint8]
         default: allowed = [.float32, .int32, .int64, .int8, .uint8]
         }
         if !allowed.contains(dtype) { throw unsupportedType(dtype, input: 0) }
@@ -162,6 +172,11 @@ final class BinaryOperator: Operator {
         case .max: f = { a, b in a > b ? a : b }
         case .min: f = { a, b in a < b ? a : b }
         case .pow: f = { a, _ in a }  // handled by runPow
+        case .bitAnd: f = { $0 & $1 }
+        case .bitOr: f = { $0 | $1 }
+        case .bitXor: f = { $0 ^ $1 }
+        case .shiftLeft: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a << b }
+        case .shiftRight: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a >> b }
         }
         let dst = y.pointer(T.self)
         for (k, loop) in loops.enumerated() {
