@@ -369,3 +369,35 @@ float ok_logf(float x) { return logf(x); }
 float ok_sqrtf(float x) { return sqrtf(x); }
 double ok_exp_f64(double x) { return exp(x); }
 double ok_log_f64(double x) { return log(x); }
+
+// ---- thread-pool splits -------------------------------------------------------
+
+#include "ok_pool.h"
+
+#define OK_EW_GRAIN 16384
+
+typedef struct { int op; const float *x; float *y; float alpha, beta; } unary_job;
+static void unary_range(void *c, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const unary_job *j = (const unary_job *)c;
+    ok_unary_f32(j->op, j->x + begin, j->y + begin, (size_t)(end - begin), j->alpha, j->beta);
+}
+
+void ok_unary_f32_pool(void *pool, int op, const float *x, float *y, size_t n, float alpha, float beta) {
+    if (pool == NULL || n <= 2 * OK_EW_GRAIN) { ok_unary_f32(op, x, y, n, alpha, beta); return; }
+    unary_job j = {op, x, y, alpha, beta};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, unary_range, &j);
+}
+
+typedef struct { int op; const float *a; ptrdiff_t sa; const float *b; ptrdiff_t sb; float *y; } binary_job;
+static void binary_range(void *c, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const binary_job *j = (const binary_job *)c;
+    ok_binary_f32(j->op, j->a + begin * j->sa, j->sa, j->b + begin * j->sb, j->sb, j->y + begin, (size_t)(end - begin));
+}
+
+void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n) {
+    if (pool == NULL || n <= 2 * OK_EW_GRAIN) { ok_binary_f32(op, a, sa, b, sb, y, n); return; }
+    binary_job j = {op, a, sa, b, sb, y};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, binary_range, &j);
+}

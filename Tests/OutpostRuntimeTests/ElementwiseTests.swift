@@ -324,5 +324,14 @@ struct ElementwiseTests {
         let sh = try H.run("Shrink", [.feed(H.f([5], xs))], attributes: ["lambd": .float(0.5), "bias": .float(0.25)])
         #expect(sh[0].floatValues() == [-1.75, 0, 0, 0, 1.75])
     }
+
+    @Test func largeArraysSplitOverThePool() throws {
+        let n = 100_003
+        let a = H.randoms(n, seed: 91), b = H.randoms(n, seed: 92)
+        let sum = try H.run("Add", [.feed(H.f([n], a)), .feed(H.f([n], b))])
+        #expect(sum[0].floatValues() == zip(a, b).map { $0 + $1 })
+        let sig = try H.run("Sigmoid", [.feed(H.f([n], a))])
+        #expect(H.close(sig[0].floatValues(), a.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }))
+    }
 }
 

@@ -72,6 +72,11 @@ void ok_unary_f32_ref(int op, const float *x, float *y, size_t n, float alpha, f
 void ok_binary_f32(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
 void ok_binary_f32_ref(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
 
+/// The same split over a thread pool (ok_pool *, may be NULL) in chunks of at
+/// least 16K elements; small arrays run inline.
+void ok_unary_f32_pool(void *pool, int op, const float *x, float *y, size_t n, float alpha, float beta);
+void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
+
 /// Softmax (log_mode 0) or LogSoftmax (log_mode 1) over the middle axis of a
 /// [outer, n, inner] float32 array. Numerically stable (subtracts the max).
 void ok_softmax_f32(const float *x, float *y, size_t outer, size_t n, size_t inner, int log_mode);

@@ -116,11 +116,11 @@ final class BinaryOperator: Operator {
             return
         }
         if kind == .pow {
-            try runPow(x0, inputs[1]!, y)
+            try runPow(x0, inputs[1]!, y, ctx.pool)
             return
         }
         switch x0.dtype {
-        case .float32: runFloat(inputs, y)
+        case .float32: runFloat(inputs, y, ctx.pool)
         case .int32: runInteger(inputs, y, Int32.self)
         case .int64: runInteger(inputs, y, Int64.self)
         case .int8: runInteger(inputs, y, Int8.self)
@@ -129,13 +129,18 @@ final class BinaryOperator: Operator {
         }
     }
 
-    private func runFloat(_ inputs: [Tensor?], _ y: Tensor) {
+    private func runFloat(_ inputs: [Tensor?], _ y: Tensor, _ pool: OpaquePointer?) {
         let op = Int32(cKind.rawValue)
         let dst = y.floats
         for (k, loop) in loops.enumerated() {
             let a = k == 0 ? inputs[0]!.floats : dst
             let b = inputs[k + 1]!.floats
             let sa = loop.innerStrides[0], sb = loop.innerStrides[1], n = loop.inner
+            if loop.rows == 1 {
+                // One long run (same shapes, or a scalar operand): split it over the pool.
+                ok_binary_f32_pool(UnsafeMutableRawPointer(pool), op, a + loop.offsets[0], sa, b + loop.offsets[1], sb, dst, n)
+                continue
+            }
             for r in 0..<loop.rows {
                 ok_binary_f32(op, a + loop.offsets[2 * r], sa, b + loop.offsets[2 * r + 1], sb, dst + r * n, n)
             }
@@ -187,11 +192,11 @@ final class BinaryOperator: Operator {
 
     // ---- Pow: the exponent may have another type than the base ------------------
 
-    private func runPow(_ x: Tensor, _ e: Tensor, _ y: Tensor) throws(OutpostError) {
+    private func runPow(_ x: Tensor, _ e: Tensor, _ y: Tensor, _ pool: OpaquePointer?) throws(OutpostError) {
         switch x.dtype {
         case .float32:
             if e.dtype == .float32 {
-                runFloat([x, e], y)
+                runFloat([x, e], y, pool)
             } else {
                 try powExponent(x, e, y, Float.self)
             }

@@ -53,7 +53,7 @@ final class UnaryOperator: Operator {
         let n = x.count
         switch x.dtype {
         case .float32:
-            ok_unary_f32(Int32(function.rawValue), x.floats, outputs[0].floats, n, alpha, beta)
+            ok_unary_f32_pool(UnsafeMutableRawPointer(ctx.pool), Int32(function.rawValue), x.floats, outputs[0].floats, n, alpha, beta)
         case .int32: integerLoop(x.pointer(Int32.self), outputs[0].pointer(Int32.self), n)
         case .int64: integerLoop(x.pointer(Int64.self), outputs[0].pointer(Int64.self), n)
         case .int8: integerLoop(x.pointer(Int8.self), outputs[0].pointer(Int8.self), n)
