@@ -69,6 +69,9 @@ import Testing
         ([2, 3, 1, 4], [3, 2, 0, 1]),       // with a size-1 axis
         ([2, 3, 4, 5, 6], [4, 1, 3, 0, 2]), // 5-D general
         ([2, 3, 4], [0, 1, 2]),             // identity
+        ([45, 70], [1, 0]),                 // AVX2 8x8 blocks plus edges
+        ([3, 37, 29], [0, 2, 1]),           // batched, odd sizes
+        ([2, 16, 9, 11], [0, 2, 3, 1]),     // NCHW -> NHWC, 8-aligned rows
     ])
     func transposeMatchesReference(shape: [Int], perm: [Int]) throws {
         let x = OpKit.iota(shape)
