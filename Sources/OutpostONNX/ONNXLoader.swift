@@ -11,7 +11,16 @@ public enum ONNXLoader {
     /// Loads the model at `path`; external data files are looked up next to it.
     public static func load(path: String) throws(OutpostError) -> Model {
         let buffer = try Buffer(mappingFile: path)
-        return try load(buffer: buffer, baseDirectory: directoryOf(path))
+        do {
+            return try load(buffer: buffer, baseDirectory: directoryOf(path))
+        } catch {
+            // Name the file in format errors; the other cases already name what failed.
+            switch error {
+            case let .malformedModel(m): throw .malformedModel("\(path): \(m)")
+            case let .invalidModel(m): throw .invalidModel("\(path): \(m)")
+            default: throw error
+            }
+        }
     }
 
     /// Loads a model from bytes already in memory. `baseDirectory` is where external
