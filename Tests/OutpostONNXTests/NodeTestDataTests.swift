@@ -79,6 +79,40 @@ struct NodeTestDataTests {
         for reason in failures.keys { #expect(!reason.hasPrefix("malformed"), "\(reason): \(failures[reason]!)") }
     }
 
+    /// The other backend model sets of the wheel: simple, pytorch-converted,
+    /// pytorch-operator (model.onnx per case) and light (model-zoo graphs).
+    @Test func loadOtherBackendModels() throws {
+        guard let node = Self.nodeTestDirectory() else { return }
+        let data = (node as NSString).deletingLastPathComponent
+        let fm = FileManager.default
+        var paths = [String]()
+        for set in ["simple", "pytorch-converted", "pytorch-operator"] {
+            for c in ((try? fm.contentsOfDirectory(atPath: data + "/" + set)) ?? []).sorted() {
+                let p = data + "/" + set + "/" + c + "/model.onnx"
+                if fm.fileExists(atPath: p) { paths.append(p) }
+            }
+        }
+        for f in ((try? fm.contentsOfDirectory(atPath: data + "/light")) ?? []).sorted() where f.hasSuffix(".onnx") {
+            paths.append(data + "/light/" + f)
+        }
+        var loaded = 0
+        var failures = [String: [String]]()
+        for p in paths {
+            do {
+                _ = try ONNXLoader.load(path: p)
+                loaded += 1
+            } catch {
+                let short = p.dropFirst(data.count + 1)
+                failures[Self.reason(error), default: []].append(String(short))
+            }
+        }
+        print("ONNX backend model sets (simple, pytorch-*, light): \(loaded)/\(paths.count) models load")
+        for (reason, names) in failures.sorted(by: { $0.value.count > $1.value.count }) {
+            print("  \(names.count) × \(reason): \(names.prefix(4).joined(separator: ", "))")
+        }
+        for reason in failures.keys { #expect(!reason.hasPrefix("malformed"), "\(reason): \(failures[reason]!)") }
+    }
+
     /// Groups errors: the error kind plus the data type / the problem, without names.
     static func reason(_ e: OutpostError) -> String {
         switch e {
