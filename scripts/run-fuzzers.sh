@@ -36,12 +36,12 @@ if [ ! -f "$stamp" ] || [ -n "$(find Sources fuzz/targets scripts/run-fuzzers.sh
     exec 3>&2 2>"$out/build.log"
     trap 'exec 2>&3; echo "build failed, see $out/build.log" >&2; tail -20 "$out/build.log" >&2' ERR
     c_objs=()
-    for c in Sources/COutpostSystem/*.c Sources/CKernels/*.c; do
-        o="$obj/$(basename "$(dirname "$c")")_$(basename "$c" .c).o"
-        inc="$(dirname "$c")/include"
-        "$clang" "${c_flags[@]}" -I "$inc" -I Sources/COutpostSystem/include -c "$c" -o "$o"
+    rm -f "$obj"/c_*.o
+    while IFS= read -r c; do
+        o="$obj/c_$(echo "${c#Sources/}" | tr '/' '_' | sed 's/\.c$//').o"
+        "$clang" "${c_flags[@]}" -I Sources/CKernels/include -I Sources/COutpostSystem/include -c "$c" -o "$o"
         c_objs+=("$o")
-    done
+    done < <(find Sources/COutpostSystem Sources/CKernels -name '*.c' | sort)
     for module in OutpostRuntime OutpostONNX; do
         mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
         swiftc "${swift_flags[@]}" -wmo -module-name "$module" -emit-module \
@@ -58,7 +58,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find Sources fuzz/targets scripts/run-fuzzers.sh
 fi
 
 status=0
-printf '\n%-12s %12s %10s %8s  %s\n' target executions exec/s crashes notes
+printf '\n%-12s %12s %10s %8s %8s  %s\n' target executions exec/s coverage crashes notes
 for t in "${targets[@]}"; do
     work="fuzz/corpus-work/$t"
     crashes="$out/crashes/$t"
@@ -78,6 +78,7 @@ for t in "${targets[@]}"; do
         note="libFuzzer exited $rc: $(grep -m1 -E 'ERROR|Fatal error|SUMMARY' "$log" || true) (see $log)"
         status=1
     fi
-    printf '%-12s %12s %10s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "$found" "$note"
+    cov=$(grep -o 'DONE *cov: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    printf '%-12s %12s %10s %8s %8s  %s\n' "$t" "${execs:-?}" "${speed:-?}" "${cov:-?}" "$found" "$note"
 done
 exit $status
