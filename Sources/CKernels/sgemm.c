@@ -1,6 +1,7 @@
 // Float32 GEMM driver: blocking, packing, threading, dispatch, epilogue.
 // See SGEMM.md for the design and measured figures.
 #include "sgemm_internal.h"
+#include "ok_elementwise.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -76,6 +77,7 @@ float ok_activation_scalar(float x, int activation, float p0, float p1) {
         return x * v;
     }
     case OK_ACT_TANH: return tanhf(x);
+    case OK_ACT_SILU: return x / (1.0f + expf(-x));
     default: return x;
     }
 }
@@ -93,6 +95,11 @@ void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, in
         switch (ep->activation) {
         case OK_ACT_NONE: break;
         case OK_ACT_RELU: for (int j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0; break;
+        // Transcendental activations: the vectorised element-wise kernels
+        // (same approximations as the standalone Sigmoid/Tanh/Swish operators).
+        case OK_ACT_SIGMOID: ok_unary_f32(OK_UNARY_SIGMOID, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_TANH: ok_unary_f32(OK_UNARY_TANH, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_SILU: ok_unary_f32(OK_UNARY_SWISH, row, row, (size_t)cols, 1.0f, 0); break;
         default:
             for (int j = 0; j < cols; j++) row[j] = ok_activation_scalar(row[j], ep->activation, ep->p0, ep->p1);
         }
@@ -311,7 +318,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
     int act = g->ep ? g->ep->activation : OK_ACT_NONE;
-    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH;
+    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH && act != OK_ACT_SILU;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;

@@ -33,6 +33,7 @@ struct FusedActivation {
         case "HardSigmoid": self.init(kind: OK_ACT_HARD_SIGMOID, p0: param(0, 0.2), p1: param(1, 0.5))
         case "HardSwish": self.init(kind: OK_ACT_HARD_SWISH, p0: 0, p1: 0)
         case "Tanh": self.init(kind: OK_ACT_TANH, p0: 0, p1: 0)
+        case "SiLU": self.init(kind: OK_ACT_SILU, p0: 0, p1: 0)
         default:
             throw node.unsupported("outpost.activation", "fused activation '\(name)' is not one the kernels implement")
         }
