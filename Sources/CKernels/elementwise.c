@@ -51,6 +51,38 @@ OK_INLINE float sigmoid1(float x) {
     return x >= 0 ? s : e * s;
 }
 
+// tanh: odd polynomial for |x| < 0.625, else 1 - 2 / (e^(2|x|) + 1) (Cephes
+// tanhf; about 2 ulp). Both branches are computed and one is selected, so the
+// loop vectorises.
+OK_INLINE float tanh1(float x) {
+    float ax = x < 0 ? -x : x;
+    float z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * x + x;
+    float e = ok_expf_inline(ax + ax);
+    float big = 1.0f - 2.0f / (e + 1.0f);
+    big = x < 0 ? -big : big;
+    return ax < 0.625f ? small : big;
+}
+
+// erf for GELU: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free.
+// The Erf operator itself uses libm's erff.
+OK_INLINE float erf_fast(float x) {
+    float ax = x < 0 ? -x : x;
+    float t = 1.0f / (1.0f + 0.3275911f * ax);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    float r = 1.0f - p * t * ok_expf_inline(-ax * ax);
+    return x < 0 ? -r : r;
+}
+
 OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, size_t n, float alpha, float beta) {
     switch (op) {
     case OK_UNARY_RELU:
@@ -78,7 +110,7 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
         }
         break;
     case OK_UNARY_TANH:
-        for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]);
+        for (size_t i = 0; i < n; i++) y[i] = tanh1(x[i]);
         break;
     case OK_UNARY_EXP:
         for (size_t i = 0; i < n; i++) y[i] = ok_expf_inline(x[i]);
@@ -102,13 +134,13 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
         for (size_t i = 0; i < n; i++) y[i] = erff(x[i]);
         break;
     case OK_UNARY_GELU:
-        for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+        for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf_fast(x[i] * 0.70710678118654752f));
         break;
     case OK_UNARY_GELU_TANH:
         for (size_t i = 0; i < n; i++) {
             float v = x[i];
             float inner = 0.79788456080286536f * (v + 0.044715f * v * v * v);
-            y[i] = 0.5f * v * (1.0f + tanhf(inner));
+            y[i] = 0.5f * v * (1.0f + tanh1(inner));
         }
         break;
     case OK_UNARY_SOFTPLUS:
@@ -173,6 +205,15 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
     case OK_UNARY_ASINH: for (size_t i = 0; i < n; i++) y[i] = asinhf(x[i]); break;
     case OK_UNARY_ACOSH: for (size_t i = 0; i < n; i++) y[i] = acoshf(x[i]); break;
     case OK_UNARY_ATANH: for (size_t i = 0; i < n; i++) y[i] = atanhf(x[i]); break;
+    case OK_UNARY_SWISH:
+        for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoid1(alpha * x[i]);
+        break;
+    case OK_UNARY_SHRINK:
+        for (size_t i = 0; i < n; i++) {
+            float v = x[i];
+            y[i] = v < -alpha ? v + beta : (v > alpha ? v - beta : 0.0f);
+        }
+        break;
     default:
         break;
     }
@@ -251,17 +292,27 @@ void ok_binary_f32(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff
 
 // ---- softmax ---------------------------------------------------------------
 
-OK_INLINE void softmax_row(const float *x, float *y, size_t n, int log_mode) {
+// Sum with 8 independent partial sums (vectorises without reassociation flags).
+OK_INLINE float sum8(const float *v, size_t n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += v[i + j];
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) s += v[i];
+    return s;
+}
+
+OK_INLINE void softmax_row(const float *restrict x, float *restrict y, size_t n, int log_mode) {
     float m = -INFINITY;
     for (size_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
     if (m == -INFINITY || m != m) m = 0.0f;  // all -inf (or NaN): avoid inf - inf
-    float sum = 0.0f;
+    for (size_t i = 0; i < n; i++) y[i] = ok_expf_inline(x[i] - m);
+    float sum = sum8(y, n);
     if (log_mode) {
-        for (size_t i = 0; i < n; i++) sum += ok_expf_inline(x[i] - m);
         float ls = logf(sum);
         for (size_t i = 0; i < n; i++) y[i] = (x[i] - m) - ls;
     } else {
-        for (size_t i = 0; i < n; i++) { float e = ok_expf_inline(x[i] - m); y[i] = e; sum += e; }
         float inv = 1.0f / sum;
         for (size_t i = 0; i < n; i++) y[i] *= inv;
     }
@@ -318,3 +369,35 @@ float ok_logf(float x) { return logf(x); }
 float ok_sqrtf(float x) { return sqrtf(x); }
 double ok_exp_f64(double x) { return exp(x); }
 double ok_log_f64(double x) { return log(x); }
+
+// ---- thread-pool splits -------------------------------------------------------
+
+#include "ok_pool.h"
+
+#define OK_EW_GRAIN 16384
+
+typedef struct { int op; const float *x; float *y; float alpha, beta; } unary_job;
+static void unary_range(void *c, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const unary_job *j = (const unary_job *)c;
+    ok_unary_f32(j->op, j->x + begin, j->y + begin, (size_t)(end - begin), j->alpha, j->beta);
+}
+
+void ok_unary_f32_pool(void *pool, int op, const float *x, float *y, size_t n, float alpha, float beta) {
+    if (pool == NULL || n <= 2 * OK_EW_GRAIN) { ok_unary_f32(op, x, y, n, alpha, beta); return; }
+    unary_job j = {op, x, y, alpha, beta};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, unary_range, &j);
+}
+
+typedef struct { int op; const float *a; ptrdiff_t sa; const float *b; ptrdiff_t sb; float *y; } binary_job;
+static void binary_range(void *c, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const binary_job *j = (const binary_job *)c;
+    ok_binary_f32(j->op, j->a + begin * j->sa, j->sa, j->b + begin * j->sb, j->sb, j->y + begin, (size_t)(end - begin));
+}
+
+void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n) {
+    if (pool == NULL || n <= 2 * OK_EW_GRAIN) { ok_binary_f32(op, a, sa, b, sb, y, n); return; }
+    binary_job j = {op, a, sa, b, sb, y};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, binary_range, &j);
+}

@@ -302,4 +302,36 @@ struct ElementwiseTests {
         #expect(try H.run("Hardmax", [.feed(x)], opset: 13)[0].floatValues() == [0, 1, 0, 1, 0, 0])
         #expect(try H.run("Hardmax", [.feed(x)], attributes: ["axis": .int(0)], opset: 13)[0].floatValues() == [1, 1, 1, 0, 0, 0])
     }
+
+    // ---- bitwise, shifts, Swish, Shrink -------------------------------------------------
+
+    @Test func bitwiseAndShifts() throws {
+        let a = H.u8([3], [0b1100, 0b1010, 255]), b = H.u8([3], [0b1010, 0b0110, 1])
+        #expect(H.values(try H.run("BitwiseAnd", [.feed(a), .feed(b)])[0], UInt8.self) == [0b1000, 0b0010, 1])
+        #expect(H.values(try H.run("BitwiseOr", [.feed(a), .feed(b)])[0], UInt8.self) == [0b1110, 0b1110, 255])
+        #expect(H.values(try H.run("BitwiseXor", [.feed(a), .feed(b)])[0], UInt8.self) == [0b0110, 0b1100, 254])
+        #expect(H.values(try H.run("BitwiseNot", [.feed(a)])[0], UInt8.self) == [0b11110011, 0b11110101, 0])
+        let s = H.u8([3], [1, 2, 3])
+        #expect(H.values(try H.run("BitShift", [.feed(H.u8([3], [16, 4, 1])), .feed(s)], attributes: ["direction": .string("RIGHT")])[0], UInt8.self) == [8, 1, 0])
+        #expect(H.values(try H.run("BitShift", [.feed(H.u8([3], [16, 4, 1])), .feed(s)], attributes: ["direction": .string("LEFT")])[0], UInt8.self) == [32, 16, 8])
+        #expect(H.values(try H.run("BitwiseAnd", [.feed(H.i32([2], [-1, 6])), .feed(H.i32([1], [3]))])[0], Int32.self) == [3, 2])
+    }
+
+    @Test func swishAndShrink() throws {
+        let xs: [Float] = [-2, -0.25, 0, 0.25, 2]
+        let sw = try H.run("Swish", [.feed(H.f([5], xs))], attributes: ["alpha": .float(1.5)], opset: 24)
+        #expect(H.close(sw[0].floatValues(), xs.map { $0 / (1 + Foundation.exp(-1.5 * $0)) }))
+        let sh = try H.run("Shrink", [.feed(H.f([5], xs))], attributes: ["lambd": .float(0.5), "bias": .float(0.25)])
+        #expect(sh[0].floatValues() == [-1.75, 0, 0, 0, 1.75])
+    }
+
+    @Test func largeArraysSplitOverThePool() throws {
+        let n = 100_003
+        let a = H.randoms(n, seed: 91), b = H.randoms(n, seed: 92)
+        let sum = try H.run("Add", [.feed(H.f([n], a)), .feed(H.f([n], b))])
+        #expect(sum[0].floatValues() == zip(a, b).map { $0 + $1 })
+        let sig = try H.run("Sigmoid", [.feed(H.f([n], a))])
+        #expect(H.close(sig[0].floatValues(), a.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }))
+    }
 }
+

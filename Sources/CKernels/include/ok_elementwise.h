@@ -45,6 +45,9 @@ typedef enum {
     OK_UNARY_ASINH,
     OK_UNARY_ACOSH,
     OK_UNARY_ATANH,
+    OK_UNARY_SWISH,        // x * sigmoid(alpha * x)
+    OK_UNARY_SHRINK,       // alpha = lambd, beta = bias
+    OK_UNARY_BITWISE_NOT,  // integers only (handled outside the float kernel)
 } ok_unary_op;
 
 typedef enum {
@@ -68,6 +71,11 @@ void ok_unary_f32_ref(int op, const float *x, float *y, size_t n, float alpha, f
 /// y[i] = a[i*sa] (op) b[i*sb] for i < n; sa, sb are 0 (broadcast scalar) or 1.
 void ok_binary_f32(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
 void ok_binary_f32_ref(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
+
+/// The same split over a thread pool (ok_pool *, may be NULL) in chunks of at
+/// least 16K elements; small arrays run inline.
+void ok_unary_f32_pool(void *pool, int op, const float *x, float *y, size_t n, float alpha, float beta);
+void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n);
 
 /// Softmax (log_mode 0) or LogSoftmax (log_mode 1) over the middle axis of a
 /// [outer, n, inner] float32 array. Numerically stable (subtracts the max).

@@ -99,7 +99,7 @@ open class Operator {
     public func requiredConstant(_ inputs: [ValueType?], _ index: Int, _ what: String) throws(OutpostError) -> Tensor {
         let v = try required(inputs, index)
         guard let c = v.constant else {
-            throw node.unsupported(what, "must be known before running (a constant or computed from static shapes)")
+            throw node.notConstant(what)
         }
         return c
     }

@@ -5,7 +5,7 @@ import CKernels
 /// integer types run generic Swift loops (wrapping arithmetic, division truncates
 /// toward zero, division by zero gives 0 instead of trapping).
 final class BinaryOperator: Operator {
-    enum Kind { case add, sub, mul, div, pow, mod, fmod, prelu, max, min, sum, mean }
+    enum Kind { case add, sub, mul, div, pow, mod, fmod, prelu, max, min, sum, mean, bitAnd, bitOr, bitXor, shiftLeft, shiftRight }
     let kind: Kind
     let variadic: Bool
     private var loops: [BroadcastLoop] = []
@@ -14,6 +14,14 @@ final class BinaryOperator: Operator {
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         var k = kind
         if kind == .mod, try node.int("fmod", default: 0) != 0 { k = .fmod }
+        if kind == .shiftLeft {
+            let direction = try node.string("direction", default: "")
+            switch direction {
+            case "LEFT": k = .shiftLeft
+            case "RIGHT": k = .shiftRight
+            default: throw node.invalid("BitShift direction must be LEFT or RIGHT, got '\(direction)'")
+            }
+        }
         self.kind = k
         switch kind {
         case .max, .min, .sum, .mean: variadic = true
@@ -34,6 +42,7 @@ final class BinaryOperator: Operator {
         case .prelu: return OK_BINARY_PRELU
         case .max: return OK_BINARY_MAX
         case .min: return OK_BINARY_MIN
+        case .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight: return OK_BINARY_ADD  // integer-only kinds
         }
     }
 
@@ -54,6 +63,7 @@ final class BinaryOperator: Operator {
         case .mean: allowed = [.float32]
         case .prelu: allowed = [.float32, .int32, .int64]
         case .pow: allowed = [.float32, .int32, .int64]
+        case .bitAnd, .bitOr, .bitXor, .shiftLeft, .shiftRight: allowed = [.int32, .int64, .int8, .uint8]
         default: allowed = [.float32, .int32, .int64, .int8, .uint8]
         }
         if !allowed.contains(dtype) { throw unsupportedType(dtype, input: 0) }
@@ -106,11 +116,11 @@ final class BinaryOperator: Operator {
             return
         }
         if kind == .pow {
-            try runPow(x0, inputs[1]!, y)
+            try runPow(x0, inputs[1]!, y, ctx.pool)
             return
         }
         switch x0.dtype {
-        case .float32: runFloat(inputs, y)
+        case .float32: runFloat(inputs, y, ctx.pool)
         case .int32: runInteger(inputs, y, Int32.self)
         case .int64: runInteger(inputs, y, Int64.self)
         case .int8: runInteger(inputs, y, Int8.self)
@@ -119,13 +129,18 @@ final class BinaryOperator: Operator {
         }
     }
 
-    private func runFloat(_ inputs: [Tensor?], _ y: Tensor) {
+    private func runFloat(_ inputs: [Tensor?], _ y: Tensor, _ pool: OpaquePointer?) {
         let op = Int32(cKind.rawValue)
         let dst = y.floats
         for (k, loop) in loops.enumerated() {
             let a = k == 0 ? inputs[0]!.floats : dst
             let b = inputs[k + 1]!.floats
             let sa = loop.innerStrides[0], sb = loop.innerStrides[1], n = loop.inner
+            if loop.rows == 1 {
+                // One long run (same shapes, or a scalar operand): split it over the pool.
+                ok_binary_f32_pool(UnsafeMutableRawPointer(pool), op, a + loop.offsets[0], sa, b + loop.offsets[1], sb, dst, n)
+                continue
+            }
             for r in 0..<loop.rows {
                 ok_binary_f32(op, a + loop.offsets[2 * r], sa, b + loop.offsets[2 * r + 1], sb, dst + r * n, n)
             }
@@ -162,6 +177,11 @@ final class BinaryOperator: Operator {
         case .max: f = { a, b in a > b ? a : b }
         case .min: f = { a, b in a < b ? a : b }
         case .pow: f = { a, _ in a }  // handled by runPow
+        case .bitAnd: f = { $0 & $1 }
+        case .bitOr: f = { $0 | $1 }
+        case .bitXor: f = { $0 ^ $1 }
+        case .shiftLeft: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a << b }
+        case .shiftRight: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a >> b }
         }
         let dst = y.pointer(T.self)
         for (k, loop) in loops.enumerated() {
@@ -172,11 +192,11 @@ final class BinaryOperator: Operator {
 
     // ---- Pow: the exponent may have another type than the base ------------------
 
-    private func runPow(_ x: Tensor, _ e: Tensor, _ y: Tensor) throws(OutpostError) {
+    private func runPow(_ x: Tensor, _ e: Tensor, _ y: Tensor, _ pool: OpaquePointer?) throws(OutpostError) {
         switch x.dtype {
         case .float32:
             if e.dtype == .float32 {
-                runFloat([x, e], y)
+                runFloat([x, e], y, pool)
             } else {
                 try powExponent(x, e, y, Float.self)
             }

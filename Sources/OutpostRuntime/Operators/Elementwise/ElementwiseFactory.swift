@@ -63,6 +63,13 @@ func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> O
     case "Min": return try binary(.min)
     case "Sum": return try binary(.sum)
     case "Mean": return try binary(.mean)
+    case "BitwiseAnd": return try binary(.bitAnd)
+    case "BitwiseOr": return try binary(.bitOr)
+    case "BitwiseXor": return try binary(.bitXor)
+    case "BitShift": return try binary(.shiftLeft)  // direction attribute decides
+    case "BitwiseNot": return try unary(OK_UNARY_BITWISE_NOT)
+    case "Swish": return try unary(OK_UNARY_SWISH)
+    case "Shrink": return try unary(OK_UNARY_SHRINK)
     case "Equal": return compare(.equal)
     case "Less": return compare(.less)
     case "Greater": return compare(.greater)

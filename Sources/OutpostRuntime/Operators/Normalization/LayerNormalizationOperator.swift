@@ -1,8 +1,10 @@
 /// LayerNormalization (opset 17): normalises over dimensions axis..<rank;
 /// Scale and the optional B broadcast to those dimensions. Optional outputs
 /// Mean and InvStdDev have shape X.shape[..<axis] + [1, ...]. Statistics are
-/// accumulated in double.
+/// accumulated in double. RMSNormalization (opset 23) is the same walk without
+/// the mean: y = x / sqrt(mean(x²) + eps) * scale.
 final class LayerNormalizationOperator: Operator {
+    private let rms: Bool
     private let axisAttr: Int
     private let epsilon: Float
     private var rows = 0, size = 0
@@ -10,7 +12,8 @@ final class LayerNormalizationOperator: Operator {
     private var biasOffsets: [Int] = []
     private var scaleContiguous = true, biasContiguous = true
 
-    init(parsing node: Node, opset: Int) throws(OutpostError) {
+    init(parsing node: Node, opset: Int, rms: Bool = false) throws(OutpostError) {
+        self.rms = rms
         axisAttr = try node.int("axis", default: -1)
         epsilon = try node.float("epsilon", default: 1e-5)
         super.init(node: node, opset: opset)
@@ -45,6 +48,7 @@ final class LayerNormalizationOperator: Operator {
         var statShape = Array(x.shape[..<axis])
         for _ in axis..<rank { statShape.append(1) }
         var out = [TensorType(.float32, x.shape)]
+        if rms { return out }
         if node.outputs.count > 1 { out.append(TensorType(.float32, statShape)) }
         if node.outputs.count > 2 { out.append(TensorType(.float32, statShape)) }
         return out
@@ -64,7 +68,7 @@ final class LayerNormalizationOperator: Operator {
                     let s = src + r * n, d = dst + r * n
                     var sum = 0.0
                     for i in 0..<n { sum += Double(s[i]) }
-                    let mean = sum / Double(max(n, 1))
+                    let mean = rms ? 0 : sum / Double(max(n, 1))
                     var sq = 0.0
                     for i in 0..<n { let v = Double(s[i]) - mean; sq += v * v }
                     let variance = sq / Double(max(n, 1))

@@ -31,7 +31,8 @@ final class LpNormalizationOperator: Operator {
                     let v = src[base + k * inner]
                     acc += p == 1 ? (v < 0 ? -v : v) : v * v
                 }
-                let norm = p == 1 ? acc : acc.squareRoot()
+                var norm = p == 1 ? acc : acc.squareRoot()
+                if norm == 0 { norm = 1 }  // all-zero slices stay zero (as the ONNX reference does)
                 for k in 0..<n { dst[base + k * inner] = src[base + k * inner] / norm }
             }
         }

@@ -6,6 +6,10 @@ func makeNormalizationOperator(_ node: Node, opset: Int) throws(OutpostError) ->
     case "LayerNormalization": return try LayerNormalizationOperator(parsing: node, opset: opset)
     case "InstanceNormalization": return try InstanceNormalizationOperator(parsing: node, opset: opset)
     case "LpNormalization": return try LpNormalizationOperator(parsing: node, opset: opset)
+    case "RMSNormalization": return try LayerNormalizationOperator(parsing: node, opset: opset, rms: true)
+    case "GroupNormalization": return try GroupNormalizationOperator(parsing: node, opset: opset)
+    case "MeanVarianceNormalization": return try MeanVarianceNormalizationOperator(parsing: node, opset: opset)
+    case "LRN": return try LRNOperator(parsing: node, opset: opset)
     default: return nil
     }
 }

@@ -1,5 +1,4 @@
-/// Identity: output 0 aliases input 0. (Dropout has its own DropoutOperator; the
-/// mask branch below only matters if a second output is ever asked for.)
+/// Identity: output 0 is a view of input 0.
 final class IdentityOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)

@@ -9,7 +9,7 @@ extension Operator {
         if let a = try node.ints(name) { return a }
         if index < inputs.count, let v = inputs[index] {
             guard let c = v.constant else {
-                throw node.unsupported(name, "input \(index) ('\(name)') must be known before running (a constant or computed from static shapes)")
+                throw node.notConstant("input \(index) ('\(name)')")
             }
             return c.integerValues()
         }
