@@ -220,10 +220,10 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
         let y = try runNode("ConvTranspose", attributes: ["strides": .ints([3, 2]), "output_shape": .ints([10, 8])],
                             feeds: [("x", Tensor(shape: [1, 1, 3, 3], floats: x)), ("w", Tensor(shape: [1, 2, 3, 3], floats: w))],
                             inputOrder: ["x", "w"], threads: threads)
-        // total padding: rows 3*2+3-10 = -1 -> 0-ish; use the ONNX formula: begin = total - total/2.
-        let totalH = 3 * 2 + 3 - 10, totalW = 2 * 2 + 3 - 8
+        // Total padding 3*2+3-10 = -1 (and 2*2+3-8 = -1): ONNX (floor division) puts
+        // begin = total - floor(total/2) = 0, so the extra row/column is at the end.
         let want = naiveConvTranspose(x: x, xShape: [1, 1, 3, 3], w: w, wShape: [1, 2, 3, 3], b: nil, group: 1, strides: [3, 2],
-                                      padBegin: [totalH - totalH / 2, totalW - totalW / 2], dilations: [1, 1], outSpatial: [10, 8])
+                                      padBegin: [0, 0], dilations: [1, 1], outSpatial: [10, 8])
         expectNear(y, [1, 2, 10, 8], want, "output_shape")
     }
 }
@@ -318,6 +318,29 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
                                     constants: constB ? [("b", bT)] : [], inputOrder: ["a", "b"], threads: threads)
                 expectNear(y, outShape, want, "MatMul \(aShape) x \(bShape) constB=\(constB)")
             }
+        }
+    }
+}
+
+@Suite struct NeuralErrorTests {
+    @Test func reportsShapeAndSupportProblems() throws {
+        // MatMul batch dimensions that do not broadcast.
+        #expect(throws: OutpostError.self) {
+            _ = try runNode("MatMul", feeds: [("a", Tensor(zeros: .float32, shape: [3, 2, 4])), ("b", Tensor(zeros: .float32, shape: [2, 4, 5]))],
+                            inputOrder: ["a", "b"])
+        }
+        // Gemm inner dimension mismatch.
+        #expect(throws: OutpostError.self) {
+            _ = try runNode("Gemm", feeds: [("a", Tensor(zeros: .float32, shape: [3, 4])), ("b", Tensor(zeros: .float32, shape: [5, 2]))],
+                            inputOrder: ["a", "b"])
+        }
+        // 4-D convolution is reported as unsupported, naming the node.
+        do {
+            _ = try runNode("Conv", feeds: [("x", Tensor(zeros: .float32, shape: [1, 1, 2, 2, 2, 2])),
+                                            ("w", Tensor(zeros: .float32, shape: [1, 1, 1, 1, 1, 1]))], inputOrder: ["x", "w"])
+            Issue.record("4-D Conv should fail")
+        } catch let e as OutpostError {
+            #expect(e.description.contains("Conv node 'n'"))
         }
     }
 }
