@@ -296,6 +296,11 @@ int op_format_double(char *buf, size_t cap, double value, int significant) {
     return n < 0 ? 0 : (n >= (int)cap ? (int)cap - 1 : n);
 }
 
+int op_format_fixed(char *buf, size_t cap, double value, int decimals) {
+    int n = snprintf(buf, cap, "%.*f", decimals, value);
+    return n < 0 ? 0 : (n >= (int)cap ? (int)cap - 1 : n);
+}
+
 int op_parse_double(const char *s, double *out) {
     char *end = NULL;
     errno = 0;

@@ -1,19 +1,52 @@
-import COutpostSystem
 import OutpostRuntime
 
+/// The `outpost` command: dispatch to subcommands, errors on stderr, exit codes.
 enum OutpostCLI {
+    static let version = "0.1.0"
+
+    static let help = """
+    OVERVIEW: Outpost — run quantized and float ONNX models on edge devices.
+
+    USAGE: outpost <subcommand> [options]
+
+    SUBCOMMANDS:
+      run            Run a model once on input files and write or print its outputs.
+      bench          Measure load time, latency and peak memory of a model.
+      inspect        Describe a model: inputs, outputs, operators, parameters, quantization.
+      conformance    Run ONNX backend test folders and report pass/fail/skip.
+      bench-kernels  Measure the float GEMM and convolution kernels (GFLOPS per ISA).
+      version        Print the version.
+
+      See 'outpost <subcommand> --help' for details.
+    """
+
     static func run(_ args: [String]) -> Int {
-        let g = Graph(name: "t", nodes: [Node(name: "r", opType: "Relu", inputs: ["x"], outputs: ["y"])],
-                      inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.fixed(4)])],
-                      outputs: [ValueInfo(name: "y", dtype: .float32, shape: [.fixed(4)])])
+        guard let command = args.first else {
+            Console.error(help)
+            return 2
+        }
+        let rest = Array(args.dropFirst())
         do {
-            let s = try Session(model: Model(graph: g, opsets: ["": 17]))
-            let out = try s.run([Tensor(shape: [4], floats: [-1, 2, -3, 4])])
-            print("relu: \(out[0].floatValues()) \(1.5 as Float)")
+            switch command {
+            case "-h", "--help", "help":
+                Console.out(help)
+                return 0
+            case "version", "--version":
+                Console.out("outpost \(version)")
+                return 0
+            case "run": return try RunCommand.main(rest)
+            case "bench": return try BenchCommand.main(rest)
+            case "inspect": return try InspectCommand.main(rest)
+            case "conformance": return try ConformanceCommand.main(rest)
+            case "bench-kernels": return runKernelBench(rest)
+            default:
+                Console.error("error: unknown subcommand '\(command)' (see 'outpost --help')")
+                return 2
+            }
         } catch {
-            print("error: \(error.description)")
+            Console.error("error: \(error.description)")
+            if case .usage = error { return 2 }
             return 1
         }
-        return 0
     }
 }

@@ -18,6 +18,8 @@ extern "C" {
 #include "ok_pool.h"
 #include "ok_sgemm.h"
 #include "ok_conv.h"
+#include "ok_elementwise.h"
+#include "ok_pool2d.h"
 
 #ifdef __cplusplus
 }

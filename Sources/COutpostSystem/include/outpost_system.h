@@ -75,6 +75,8 @@ float op_f16_to_f32(uint16_t h);
 uint16_t op_f32_to_f16(float f);
 /// Formats a float/double with printf's "%.*g" into buf (NUL-terminated). Returns length.
 int op_format_double(char *buf, size_t cap, double value, int significant);
+/// Formats with printf's "%.*f" (fixed decimals). Returns length.
+int op_format_fixed(char *buf, size_t cap, double value, int decimals);
 /// Parses a decimal floating-point number (strtod). Returns 1 on success (whole string used).
 int op_parse_double(const char *s, double *out);
 /// xorshift-style deterministic random numbers for inputs and tests.

@@ -13,6 +13,10 @@ public enum OutpostError: Error {
     case unsupportedDataType(tensor: String, dtype: String)
     /// An attribute value or combination that Outpost does not implement.
     case unsupportedAttribute(node: String, op: String, attribute: String, reason: String)
+    /// An operand that decides output shapes (Reshape's shape, Slice's starts,
+    /// a reduction's axes...) is not known at planning. The session then plans
+    /// again with the values of small model inputs (see `Session`).
+    case operandNotConstant(node: String, op: String, operand: String)
     /// Shapes or types that do not fit an operator.
     case shapeMismatch(node: String, op: String, reason: String)
     /// Inputs given to a run do not match the model (names, count, dtypes, shapes).
@@ -34,6 +38,8 @@ public enum OutpostError: Error {
             return "unsupported data type \(dtype) of tensor '\(tensor)'"
         case let .unsupportedAttribute(node, op, attribute, reason):
             return "unsupported attribute \(attribute) of \(op) node '\(node)': \(reason)"
+        case let .operandNotConstant(node, op, operand):
+            return "\(op) node '\(node)': \(operand) must be known before running (a constant, or computed from static shapes)"
         case let .shapeMismatch(node, op, reason):
             return "shape error in \(op) node '\(node)': \(reason)"
         case let .inputMismatch(m): return "input mismatch: \(m)"

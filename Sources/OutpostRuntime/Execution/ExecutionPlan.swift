@@ -22,9 +22,13 @@ final class ExecutionPlan {
     let unsharedBytes: Int
     /// Nodes folded into constants during planning.
     let foldedNodes: Int
+    /// Graph inputs whose *values* this plan was specialised on (their slots are
+    /// the constants themselves: a run with other values needs another plan).
+    let valueKeyedInputs: [Int]
+    let inputValues: [Int: Tensor]
 
     init(inputShapes: [[Int]], steps: [PlannedStep], inputSlots: [Tensor], outputs: [Tensor], arena: Buffer,
-         arenaBytes: Int, unsharedBytes: Int, foldedNodes: Int) {
+         arenaBytes: Int, unsharedBytes: Int, foldedNodes: Int, valueKeyedInputs: [Int], inputValues: [Int: Tensor]) {
         self.inputShapes = inputShapes
         self.steps = steps
         self.inputSlots = inputSlots
@@ -33,5 +37,7 @@ final class ExecutionPlan {
         self.arenaBytes = arenaBytes
         self.unsharedBytes = unsharedBytes
         self.foldedNodes = foldedNodes
+        self.valueKeyedInputs = valueKeyedInputs
+        self.inputValues = inputValues
     }
 }

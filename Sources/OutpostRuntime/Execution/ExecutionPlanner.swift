@@ -20,13 +20,15 @@ struct ExecutionPlanner {
         let scratchBytes: Int
     }
 
-    func plan(inputShapes: [[Int]], inputTypes: [DType]) throws(OutpostError) -> ExecutionPlan {
+    /// `inputValues` holds graph inputs (by index) whose values are fixed for this
+    /// plan: they are treated as constants (see `Session` on value-specialised plans).
+    func plan(inputShapes: [[Int]], inputTypes: [DType], inputValues: [Int: Tensor] = [:]) throws(OutpostError) -> ExecutionPlan {
         var known = [String: ValueType]()
         for (name, t) in graph.initializers {
             known[name] = ValueType(dtype: t.dtype, shape: t.shape, constant: t)
         }
         for (i, input) in graph.inputs.enumerated() {
-            known[input.name] = ValueType(dtype: inputTypes[i], shape: inputShapes[i], constant: nil)
+            known[input.name] = ValueType(dtype: inputTypes[i], shape: inputShapes[i], constant: inputValues[i])
         }
 
         // Storage groups: an aliasing output shares its input's root value.
@@ -120,7 +122,7 @@ struct ExecutionPlanner {
             let r = root(name)
             if let e = end[r] { end[r] = max(e, at) } else { end[r] = at }
         }
-        for input in graph.inputs {
+        for input in graph.inputs where known[input.name]?.constant == nil {
             start[input.name] = -1
             end[input.name] = -1
             let v = known[input.name]!
@@ -200,6 +202,8 @@ struct ExecutionPlanner {
         }
         var slots = [Tensor]()
         for input in graph.inputs { slots.append(tensor(input.name)) }
+        var keyed = [Int]()
+        for i in inputValues.keys.sorted() { keyed.append(i) }
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {
@@ -208,7 +212,8 @@ struct ExecutionPlanner {
             outs.append(tensor(output.name))
         }
         return ExecutionPlan(inputShapes: inputShapes, steps: steps, inputSlots: slots, outputs: outs, arena: arena,
-                             arenaBytes: arenaBytes, unsharedBytes: unshared, foldedNodes: folded)
+                             arenaBytes: arenaBytes, unsharedBytes: unshared, foldedNodes: folded,
+                             valueKeyedInputs: keyed, inputValues: inputValues)
     }
 }
 

@@ -99,9 +99,18 @@ open class Operator {
     public func requiredConstant(_ inputs: [ValueType?], _ index: Int, _ what: String) throws(OutpostError) -> Tensor {
         let v = try required(inputs, index)
         guard let c = v.constant else {
-            throw node.unsupported(what, "must be known before running (a constant or computed from static shapes)")
+            throw node.notConstant(what)
         }
         return c
+    }
+
+    /// `axis` in [-rank, rank) made non-negative, or a shape error naming the node.
+    public func normalizedAxis(_ axis: Int, rank: Int, _ what: String = "axis") throws(OutpostError) -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a < max(rank, 1) else {
+            throw node.shapeError("\(what) \(axis) is out of range for rank \(rank)")
+        }
+        return a
     }
 
     public func requireDType(_ v: ValueType, _ allowed: [DType], _ what: String) throws(OutpostError) {

@@ -11,6 +11,7 @@ public func makeOperator(_ node: Node, opsets: [String: Int]) throws(OutpostErro
         if let op = try makeNeuralOperator(node, opset: opset) { return op }
         if let op = try makePoolingOperator(node, opset: opset) { return op }
         if let op = try makeNormalizationOperator(node, opset: opset) { return op }
+        if let op = try makeReductionOperator(node, opset: opset) { return op }
     }
     throw .unsupportedOperator(op: node.opType, domain: node.domain, opset: opset, node: node.displayName)
 }
@@ -20,7 +21,9 @@ public func makeOperator(_ node: Node, opsets: [String: Int]) throws(OutpostErro
 public func isOperatorSupported(opType: String, domain: String) -> Bool {
     let probe = Node(name: "probe", opType: opType, domain: domain, inputs: [], outputs: [])
     do {
-        _ = try makeOperator(probe, opsets: ["": 21, domain: 1])
+        var opsets = ["": 21]
+        if !domain.isEmpty { opsets[domain] = 1 }
+        _ = try makeOperator(probe, opsets: opsets)
         return true
     } catch {
         if case .unsupportedOperator = error { return false }

@@ -20,7 +20,10 @@ public final class Session {
     public init(model: Model, options: SessionOptions = SessionOptions()) throws(OutpostError) {
         self.model = model
         self.options = options
-        let g = model.graph
+        // Optimise a copy: the model may be shared by several sessions.
+        let source = model.graph
+        let g = Graph(name: source.name, nodes: source.nodes, inputs: source.inputs, outputs: source.outputs,
+                      initializers: source.initializers, valueInfo: source.valueInfo)
         if options.optimize {
             try GraphOptimizer(graph: g).run()
         }
@@ -40,8 +43,14 @@ public final class Session {
             shapes.append(s)
             types.append(d)
         }
-        plan = try ExecutionPlanner(graph: g, operators: ops).plan(inputShapes: shapes, inputTypes: types)
-        stepNanos = [UInt64](repeating: 0, count: plan!.steps.count)
+        do {
+            plan = try ExecutionPlanner(graph: g, operators: ops).plan(inputShapes: shapes, inputTypes: types)
+            stepNanos = [UInt64](repeating: 0, count: plan!.steps.count)
+        } catch {
+            // Shape-deciding operands fed as model inputs: plan at the first run,
+            // when their values are known.
+            guard case .operandNotConstant = error else { throw error }
+        }
     }
 
     deinit {
@@ -56,7 +65,7 @@ public final class Session {
     /// are views into the session's arena: valid until the next run (copy to keep).
     public func run(_ feeds: [Tensor]) throws(OutpostError) -> [Tensor] {
         let plan = try planFor(feeds)
-        for (i, feed) in feeds.enumerated() {
+        for (i, feed) in feeds.enumerated() where plan.inputValues[i] == nil {
             plan.inputSlots[i].raw.copyMemory(from: feed.raw, byteCount: feed.byteCount)
         }
         let ctx = ExecutionContext(pool: pool, scratch: plan.arena.base)
@@ -124,11 +133,41 @@ public final class Session {
             shapes.append(feed.shape)
             types.append(feed.dtype)
         }
-        if let p = plan, p.inputShapes == shapes { return p }
-        let p = try ExecutionPlanner(graph: graph, operators: operators).plan(inputShapes: shapes, inputTypes: types)
+        if let p = plan, p.inputShapes == shapes, sameValues(p, feeds) { return p }
+        let planner = ExecutionPlanner(graph: graph, operators: operators)
+        let p: ExecutionPlan
+        do {
+            p = try planner.plan(inputShapes: shapes, inputTypes: types)
+        } catch {
+            // Value-specialised plan: an operand that decides shapes (a reduction's
+            // axes, Resize's scales, Reshape's shape...) is a model input. Treat the
+            // small inputs as constants for this plan; a run with other values of
+            // them plans again. Large inputs (images, feature batches) stay inputs.
+            guard case .operandNotConstant = error else { throw error }
+            var values = [Int: Tensor]()
+            for (i, feed) in feeds.enumerated() where feed.count <= Session.valueKeyedInputLimit {
+                values[i] = feed.copy()
+            }
+            if values.isEmpty { throw error }
+            p = try planner.plan(inputShapes: shapes, inputTypes: types, inputValues: values)
+        }
         plan = p
         stepNanos = [UInt64](repeating: 0, count: p.steps.count)
         return p
+    }
+
+    /// Inputs with at most this many elements may be specialised on (see `planFor`).
+    static let valueKeyedInputLimit = 64
+
+    private func sameValues(_ p: ExecutionPlan, _ feeds: [Tensor]) -> Bool {
+        for i in p.valueKeyedInputs {
+            guard let v = p.inputValues[i] else { return false }
+            let f = feeds[i]
+            if f.byteCount != v.byteCount { return false }
+            let a = f.raw.assumingMemoryBound(to: UInt8.self), b = v.raw.assumingMemoryBound(to: UInt8.self)
+            for k in 0..<f.byteCount where a[k] != b[k] { return false }
+        }
+        return true
     }
 
     // ---- introspection ------------------------------------------------------

@@ -76,6 +76,12 @@ public final class Model {
     public var producer: String
     /// Keeps the model file's memory map alive while tensors point into it.
     public var source: Buffer?
+    // Descriptive ModelProto fields (for `outpost inspect`); empty when absent.
+    public var producerVersion: String = ""
+    public var domain: String = ""
+    public var modelVersion: Int = 0
+    public var docString: String = ""
+    public var metadata: [String: String] = [:]
 
     public init(graph: Graph, opsets: [String: Int], irVersion: Int = 0, producer: String = "", source: Buffer? = nil) {
         self.graph = graph

@@ -91,6 +91,11 @@ public struct Node {
         .unsupportedAttribute(node: displayName, op: opType, attribute: attribute, reason: reason)
     }
 
+    /// `operand` must be known at planning but is not (see `OutpostError.operandNotConstant`).
+    public func notConstant(_ operand: String) -> OutpostError {
+        .operandNotConstant(node: displayName, op: opType, operand: operand)
+    }
+
     public func shapeError(_ reason: String) -> OutpostError {
         .shapeMismatch(node: displayName, op: opType, reason: reason)
     }

@@ -1,7 +1,90 @@
-/// Element-wise operators: unary math, activations, broadcasting binary ops, comparisons.
+import CKernels
+
+/// Element-wise operators: unary math, activations, broadcasting binary ops,
+/// comparisons and logic, Where, Clip, Cast, and the softmax family.
 func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> Operator? {
+    func unary(_ f: ok_unary_op) throws(OutpostError) -> Operator { try UnaryOperator(node: node, opset: opset, function: f) }
+    func binary(_ k: BinaryOperator.Kind) throws(OutpostError) -> Operator { try BinaryOperator(node: node, opset: opset, kind: k) }
+    func compare(_ k: CompareOperator.Kind) -> Operator { CompareOperator(node: node, opset: opset, kind: k) }
     switch node.opType {
-    case "Relu": return UnaryFloatOperator(node: node, opset: opset, function: .relu)
+    case "Relu": return try unary(OK_UNARY_RELU)
+    case "LeakyRelu": return try unary(OK_UNARY_LEAKY_RELU)
+    case "Sigmoid": return try unary(OK_UNARY_SIGMOID)
+    case "HardSigmoid": return try unary(OK_UNARY_HARD_SIGMOID)
+    case "HardSwish": return try unary(OK_UNARY_HARD_SWISH)
+    case "Tanh": return try unary(OK_UNARY_TANH)
+    case "Exp": return try unary(OK_UNARY_EXP)
+    case "Log": return try unary(OK_UNARY_LOG)
+    case "Sqrt": return try unary(OK_UNARY_SQRT)
+    case "Abs": return try unary(OK_UNARY_ABS)
+    case "Neg": return try unary(OK_UNARY_NEG)
+    case "Reciprocal": return try unary(OK_UNARY_RECIPROCAL)
+    case "Erf": return try unary(OK_UNARY_ERF)
+    case "Gelu":
+        let approx = try node.string("approximate", default: "none")
+        switch approx {
+        case "none": return try unary(OK_UNARY_GELU)
+        case "tanh": return try unary(OK_UNARY_GELU_TANH)
+        default: throw node.unsupported("approximate", "'\(approx)' is not 'none' or 'tanh'")
+        }
+    case "Softplus": return try unary(OK_UNARY_SOFTPLUS)
+    case "Softsign": return try unary(OK_UNARY_SOFTSIGN)
+    case "Elu": return try unary(OK_UNARY_ELU)
+    case "Selu": return try unary(OK_UNARY_SELU)
+    case "Celu": return try unary(OK_UNARY_CELU)
+    case "ThresholdedRelu": return try unary(OK_UNARY_THRESHOLDED_RELU)
+    case "Mish": return try unary(OK_UNARY_MISH)
+    case "Floor": return try unary(OK_UNARY_FLOOR)
+    case "Ceil": return try unary(OK_UNARY_CEIL)
+    case "Round": return try unary(OK_UNARY_ROUND)
+    case "Sign": return try unary(OK_UNARY_SIGN)
+    case "Sin": return try unary(OK_UNARY_SIN)
+    case "Cos": return try unary(OK_UNARY_COS)
+    case "Tan": return try unary(OK_UNARY_TAN)
+    case "Atan": return try unary(OK_UNARY_ATAN)
+    case "Asin": return try unary(OK_UNARY_ASIN)
+    case "Acos": return try unary(OK_UNARY_ACOS)
+    case "Sinh": return try unary(OK_UNARY_SINH)
+    case "Cosh": return try unary(OK_UNARY_COSH)
+    case "Asinh": return try unary(OK_UNARY_ASINH)
+    case "Acosh": return try unary(OK_UNARY_ACOSH)
+    case "Atanh": return try unary(OK_UNARY_ATANH)
+    case "Not": return try PredicateOperator(node: node, opset: opset, kind: .not)
+    case "IsNaN": return try PredicateOperator(node: node, opset: opset, kind: .isNaN)
+    case "IsInf": return try PredicateOperator(node: node, opset: opset, kind: .isInf)
+    case "Add": return try binary(.add)
+    case "Sub": return try binary(.sub)
+    case "Mul": return try binary(.mul)
+    case "Div": return try binary(.div)
+    case "Pow": return try binary(.pow)
+    case "Mod": return try binary(.mod)
+    case "PRelu": return try binary(.prelu)
+    case "Max": return try binary(.max)
+    case "Min": return try binary(.min)
+    case "Sum": return try binary(.sum)
+    case "Mean": return try binary(.mean)
+    case "BitwiseAnd": return try binary(.bitAnd)
+    case "BitwiseOr": return try binary(.bitOr)
+    case "BitwiseXor": return try binary(.bitXor)
+    case "BitShift": return try binary(.shiftLeft)  // direction attribute decides
+    case "BitwiseNot": return try unary(OK_UNARY_BITWISE_NOT)
+    case "Swish": return try unary(OK_UNARY_SWISH)
+    case "Shrink": return try unary(OK_UNARY_SHRINK)
+    case "Equal": return compare(.equal)
+    case "Less": return compare(.less)
+    case "Greater": return compare(.greater)
+    case "LessOrEqual": return compare(.lessOrEqual)
+    case "GreaterOrEqual": return compare(.greaterOrEqual)
+    case "And": return compare(.and)
+    case "Or": return compare(.or)
+    case "Xor": return compare(.xor)
+    case "Where": return WhereOperator(node: node, opset: opset)
+    case "Clip": return try ClipOperator(clip: node, opset: opset)
+    case "Cast": return try CastOperator(node: node, opset: opset, like: false)
+    case "CastLike": return try CastOperator(node: node, opset: opset, like: true)
+    case "Softmax": return try SoftmaxOperator(node: node, opset: opset, kind: .softmax)
+    case "LogSoftmax": return try SoftmaxOperator(node: node, opset: opset, kind: .logSoftmax)
+    case "Hardmax": return try SoftmaxOperator(node: node, opset: opset, kind: .hardmax)
     default: return nil
     }
 }

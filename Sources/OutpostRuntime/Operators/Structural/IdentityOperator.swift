@@ -1,5 +1,4 @@
-/// Identity, and Dropout at inference time (ratio ignored; the optional mask
-/// output is all true).
+/// Identity: output 0 is a view of input 0.
 final class IdentityOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)

@@ -1,0 +1,339 @@
+// Spatial pooling (float32). ok_pool_ref_f32 is the readable reference for every
+// kind; ok_pool_f32 adds fast 2-D paths (interior/border split, 2x2 stride-2 and
+// 3x3 max without per-tap bounds checks) and splits planes over the thread pool.
+#include <float.h>
+#include <math.h>
+#include "ok_pool2d.h"
+
+// ---- reference ----------------------------------------------------------------
+
+static float pool_window_ref(const ok_pool_params *prm, const float *x, int64_t od, int64_t oh, int64_t ow) {
+    const int64_t o[3] = {od, oh, ow};
+    int64_t lo[3], n[3];
+    for (int k = 0; k < 3; k++) {
+        lo[k] = o[k] * prm->stride[k] - prm->pad_begin[k];
+        n[k] = prm->kernel[k];
+    }
+    float acc = prm->kind == OK_POOL_MAX ? -INFINITY : 0.0f;
+    int64_t valid = 0, padded = 0;
+    for (int64_t a = 0; a < n[0]; a++) {
+        int64_t d = lo[0] + a * prm->dilation[0];
+        for (int64_t b = 0; b < n[1]; b++) {
+            int64_t h = lo[1] + b * prm->dilation[1];
+            for (int64_t c = 0; c < n[2]; c++) {
+                int64_t w = lo[2] + c * prm->dilation[2];
+                int inside = d >= 0 && d < prm->in[0] && h >= 0 && h < prm->in[1] && w >= 0 && w < prm->in[2];
+                if (!inside) {
+                    // Positions in the explicit padding count for count_include_pad;
+                    // positions past it (ceil_mode's extra window) never do.
+                    if (d >= -prm->pad_begin[0] && d < prm->in[0] + prm->pad_end[0] &&
+                        h >= -prm->pad_begin[1] && h < prm->in[1] + prm->pad_end[1] &&
+                        w >= -prm->pad_begin[2] && w < prm->in[2] + prm->pad_end[2])
+                        padded++;
+                    continue;
+                }
+                float v = x[(d * prm->in[1] + h) * prm->in[2] + w];
+                valid++;
+                switch (prm->kind) {
+                case OK_POOL_MAX: acc = v > acc ? v : acc; break;
+                case OK_POOL_AVG: acc += v; break;
+                default: acc += powf(fabsf(v), prm->p); break;
+                }
+            }
+        }
+    }
+    switch (prm->kind) {
+    case OK_POOL_MAX: return acc;
+    case OK_POOL_AVG: {
+        int64_t count = prm->count_include_pad ? valid + padded : valid;
+        return count > 0 ? acc / (float)count : 0.0f;
+    }
+    default: return powf(acc, 1.0f / prm->p);
+    }
+}
+
+static void pool_planes_ref(const ok_pool_params *prm, const float *x, float *y, int64_t p0, int64_t p1) {
+    int64_t in_plane = prm->in[0] * prm->in[1] * prm->in[2];
+    int64_t out_plane = prm->out[0] * prm->out[1] * prm->out[2];
+    for (int64_t p = p0; p < p1; p++) {
+        const float *xp = x + p * in_plane;
+        float *yp = y + p * out_plane;
+        for (int64_t od = 0; od < prm->out[0]; od++)
+            for (int64_t oh = 0; oh < prm->out[1]; oh++)
+                for (int64_t ow = 0; ow < prm->out[2]; ow++)
+                    *yp++ = pool_window_ref(prm, xp, od, oh, ow);
+    }
+}
+
+void ok_pool_ref_f32(const ok_pool_params *prm, const float *x, float *y) {
+    pool_planes_ref(prm, x, y, 0, prm->planes);
+}
+
+// ---- fast 2-D paths -------------------------------------------------------------
+
+// True for a 2-D max or average pool (D = 1) without dilation: the fast paths apply.
+static int is_plain_2d(const ok_pool_params *prm) {
+    return (prm->kind == OK_POOL_MAX || prm->kind == OK_POOL_AVG) && prm->in[0] == 1 && prm->out[0] == 1 && prm->kernel[0] == 1 &&
+           prm->pad_begin[0] == 0 && prm->dilation[1] == 1 && prm->dilation[2] == 1;
+}
+
+// Average pool of one plane: interior windows sum without bounds checks and
+// divide by the full window (both count_include_pad rules agree there).
+static void avg_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2];
+    const float count = (float)(KH * KW);
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int rows_inside = h0 >= 0 && h0 + KH <= H;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            if (!rows_inside || w0 < 0 || w0 + KW > W) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            const float *r0 = x + h0 * W + w0;
+            float acc = 0.0f;
+            for (int64_t i = 0; i < KH; i++)
+                for (int64_t j = 0; j < KW; j++) acc += r0[i * W + j];
+            y[oh * OW + ow] = acc / count;
+        }
+    }
+}
+
+// Max pool of one plane: windows fully inside the input skip bounds checks (with
+// unrolled 2x2 and 3x3 kernels); border windows use the reference.
+static void max_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int rows_inside = h0 >= 0 && h0 + KH <= H;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            if (!rows_inside || w0 < 0 || w0 + KW > W) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            const float *r0 = x + h0 * W + w0;
+            float m;
+            if (KH == 2 && KW == 2) {
+                const float *r1 = r0 + W;
+                float a = r0[0] > r0[1] ? r0[0] : r0[1];
+                float b = r1[0] > r1[1] ? r1[0] : r1[1];
+                m = a > b ? a : b;
+            } else if (KH == 3 && KW == 3) {
+                const float *r1 = r0 + W, *r2 = r1 + W;
+                float a = fmaxf(fmaxf(r0[0], r0[1]), r0[2]);
+                float b = fmaxf(fmaxf(r1[0], r1[1]), r1[2]);
+                float c = fmaxf(fmaxf(r2[0], r2[1]), r2[2]);
+                m = fmaxf(fmaxf(a, b), c);
+            } else {
+                m = -INFINITY;
+                for (int64_t i = 0; i < KH; i++)
+                    for (int64_t j = 0; j < KW; j++) {
+                        float v = r0[i * W + j];
+                        m = v > m ? v : m;
+                    }
+            }
+            y[oh * OW + ow] = m;
+        }
+    }
+}
+
+// Separable 2-D max/average pool of one plane (any stride, no dilation): for each
+// output row, the window's input rows are reduced column by column into `col`
+// (contiguous, vectorised), then each output reduces its columns of `col`.
+// Max is exact in any order; average sums in another order than the reference
+// (within float rounding). Divisors follow the reference's rules per dimension.
+#define POOL_COL_CAP 4096
+
+static void plane_2d_separable(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2], EH = prm->pad_end[1], EW = prm->pad_end[2];
+    const int is_max = prm->kind == OK_POOL_MAX;
+    float col[POOL_COL_CAP];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int64_t hs = h0 > 0 ? h0 : 0, he = h0 + KH < H ? h0 + KH : H;
+        if (hs >= he) {
+            for (int64_t ow = 0; ow < OW; ow++) y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+            continue;
+        }
+        const float *r = x + hs * W;
+        for (int64_t w = 0; w < W; w++) col[w] = r[w];
+        for (int64_t h = hs + 1; h < he; h++) {
+            r = x + h * W;
+            if (is_max)
+                for (int64_t w = 0; w < W; w++) col[w] = r[w] > col[w] ? r[w] : col[w];
+            else
+                for (int64_t w = 0; w < W; w++) col[w] += r[w];
+        }
+        int64_t rows_valid = he - hs;
+        int64_t ph0 = h0 > -PH ? h0 : -PH, ph1 = h0 + KH < H + EH ? h0 + KH : H + EH;
+        int64_t rows_padded = ph1 - ph0;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            int64_t ws = w0 > 0 ? w0 : 0, we = w0 + KW < W ? w0 + KW : W;
+            if (ws >= we) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            float acc = col[ws];
+            if (is_max) {
+                for (int64_t w = ws + 1; w < we; w++) acc = col[w] > acc ? col[w] : acc;
+            } else {
+                for (int64_t w = ws + 1; w < we; w++) acc += col[w];
+                int64_t count;
+                if (prm->count_include_pad) {
+                    int64_t pw0 = w0 > -PW ? w0 : -PW, pw1 = w0 + KW < W + EW ? w0 + KW : W + EW;
+                    count = rows_padded * (pw1 - pw0);
+                } else {
+                    count = rows_valid * (we - ws);
+                }
+                acc = acc / (float)count;
+            }
+            y[oh * OW + ow] = acc;
+        }
+    }
+}
+
+typedef struct {
+    const ok_pool_params *prm;
+    const float *x;
+    float *y;
+} pool_job;
+
+static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const pool_job *job = (const pool_job *)ctx;
+    const ok_pool_params *prm = job->prm;
+    if (is_plain_2d(prm)) {
+        int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
+        for (int64_t p = begin; p < end; p++) {
+            if (prm->in[2] <= POOL_COL_CAP)
+                plane_2d_separable(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else if (prm->kind == OK_POOL_MAX)
+                max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else
+                avg_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+        }
+    } else {
+        pool_planes_ref(prm, job->x, job->y, begin, end);
+    }
+}
+
+void ok_pool_f32(const ok_pool_params *prm, const float *x, float *y, ok_pool *pool) {
+    pool_job job = {prm, x, y};
+    int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
+    int64_t grain = work > 0 ? 1 + 32768 / work : prm->planes;
+    ok_pool_parallel_for(pool, prm->planes, grain, pool_range, &job);
+}
+
+// ---- global pooling ---------------------------------------------------------------
+
+typedef struct {
+    const float *x;
+    float *y;
+    int64_t n;
+} global_job;
+
+static void global_avg_range(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const global_job *job = (const global_job *)ctx;
+    const int64_t n = job->n;
+    for (int64_t p = begin; p < end; p++) {
+        const float *x = job->x + p * n;
+        // Eight partial sums: vectorisable and a little more accurate than one.
+        float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int64_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (int l = 0; l < 8; l++) s[l] += x[i + l];
+        float acc = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+        for (; i < n; i++) acc += x[i];
+        job->y[p] = n > 0 ? acc / (float)n : 0.0f;
+    }
+}
+
+static void global_max_range(void *ctx, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const global_job *job = (const global_job *)ctx;
+    const int64_t n = job->n;
+    for (int64_t p = begin; p < end; p++) {
+        const float *x = job->x + p * n;
+        float m = -INFINITY;
+        for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+        job->y[p] = m;
+    }
+}
+
+void ok_global_avg_pool_f32(const float *x, float *y, int64_t planes, int64_t n, ok_pool *pool) {
+    global_job job = {x, y, n};
+    ok_pool_parallel_for(pool, planes, n > 0 ? 1 + 16384 / n : planes, global_avg_range, &job);
+}
+
+void ok_global_max_pool_f32(const float *x, float *y, int64_t planes, int64_t n, ok_pool *pool) {
+    global_job job = {x, y, n};
+    ok_pool_parallel_for(pool, planes, n > 0 ? 1 + 16384 / n : planes, global_max_range, &job);
+}
+
+// ---- max pooling with indices, and 8-bit max pooling ------------------------------
+
+// Max over one window of plane p; returns the flat input index of the first maximum
+// (row-major, or column-major over the spatial dims when storage_order is 1).
+#define DEFINE_MAX_WINDOW(NAME, T)                                                                  \
+    static T NAME(const ok_pool_params *prm, const T *x, int64_t od, int64_t oh, int64_t ow,       \
+                  int64_t *where, int storage_order) {                                              \
+        int first = 1;                                                                              \
+        T best = 0;                                                                                 \
+        int64_t at = -1;                                                                            \
+        for (int64_t a = 0; a < prm->kernel[0]; a++) {                                              \
+            int64_t d = od * prm->stride[0] - prm->pad_begin[0] + a * prm->dilation[0];             \
+            if (d < 0 || d >= prm->in[0]) continue;                                                 \
+            for (int64_t b = 0; b < prm->kernel[1]; b++) {                                          \
+                int64_t h = oh * prm->stride[1] - prm->pad_begin[1] + b * prm->dilation[1];         \
+                if (h < 0 || h >= prm->in[1]) continue;                                             \
+                for (int64_t c = 0; c < prm->kernel[2]; c++) {                                      \
+                    int64_t w = ow * prm->stride[2] - prm->pad_begin[2] + c * prm->dilation[2];     \
+                    if (w < 0 || w >= prm->in[2]) continue;                                         \
+                    T v = x[(d * prm->in[1] + h) * prm->in[2] + w];                                 \
+                    if (first || v > best) {                                                        \
+                        first = 0;                                                                  \
+                        best = v;                                                                   \
+                        at = storage_order ? (w * prm->in[1] + h) * prm->in[0] + d                  \
+                                           : (d * prm->in[1] + h) * prm->in[2] + w;                 \
+                    }                                                                               \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        if (where) *where = at;                                                                     \
+        return best;                                                                                \
+    }
+
+DEFINE_MAX_WINDOW(max_window_f32, float)
+DEFINE_MAX_WINDOW(max_window_u8, uint8_t)
+DEFINE_MAX_WINDOW(max_window_s8, int8_t)
+
+#define DEFINE_MAXPOOL(NAME, WINDOW, T)                                                             \
+    void NAME(const ok_pool_params *prm, const T *x, T *y, int64_t *indices, int storage_order) {   \
+        int64_t in_plane = prm->in[0] * prm->in[1] * prm->in[2];                                    \
+        int64_t out_plane = prm->out[0] * prm->out[1] * prm->out[2];                                \
+        for (int64_t p = 0; p < prm->planes; p++) {                                                 \
+            int64_t e = p * out_plane;                                                              \
+            for (int64_t od = 0; od < prm->out[0]; od++)                                            \
+                for (int64_t oh = 0; oh < prm->out[1]; oh++)                                        \
+                    for (int64_t ow = 0; ow < prm->out[2]; ow++, e++) {                             \
+                        int64_t at = -1;                                                            \
+                        y[e] = WINDOW(prm, x + p * in_plane, od, oh, ow, indices ? &at : NULL,      \
+                                      storage_order);                                               \
+                        if (indices) indices[e] = at < 0 ? -1 : p * in_plane + at;                  \
+                    }                                                                               \
+        }                                                                                           \
+    }
+
+DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float)
+DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t)
+DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t)

@@ -1,0 +1,98 @@
+import OutpostONNX
+import OutpostRuntime
+
+/// `outpost run`: one inference, inputs from files, outputs to files or the terminal.
+enum RunCommand {
+    static let spec = CommandSpec(
+        name: "run",
+        usage: "outpost run MODEL [--input-dir DIR] [--input NAME=FILE ...] [--output-dir DIR] [--threads N]",
+        summary: "Run a model once. Inputs come from DIR/input_<i>.pb (ONNX test-data layout, graph-input order) and/or --input NAME=FILE.npy|.pb; outputs go to DIR/output_<j>.pb (graph-output order) or are summarised on stdout.",
+        options: [
+            ("--input-dir DIR", "Directory with input_0.pb, input_1.pb, … (ONNX TensorProto files)."),
+            ("--input NAME=FILE", "Feed input NAME from a .npy or .pb file (repeatable)."),
+            ("--output-dir DIR", "Write output_<j>.pb files here (created if missing)."),
+            ("--threads N", "Kernel threads (default: the CPUs available)."),
+        ],
+        flags: [
+            ("--trace", "Print the time spent in each operator."),
+        ])
+
+    static func main(_ args: [String]) throws(OutpostError) -> Int {
+        let a = try parseArguments(args, spec)
+        if a.wantsHelp { Console.out(spec.help); return 0 }
+        guard a.positionals.count == 1 else { throw .usage("expected exactly one MODEL argument (see 'outpost run --help')") }
+        let threads = try a.int("--threads", default: 0, min: 0)
+        let model = try ModelFile.load(a.positionals[0])
+        let session = try Session(model: model, options: SessionOptions(threads: threads, profile: a.has("--trace")))
+        let feeds: [Tensor]
+        if a.value("--input-dir") == nil && a.all("--input").isEmpty {
+            throw .usage("give the inputs with --input-dir DIR or --input NAME=FILE (see 'outpost run --help')")
+        }
+        feeds = try InputFiles.load(inputs: session.inputs, inputDir: a.value("--input-dir"), named: a.all("--input"))
+        let outputs = try session.run(feeds)
+        if let dir = a.value("--output-dir") {
+            try FileSystem.makeDirectories(dir)
+            for (j, t) in outputs.enumerated() {
+                try TensorProtoFile.write(t, name: session.outputs[j].name, path: FileSystem.join(dir, "output_\(j).pb"))
+            }
+            Console.out("wrote \(outputs.count) output(s) to \(dir)")
+        } else {
+            for (j, t) in outputs.enumerated() {
+                Console.out(OutputSummary.describe(name: session.outputs[j].name, tensor: t))
+            }
+        }
+        if a.has("--trace") { ProfileReport.print(session) }
+        return 0
+    }
+}
+
+/// One-line human summaries of output tensors.
+enum OutputSummary {
+    static func describe(name: String, tensor t: Tensor) -> String {
+        var s = "\(name): \(t.typeDescription)"
+        let n = t.count
+        if n == 0 { return s }
+        // A class-score vector: show the top entries.
+        let classes = t.shape.last ?? n
+        if t.dtype == .float32 && n == classes && n > 1 {
+            var best = [(Int, Float)]()
+            for i in 0..<n {
+                let v = t.floats[i]
+                best.append((i, v))
+            }
+            best.sort { $0.1 > $1.1 }
+            s += "  top:"
+            for (k, (i, v)) in best.prefix(5).enumerated() {
+                s += (k == 0 ? " " : ", ") + "#\(i)=\(Format.significant(Double(v), 4))"
+            }
+            return s
+        }
+        s += "  values:"
+        for i in 0..<min(n, 8) { s += " " + Format.significant(Double(t.float(at: i)), 5) }
+        if n > 8 { s += " …" }
+        return s
+    }
+}
+
+/// Per-operator timing table (`--trace`, `bench --profile`).
+enum ProfileReport {
+    static func print(_ session: Session, runs: Int = 1) {
+        let rows = session.profile
+        var total: UInt64 = 0
+        for r in rows { total &+= r.nanoseconds }
+        var byType = [String: UInt64]()
+        for r in rows { byType[r.opType, default: 0] &+= r.nanoseconds }
+        Console.out("time per operator type (\(runs) run(s)):")
+        for (op, ns) in byType.sorted(by: { $0.value > $1.value }) {
+            let ms = Double(ns) / 1e6 / Double(max(runs, 1))
+            let pct = total > 0 ? Double(ns) * 100 / Double(total) : 0
+            Console.out("  " + Format.pad(op, 24) + Format.pad(Format.fixed(ms, 3), 10, right: true) + " ms "
+                        + Format.pad(Format.fixed(pct, 1), 6, right: true) + "%")
+        }
+        Console.out("time per node (slowest 15):")
+        for r in rows.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(15) {
+            let ms = Double(r.nanoseconds) / 1e6 / Double(max(runs, 1))
+            Console.out("  " + Format.pad(r.opType, 24) + Format.pad(Format.fixed(ms, 3), 10, right: true) + " ms  " + r.node)
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+/// Drives the real `outpost` binary as a user would: exit codes, stdout, stderr, files.
+@Suite struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["OUTPOST_BIN"] { return b }
+        return root.appendingPathComponent(".build/debug/outpost").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func outpost(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = args
+        p.currentDirectoryURL = CLITests.root
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func helpEverywhere() throws {
+        let top = try outpost(["--help"])
+        #expect(top.status == 0)
+        for sub in ["run", "bench", "inspect", "conformance", "bench-kernels"] {
+            #expect(top.stdout.contains(sub))
+            let r = try outpost([sub, "--help"])
+            #expect(r.status == 0, "\(sub) --help")
+            #expect(r.stdout.contains("USAGE: outpost \(sub)"), "\(sub) --help prints usage")
+        }
+    }
+
+    @Test func usageErrorsGoToStderrWithExitCode2() throws {
+        let r = try outpost(["frobnicate"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("unknown subcommand 'frobnicate'"))
+        let bad = try outpost(["run", "models/tiny", "--no-such-flag"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("unknown option '--no-such-flag'"))
+        let noModel = try outpost(["bench"])
+        #expect(noModel.status == 2)
+        #expect(noModel.stdout.isEmpty)
+    }
+
+    @Test func runWritesOutputsThatMatchTheReference() throws {
+        let dir = try tempDir()
+        let r = try outpost(["run", "models/tiny", "--input-dir", "models/tiny/test_data_set_0", "--output-dir", dir.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let written = dir.appendingPathComponent("output_0.pb")
+        #expect(FileManager.default.fileExists(atPath: written.path))
+        // The written file is a valid test-data folder together with the inputs:
+        // conformance on a copy of the model with our outputs as expected values must pass.
+        let check = try tempDir()
+        let set = check.appendingPathComponent("test_data_set_0")
+        try FileManager.default.createDirectory(at: set, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("models/tiny/model.onnx"), to: check.appendingPathComponent("model.onnx"))
+        try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("models/tiny/test_data_set_0/input_0.pb"), to: set.appendingPathComponent("input_0.pb"))
+        try FileManager.default.copyItem(at: written, to: set.appendingPathComponent("output_0.pb"))
+        let c = try outpost(["conformance", check.path, "--rtol", "0", "--atol", "0"])
+        #expect(c.status == 0, "\(c.stdout)")
+        #expect(c.stdout.contains("1 passed, 0 failed, 0 skipped"))
+    }
+
+    @Test func runAcceptsNpyInputsByName() throws {
+        let r = try outpost(["run", "models/tiny/model.onnx", "--input", "input=models/tiny/input.npy"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("top:"))
+        let wrong = try outpost(["run", "models/tiny/model.onnx", "--input", "pixels=models/tiny/input.npy"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.contains("no input named 'pixels'"))
+        #expect(wrong.stderr.contains("input"))
+    }
+
+    @Test func malformedModelIsAClearError() throws {
+        let dir = try tempDir()
+        let bad = dir.appendingPathComponent("bad.onnx")
+        try Data([0x08, 0x07, 0x3a, 0xff, 0xff, 0x01, 0x02]).write(to: bad)
+        let r = try outpost(["inspect", bad.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("error: "))
+        #expect(r.stderr.contains("malformed"))
+        let missing = try outpost(["run", dir.appendingPathComponent("nope.onnx").path, "--input-dir", dir.path])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("No such file"))
+    }
+
+    @Test func benchJsonHasTheAgreedFields() throws {
+        let r = try outpost(["bench", "models/tiny", "--threads", "1", "--warmup", "1", "--iterations", "3", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let json = try #require(obj)
+        for key in ["load_ms", "median_ms", "p90_ms", "min_ms", "peak_rss_kb"] {
+            #expect(json[key] is NSNumber, "\(key)")
+        }
+        let median = try #require(json["median_ms"] as? Double)
+        let minimum = try #require(json["min_ms"] as? Double)
+        #expect(minimum <= median)
+        #expect((json["iterations"] as? Int) == 3)
+    }
+
+    @Test func inspectDescribesTheModel() throws {
+        let r = try outpost(["inspect", "models/mobilenet"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("input: float32[N, 3, 128, 128]"))
+        #expect(r.stdout.contains("Conv"))
+        #expect(r.stdout.contains("parameters:"))
+        #expect(r.stdout.contains("quantization: none (float)"))
+    }
+
+    @Test func conformanceOnTheFixtureModels() throws {
+        let r = try outpost(["conformance", "models"])
+        #expect(r.status == 0, "\(r.stdout)")
+        #expect(r.stdout.contains(" 0 failed, 0 skipped"))
+    }
+}

@@ -1,0 +1,1 @@
+BprobabilitiesJ·g?‡1n=s!=

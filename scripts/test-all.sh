@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs every Outpost test on this machine (the README's test command; .ci/run
+# calls exactly this). Installs what is missing first (scripts/setup.sh).
+#
+# Stages, each reported as PASS/FAIL, closing with "stages: N passed, N failed":
+#   unit         swift test (kernels vs scalar references, loader, operators, planner, CLI)
+#   embedded     the device libraries + CLI built as Embedded Swift, run on the fixture models
+#   conformance  ONNX backend tests (node, pytorch-converted, pytorch-operator, light) with the release CLI
+#   models       the repository's fixture models against onnxruntime reference outputs
+#   arm          ARM kernels (NEON, dot product) cross-compiled and checked under qemu-user
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+passed=0
+failed=0
+failures=()
+stage() {
+  local name="$1"; shift
+  echo "=== stage $name: $*"
+  local start=$SECONDS
+  if "$@"; then
+    echo "=== PASS $name ($((SECONDS - start)) s)"
+    passed=$((passed + 1))
+  else
+    echo "=== FAIL $name ($((SECONDS - start)) s)"
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+onnx_data="$(python3 -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data"))')"
+
+unit() { swift build --build-tests && swift test --skip-build; }
+
+embedded() {
+  local bin
+  bin="$(scripts/build-embedded.sh release)" || return 1
+  ls -l "$bin"
+  "$bin" --help >/dev/null || return 1
+  "$bin" conformance models --quiet
+}
+
+conformance() {
+  swift build -c release --product outpost || return 1
+  local cli=.build/release/outpost ok=0
+  "$cli" conformance "$onnx_data/node" --quiet --known-failures conformance/known-failures.txt || ok=1
+  "$cli" conformance "$onnx_data/pytorch-converted" --quiet --known-failures conformance/known-failures.txt || ok=1
+  "$cli" conformance "$onnx_data/pytorch-operator" --quiet --known-failures conformance/known-failures.txt || ok=1
+  "$cli" conformance "$onnx_data/light" --known-failures conformance/known-failures.txt || ok=1
+  return $ok
+}
+
+models() {
+  .build/release/outpost conformance models && \
+  .build/release/outpost run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
+}
+
+arm() { scripts/test-kernels-arm.sh; }
+
+stage unit unit
+stage embedded embedded
+stage conformance conformance
+stage models models
+if [[ -x scripts/test-kernels-arm.sh ]]; then stage arm arm; fi
+
+echo
+if [[ $failed -gt 0 ]]; then echo "failed stages: ${failures[*]}"; fi
+echo "stages: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
