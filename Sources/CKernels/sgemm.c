@@ -76,6 +76,7 @@ float ok_activation_scalar(float x, int activation, float p0, float p1) {
         return x * v;
     }
     case OK_ACT_TANH: return tanhf(x);
+    case OK_ACT_SILU: return x / (1.0f + expf(-x));
     default: return x;
     }
 }
@@ -311,7 +312,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
     int act = g->ep ? g->ep->activation : OK_ACT_NONE;
-    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH;
+    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH && act != OK_ACT_SILU;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;

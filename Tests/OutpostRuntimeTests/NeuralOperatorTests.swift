@@ -175,6 +175,7 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
             ("HardSigmoid", [0.3, 0.4], { min(max(0.3 * $0 + 0.4, 0), 1) }),
             ("HardSwish", [], { $0 * min(max($0 / 6 + 0.5, 0), 1) }),
             ("Tanh", [], { tanh($0) }),
+            ("SiLU", [], { $0 / (1 + exp(-$0)) }),
         ]
         for (name, params, f) in cases {
             var attrs: [String: Attribute] = ["pads": .ints([1, 1, 1, 1]), "outpost.activation": .string(name)]
@@ -341,6 +342,35 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
             Issue.record("4-D Conv should fail")
         } catch let e as OutpostError {
             #expect(e.description.contains("Conv node 'n'"))
+        }
+    }
+}
+
+@Suite struct NeuralFusionTests {
+    /// Conv -> Relu and Conv -> x*Sigmoid(x) through the load-time optimizer: the
+    /// activation must be fused (one node left) and give the unfused result.
+    @Test func optimizerFusedActivationsMatchUnfused() throws {
+        var rng = NeuralRNG(9)
+        let xShape = [1, 3, 8, 8], wShape = [4, 3, 3, 3]
+        let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *)), b = rng.floats(4)
+        let conv = naiveConv(x: x, xShape: xShape, w: w, wShape: wShape, b: b, group: 1, strides: [1, 1],
+                             pads: [1, 1, 1, 1], dilations: [1, 1], outSpatial: [8, 8])
+        let convNode = Node(name: "c", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["t"],
+                            attributes: ["pads": .ints([1, 1, 1, 1])])
+        let inits = ["w": Tensor(shape: wShape, floats: w), "b": Tensor(shape: [4], floats: b)]
+        let patterns: [([Node], (Float) -> Float)] = [
+            ([Node(name: "r", opType: "Relu", inputs: ["t"], outputs: ["y"])], { max($0, 0) }),
+            ([Node(name: "s", opType: "Sigmoid", inputs: ["t"], outputs: ["sg"]),
+              Node(name: "m", opType: "Mul", inputs: ["t", "sg"], outputs: ["y"])], { $0 / (1 + exp(-$0)) }),
+        ]
+        for (tail, f) in patterns {
+            let g = Graph(name: "f", nodes: [convNode] + tail,
+                          inputs: [ValueInfo(name: "x", dtype: .float32, shape: xShape.map { .fixed($0) })],
+                          outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)], initializers: inits)
+            let s = try Session(model: Model(graph: g, opsets: ["": 17]), options: SessionOptions(threads: 2))
+            #expect(s.graph.nodes.count == 1, "activation fused into the Conv")
+            let y = try s.run([Tensor(shape: xShape, floats: x)])[0].copy()
+            expectNear(y, [1, 4, 8, 8], conv.map(f), "fused \(tail.map { $0.opType })")
         }
     }
 }

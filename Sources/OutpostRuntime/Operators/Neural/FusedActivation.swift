@@ -2,7 +2,8 @@ import CKernels
 import COutpostSystem
 
 /// An activation the load-time fusion pass folded into a Conv, ConvTranspose, Gemm
-/// or MatMul node (attributes "outpost.activation" and "outpost.activation_params").
+/// or MatMul node (attributes "outpost.activation" and "outpost.activation_params";
+/// besides the ONNX activations, "SiLU" = x·sigmoid(x) from the Conv→Sigmoid·Mul fusion).
 /// The kernels apply it in their epilogue, while the output tile is still in cache.
 struct FusedActivation {
     var kind: ok_activation
@@ -33,6 +34,7 @@ struct FusedActivation {
         case "HardSigmoid": self.init(kind: OK_ACT_HARD_SIGMOID, p0: param(0, 0.2), p1: param(1, 0.5))
         case "HardSwish": self.init(kind: OK_ACT_HARD_SWISH, p0: 0, p1: 0)
         case "Tanh": self.init(kind: OK_ACT_TANH, p0: 0, p1: 0)
+        case "SiLU": self.init(kind: OK_ACT_SILU, p0: 0, p1: 0)
         default:
             throw node.unsupported("outpost.activation", "fused activation '\(name)' is not one the kernels implement")
         }
