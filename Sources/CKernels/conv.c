@@ -87,54 +87,78 @@ void ok_conv_pack_weights(const ok_conv_params *p, const float *w, void *packed)
         ok_sgemm_pack_a(M, K, 1.0f, w + (size_t)gi * M * K, K, 1, data + gi * h->group_bytes);
 }
 
+/// Bytes of the packed im2col matrix (B of the GEMM), for any kernel's NR (<= 16).
+static size_t packed_col_bytes(int K, int N) {
+    return 64 + OK_ALIGN64(sizeof(float) * (size_t)((N + 15) / 16 * 16) * (size_t)K);
+}
+
 size_t ok_conv_workspace_size(const ok_conv_params *p, int threads) {
     int alg = ok_conv_algorithm(p);
     if (alg == 2) return 64;
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
-    size_t col = alg == 0 ? OK_ALIGN64(sizeof(float) * (size_t)K * N) : 0;
+    size_t col = alg == 0 ? packed_col_bytes(K, N) + OK_ALIGN64(sizeof(float) * ((size_t)N + 16)) : 0;
     return col + ok_sgemm_workspace_size(M, N, K, threads) + 64;
 }
 
-/// col[K = c*kv, N = out_sp] from x[c, in...] for one group.
-static void im2col(const geom3 *g, int channels, const float *x, float *col) {
-    size_t N = g->out_sp;
-    float *dst = col;
+/// im2col straight into the packed-B layout of the GEMM kernel for `isa`: each
+/// row (channel, kernel offset) is built in `row` (N floats, stays in L1) and
+/// scattered into the NR-column panels, so the [K, N] matrix is written once.
+static void im2col_packed(const geom3 *g, int channels, const float *x, void *packed, int isa, float *row) {
+    int K = (int)((size_t)channels * g->kv), N = (int)g->out_sp;
+    int nr, padded;
+    float *data = ok_sgemm_packed_b_begin(packed, K, N, isa, &nr, &padded);
+    int panels = padded / nr, full = N / nr, rest = N - full * nr;
+    int p = 0;
     for (int c = 0; c < channels; c++) {
         const float *xc = x + (size_t)c * g->in_sp;
         for (int kd = 0; kd < g->k[0]; kd++)
             for (int kh = 0; kh < g->k[1]; kh++)
-                for (int kw = 0; kw < g->k[2]; kw++) {
+                for (int kw = 0; kw < g->k[2]; kw++, p++) {
+                    float *o = row;
                     for (int od = 0; od < g->out[0]; od++) {
                         int id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-                        for (int oh = 0; oh < g->out[1]; oh++) {
+                        for (int oh = 0; oh < g->out[1]; oh++, o += g->out[2]) {
                             int ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-                            float *o = dst + ((size_t)od * g->out[1] + oh) * g->out[2];
                             if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
                                 memset(o, 0, sizeof(float) * (size_t)g->out[2]);
                                 continue;
                             }
-                            const float *row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+                            const float *src = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
                             int base = -g->pb[2] + kw * g->d[2], sw = g->s[2];
                             if (sw == 1) {
-                                // valid ow: 0 <= ow + base < W
                                 int lo = base < 0 ? -base : 0;
                                 int hi = g->in[2] - base;
                                 if (hi > g->out[2]) hi = g->out[2];
                                 if (lo > g->out[2]) lo = g->out[2];
                                 if (hi < lo) hi = lo;
                                 for (int ow = 0; ow < lo; ow++) o[ow] = 0;
-                                if (hi > lo) memcpy(o + lo, row + lo + base, sizeof(float) * (size_t)(hi - lo));
+                                if (hi > lo) memcpy(o + lo, src + lo + base, sizeof(float) * (size_t)(hi - lo));
                                 for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
                             } else {
                                 for (int ow = 0; ow < g->out[2]; ow++) {
                                     int iw = ow * sw + base;
-                                    o[ow] = iw >= 0 && iw < g->in[2] ? row[iw] : 0.0f;
+                                    o[ow] = iw >= 0 && iw < g->in[2] ? src[iw] : 0.0f;
                                 }
                             }
                         }
                     }
-                    dst += N;
+                    int pb = p - p % OK_SGEMM_KC;
+                    int kc = K - pb < OK_SGEMM_KC ? K - pb : OK_SGEMM_KC;
+                    float *dst = data + (size_t)pb * padded + (size_t)(p - pb) * nr;
+                    size_t step = (size_t)nr * kc;
+                    int q = 0;
+                    if (nr == 16)
+                        for (; q < full; q++) memcpy(dst + q * step, row + q * 16, 16 * sizeof(float));
+                    else if (nr == 8)
+                        for (; q < full; q++) memcpy(dst + q * step, row + q * 8, 8 * sizeof(float));
+                    else
+                        for (; q < full; q++) memcpy(dst + q * step, row + q * nr, (size_t)nr * sizeof(float));
+                    for (; q < panels; q++) {
+                        float *d = dst + q * step;
+                        int cols = q == full ? rest : 0;
+                        for (int j = 0; j < nr; j++) d[j] = j < cols ? row[q * nr + j] : 0.0f;
+                    }
                 }
     }
 }
@@ -154,26 +178,30 @@ void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void 
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     int cin_g = p->cin / p->group;
-    float *col = NULL;
+    void *col = NULL;
+    float *row = NULL;
     char *ws = workspace;
     if (h->algorithm == 0) {
-        col = (float *)ws;
-        ws += OK_ALIGN64(sizeof(float) * (size_t)K * N);
+        col = ws;
+        ws += packed_col_bytes(K, N);
+        row = (float *)ws;
+        ws += OK_ALIGN64(sizeof(float) * ((size_t)N + 16));
     }
+    int isa = ok_sgemm_packed_isa(data);
     for (int n = 0; n < p->batch; n++) {
         for (int gi = 0; gi < p->group; gi++) {
             const float *xg = x + ((size_t)n * p->cin + (size_t)gi * cin_g) * g.in_sp;
             float *yg = y + ((size_t)n * p->cout + (size_t)gi * M) * g.out_sp;
-            const float *B = xg;
+            const void *packed_b = NULL;
             if (h->algorithm == 0) {
-                im2col(&g, cin_g, xg, col);
-                B = col;
+                im2col_packed(&g, cin_g, xg, col, isa, row);
+                packed_b = col;
             }
             ok_epilogue e = {0};
             if (ep) e = *ep;
             e.accumulate = 0;
             if (e.bias) { e.bias += (size_t)gi * M; e.bias_kind = OK_BIAS_PER_ROW; }
-            ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, B, N, 1, NULL, yg, N, &e, ws);
+            ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, xg, N, 1, packed_b, yg, N, &e, ws);
         }
     }
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OK_KC = 256, OK_MC_PANELS = 12, OK_NC = 512 };
+enum { OK_KC = OK_SGEMM_KC, OK_MC_PANELS = 12, OK_NC = 512 };
 #define OK_PACK_MAGIC 0x4b504753u  // "SGPK"
 
 typedef struct {
@@ -266,6 +266,18 @@ void ok_sgemm_pack_b(int K, int N, const float *B, ptrdiff_t rsb, ptrdiff_t csb,
         int kc = K - p0 < OK_KC ? K - p0 : OK_KC;
         pack_b_block(data + (ptrdiff_t)p0 * h->padded, k->nr, B, rsb, csb, N, 0, h->padded, p0, kc);
     }
+}
+
+float *ok_sgemm_packed_b_begin(void *packed, int K, int N, int isa, int *nr, int *padded) {
+    const ok_sgemm_kernel_desc *k = ok_sgemm_kernel_for(isa);
+    ok_pack_header *h = packed;
+    memset(h, 0, 64);
+    h->magic = OK_PACK_MAGIC;
+    h->isa = k->isa; h->mr = k->mr; h->nr = k->nr;
+    h->rows = N; h->depth = K; h->padded = round_up(N, k->nr); h->is_b = 1;
+    *nr = k->nr;
+    *padded = h->padded;
+    return (float *)((char *)packed + 64);
 }
 
 int ok_sgemm_packed_isa(const void *packed) { return ((const ok_pack_header *)packed)->isa; }

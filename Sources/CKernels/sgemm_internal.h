@@ -57,5 +57,11 @@ const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa);
 /// The best kernel enabled for dispatch now.
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void);
 
+/// Writes the header of a packed-B buffer for the kernel of `isa` and returns its
+/// data; the caller fills it: row p of B (p in [0,K)) goes, for KC block start
+/// pb = p - p % OK_SGEMM_KC, to data + pb*padded + (p-pb)*nr, panel q at + q*nr*kc_len.
+float *ok_sgemm_packed_b_begin(void *packed, int K, int N, int isa, int *nr, int *padded);
+enum { OK_SGEMM_KC = 256 };
+
 #define OK_ALIGN64(x) (((x) + 63) & ~(size_t)63)
 #endif

@@ -22,7 +22,16 @@ func runKernelBench(_ args: [String]) -> Int {
             peakPerCore = v
             i += 1
         case "-h", "--help":
-            print("usage: outpost bench-kernels [--json] [--peak-gflops X] [--quick]")
+            print("""
+                OVERVIEW: Measure the float32 GEMM and convolution kernels (GFLOPS per ISA path, 1 and 2 threads).
+
+                USAGE: outpost bench-kernels [--json] [--peak-gflops X] [--quick]
+
+                OPTIONS:
+                  --json            One JSON object: {"sgemm":[{"name","m","n","k","isa","threads","gflops",...}]}
+                  --peak-gflops X   FMA peak per core for the ratio column (default 100)
+                  --quick           Shorter timing batches
+                """)
             return 0
         default:
             printError("bench-kernels: unknown argument '\(args[i])'")
