@@ -1,6 +1,7 @@
 // Float32 GEMM driver: blocking, packing, threading, dispatch, epilogue.
 // See SGEMM.md for the design and measured figures.
 #include "sgemm_internal.h"
+#include "ok_elementwise.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -94,6 +95,11 @@ void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, in
         switch (ep->activation) {
         case OK_ACT_NONE: break;
         case OK_ACT_RELU: for (int j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0; break;
+        // Transcendental activations: the vectorised element-wise kernels
+        // (same approximations as the standalone Sigmoid/Tanh/Swish operators).
+        case OK_ACT_SIGMOID: ok_unary_f32(OK_UNARY_SIGMOID, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_TANH: ok_unary_f32(OK_UNARY_TANH, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_SILU: ok_unary_f32(OK_UNARY_SWISH, row, row, (size_t)cols, 1.0f, 0); break;
         default:
             for (int j = 0; j < cols; j++) row[j] = ok_activation_scalar(row[j], ep->activation, ep->p0, ep->p1);
         }

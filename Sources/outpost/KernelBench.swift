@@ -5,40 +5,33 @@ import COutpostSystem
 /// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
 /// via im2col, a depthwise 3x3) for every ISA path this CPU has, on 1 and 2 threads,
 /// with the ratio to the FMA peak (default 100 GFLOPS per core).
+let kernelBenchSpec = CommandSpec(
+    name: "bench-kernels",
+    usage: "outpost bench-kernels [--json] [--peak-gflops X] [--quick]",
+    summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak.",
+    options: [("--peak-gflops X", "FMA peak per core used for the ratio (default 100).")],
+    flags: [("--json", "Print one JSON object."), ("--quick", "Fewer repetitions.")])
+
 func runKernelBench(_ args: [String]) -> Int {
-    var json = false
-    var quick = false
+    let a: ParsedArguments
     var peakPerCore: Double = 100
-    var i = 0
-    while i < args.count {
-        switch args[i] {
-        case "--json": json = true
-        case "--quick": quick = true
-        case "--peak-gflops":
-            guard i + 1 < args.count, let v = parsePositiveDecimal(args[i + 1]) else {
-                printError("bench-kernels: --peak-gflops needs a positive number")
-                return 2
-            }
-            peakPerCore = v
-            i += 1
-        case "-h", "--help":
-            print("""
-                OVERVIEW: Measure the float32 GEMM and convolution kernels (GFLOPS per ISA path, 1 and 2 threads).
-
-                USAGE: outpost bench-kernels [--json] [--peak-gflops X] [--quick]
-
-                OPTIONS:
-                  --json            One JSON object: {"sgemm":[{"name","m","n","k","isa","threads","gflops",...}]}
-                  --peak-gflops X   FMA peak per core for the ratio column (default 100)
-                  --quick           Shorter timing batches
-                """)
-            return 0
-        default:
-            printError("bench-kernels: unknown argument '\(args[i])'")
-            return 2
-        }
-        i += 1
+    do {
+        a = try parseArguments(args, kernelBenchSpec)
+        peakPerCore = try a.double("--peak-gflops", default: 100)
+    } catch {
+        Console.error("error: \(error.description)")
+        return 2
     }
+    if a.wantsHelp {
+        Console.out(kernelBenchSpec.help)
+        return 0
+    }
+    guard peakPerCore > 0 else {
+        Console.error("error: --peak-gflops needs a positive number")
+        return 2
+    }
+    let json = a.has("--json")
+    let quick = a.has("--quick")
 
     let cases = benchCases()
     var isas: [ok_isa] = []
