@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OK_KC = 256, OK_MC_PANELS = 12, OK_NC = 512 };
+enum { OK_KC = OK_SGEMM_KC, OK_MC_PANELS = 12, OK_NC = OK_SGEMM_NC };
 #define OK_PACK_MAGIC 0x4b504753u  // "SGPK"
 
 typedef struct {
@@ -304,6 +304,7 @@ typedef struct {
     const ok_epilogue *ep;
     int accumulate;
     float *ws; size_t ws_stride;
+    ok_sgemm_pack_b_fn pack_b; void *pack_b_ctx;
 } gemm_job;
 
 // One task = one column block [jc, jc+nc) x one row range [m0, m1). Loop order
@@ -333,6 +334,9 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
             const float *bbase;
             if (g->pb) {
                 bbase = g->pb + (ptrdiff_t)p0 * g->pb_padded + (ptrdiff_t)jc * kc;
+            } else if (g->pack_b) {
+                g->pack_b(g->pack_b_ctx, wb, NR, p0, kc, jc, round_up(nc, NR));
+                bbase = wb;
             } else {
                 pack_b_block(wb, NR, g->B, g->rsb, g->csb, g->N, jc, round_up(nc, NR), p0, kc);
                 bbase = wb;
@@ -389,9 +393,10 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
-              const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b, float *C,
-              ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                      const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b,
+                      ok_sgemm_pack_b_fn pack_b, void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep,
+                      void *workspace) {
     if (M <= 0 || N <= 0) return;
     int accumulate = ep && ep->accumulate;
     if (K <= 0) {
@@ -416,6 +421,7 @@ void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, p
     if (ha) { g.pa = (const float *)((const char *)ha + 64); g.pa_padded = ha->padded; }
     if (hb) { g.pb = (const float *)((const char *)hb + 64); g.pb_padded = hb->padded; }
     g.C = C; g.ldc = ldc; g.ep = ep; g.accumulate = accumulate;
+    g.pack_b = pack_b; g.pack_b_ctx = pack_b_ctx;
 
     int threads = ok_pool_threads(pool);
     g.mc_max = OK_MC_PANELS * k->mr;
@@ -450,4 +456,15 @@ void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, p
     int64_t tasks = (int64_t)g.mgroups * nblocks;
     ok_pool_parallel_for(threads > 1 ? pool : NULL, tasks, 1, gemm_task, &g);
     free(owned);
+}
+
+void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+              const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b, float *C,
+              ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+    sgemm_run(pool, M, N, K, alpha, A, rsa, csa, packed_a, B, rsb, csb, packed_b, NULL, NULL, C, ldc, ep, workspace);
+}
+
+void ok_sgemm_with_b_packer(ok_pool *pool, int M, int N, int K, const void *packed_a, ok_sgemm_pack_b_fn pack_b,
+                            void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+    sgemm_run(pool, M, N, K, 1.0f, NULL, 0, 0, packed_a, NULL, 0, 0, NULL, pack_b, pack_b_ctx, C, ldc, ep, workspace);
 }
