@@ -9,6 +9,7 @@
 // same float operations, so they agree bit for bit.
 #include "ok_elementwise.h"
 #include "ok_cpu.h"
+#include "ok_elementwise_internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ OK_INLINE float ok_expf_inline(float x) {
 }
 
 float ok_expf(float x) { return ok_expf_inline(x); }
+float ok_exp_scalar(float x) { return ok_expf_inline(x); }
 
 OK_INLINE float sigmoid1(float x) {
     // 1 / (1 + e^-x), written so large |x| never forms inf/inf.
@@ -82,6 +84,9 @@ OK_INLINE float erf_fast(float x) {
     float r = 1.0f - p * t * ok_expf_inline(-ax * ax);
     return x < 0 ? -r : r;
 }
+
+float ok_sigmoid_scalar(float x) { return sigmoid1(x); }
+float ok_tanh_scalar(float x) { return tanh1(x); }
 
 OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, size_t n, float alpha, float beta) {
     switch (op) {
@@ -278,7 +283,14 @@ static void binary_avx2(int op, const float *a, ptrdiff_t sa, const float *b, pt
 
 void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float beta) {
 #if defined(__x86_64__)
-    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) { unary_avx2(op, x, y, n, alpha, beta); return; }
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+        switch (op) {
+        case OK_UNARY_EXP: ok_exp_f32_avx2(x, y, n); return;
+        case OK_UNARY_SIGMOID: ok_sigmoid_f32_avx2(x, y, n); return;
+        case OK_UNARY_TANH: ok_tanh_f32_avx2(x, y, n); return;
+        default: unary_avx2(op, x, y, n, alpha, beta); return;
+        }
+    }
 #endif
     unary_body(op, x, y, n, alpha, beta);
 }
@@ -353,7 +365,22 @@ OK_INLINE void softmax_body(const float *x, float *y, size_t outer, size_t n, si
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void softmax_avx2(const float *x, float *y, size_t outer, size_t n, size_t inner, int log_mode) {
-    softmax_body(x, y, outer, n, inner, log_mode);
+    if (inner != 1) { softmax_body(x, y, outer, n, inner, log_mode); return; }
+    for (size_t o = 0; o < outer; o++) {
+        const float *xr = x + o * n;
+        float *yr = y + o * n;
+        float m = -INFINITY;
+        for (size_t i = 0; i < n; i++) m = xr[i] > m ? xr[i] : m;
+        if (m == -INFINITY || m != m) m = 0.0f;
+        float sum = ok_softmax_exp_avx2(xr, yr, n, m);
+        if (log_mode) {
+            float ls = logf(sum);
+            for (size_t i = 0; i < n; i++) yr[i] = (xr[i] - m) - ls;
+        } else {
+            float inv = 1.0f / sum;
+            for (size_t i = 0; i < n; i++) yr[i] *= inv;
+        }
+    }
 }
 #endif
 
