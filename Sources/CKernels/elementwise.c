@@ -428,3 +428,80 @@ void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const 
     binary_job j = {op, a, sa, b, sb, y};
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, binary_range, &j);
 }
+
+// ---- row helpers for reductions and normalisation ------------------------------
+
+OK_INLINE float sumsq_body(const float *v, size_t n, float shift) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) { float d = v[i + j] - shift; acc[j] += d * d; }
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) { float d = v[i] - shift; s += d * d; }
+    return s;
+}
+
+OK_INLINE float max_body(const float *v, size_t n) {
+    float m = -INFINITY;
+    for (size_t i = 0; i < n; i++) m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE float min_body(const float *v, size_t n) {
+    float m = INFINITY;
+    for (size_t i = 0; i < n; i++) m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE void norm_row_body(const float *restrict x, float *restrict y, size_t n, float mean, float inv,
+                             const float *restrict scale, const float *restrict bias) {
+    if (scale && bias) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
+    } else if (scale) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * scale[i];
+    } else if (bias) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv + bias[i];
+    } else {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv;
+    }
+}
+
+OK_INLINE void affine_body(const float *restrict x, float *restrict y, size_t n, float a, float b) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * a + b;
+}
+
+#if defined(__x86_64__)
+#define OK_T __attribute__((target("avx2,fma")))
+OK_T static float sum_avx2(const float *x, size_t n) { return sum8(x, n); }
+OK_T static float sumsq_avx2(const float *x, size_t n, float s) { return sumsq_body(x, n, s); }
+OK_T static float max_avx2(const float *x, size_t n) { return max_body(x, n); }
+OK_T static float min_avx2(const float *x, size_t n) { return min_body(x, n); }
+OK_T static void norm_row_avx2(const float *x, float *y, size_t n, float m, float inv, const float *sc, const float *b) {
+    norm_row_body(x, y, n, m, inv, sc, b);
+}
+OK_T static void affine_avx2(const float *x, float *y, size_t n, float a, float b) { affine_body(x, y, n, a, b); }
+#define OK_USE_AVX2 ok_isa_enabled(OK_ISA_AVX2_FMA)
+#else
+#define OK_USE_AVX2 0
+#define sum_avx2(x, n) sum8(x, n)
+#define sumsq_avx2(x, n, s) sumsq_body(x, n, s)
+#define max_avx2(x, n) max_body(x, n)
+#define min_avx2(x, n) min_body(x, n)
+#define norm_row_avx2(x, y, n, m, inv, sc, b) norm_row_body(x, y, n, m, inv, sc, b)
+#define affine_avx2(x, y, n, a, b) affine_body(x, y, n, a, b)
+#endif
+
+float ok_sum_f32(const float *x, size_t n) { return OK_USE_AVX2 ? sum_avx2(x, n) : sum8(x, n); }
+float ok_sumsq_f32(const float *x, size_t n, float shift) {
+    return OK_USE_AVX2 ? sumsq_avx2(x, n, shift) : sumsq_body(x, n, shift);
+}
+float ok_max_f32(const float *x, size_t n) { return OK_USE_AVX2 ? max_avx2(x, n) : max_body(x, n); }
+float ok_min_f32(const float *x, size_t n) { return OK_USE_AVX2 ? min_avx2(x, n) : min_body(x, n); }
+void ok_norm_row_f32(const float *x, float *y, size_t n, float mean, float inv, const float *scale, const float *bias) {
+    if (OK_USE_AVX2) norm_row_avx2(x, y, n, mean, inv, scale, bias);
+    else norm_row_body(x, y, n, mean, inv, scale, bias);
+}
+void ok_affine_f32(const float *x, float *y, size_t n, float a, float b) {
+    if (OK_USE_AVX2) affine_avx2(x, y, n, a, b);
+    else affine_body(x, y, n, a, b);
+}
