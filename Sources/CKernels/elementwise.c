@@ -315,9 +315,32 @@ OK_INLINE float sum8(const float *v, size_t n) {
     return s;
 }
 
-OK_INLINE void softmax_row(const float *restrict x, float *restrict y, size_t n, int log_mode) {
+// Max/min with 8 independent lanes: a plain `m = v > m ? v : m` chain does not
+// vectorise without fast-math flags; 8 lanes do (NaNs are skipped, as before).
+OK_INLINE float max8(const float *v, size_t n) {
+    float acc[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] = v[i + j] > acc[j] ? v[i + j] : acc[j];
     float m = -INFINITY;
-    for (size_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    for (int j = 0; j < 8; j++) m = acc[j] > m ? acc[j] : m;
+    for (; i < n; i++) m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE float min8(const float *v, size_t n) {
+    float acc[8] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] = v[i + j] < acc[j] ? v[i + j] : acc[j];
+    float m = INFINITY;
+    for (int j = 0; j < 8; j++) m = acc[j] < m ? acc[j] : m;
+    for (; i < n; i++) m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE void softmax_row(const float *restrict x, float *restrict y, size_t n, int log_mode) {
+    float m = max8(x, n);
     if (m == -INFINITY || m != m) m = 0.0f;  // all -inf (or NaN): avoid inf - inf
     for (size_t i = 0; i < n; i++) y[i] = ok_expf_inline(x[i] - m);
     float sum = sum8(y, n);
@@ -369,8 +392,7 @@ static void softmax_avx2(const float *x, float *y, size_t outer, size_t n, size_
     for (size_t o = 0; o < outer; o++) {
         const float *xr = x + o * n;
         float *yr = y + o * n;
-        float m = -INFINITY;
-        for (size_t i = 0; i < n; i++) m = xr[i] > m ? xr[i] : m;
+        float m = max8(xr, n);
         if (m == -INFINITY || m != m) m = 0.0f;
         float sum = ok_softmax_exp_avx2(xr, yr, n, m);
         if (log_mode) {
@@ -441,17 +463,8 @@ OK_INLINE float sumsq_body(const float *v, size_t n, float shift) {
     return s;
 }
 
-OK_INLINE float max_body(const float *v, size_t n) {
-    float m = -INFINITY;
-    for (size_t i = 0; i < n; i++) m = v[i] > m ? v[i] : m;
-    return m;
-}
-
-OK_INLINE float min_body(const float *v, size_t n) {
-    float m = INFINITY;
-    for (size_t i = 0; i < n; i++) m = v[i] < m ? v[i] : m;
-    return m;
-}
+OK_INLINE float max_body(const float *v, size_t n) { return max8(v, n); }
+OK_INLINE float min_body(const float *v, size_t n) { return min8(v, n); }
 
 OK_INLINE void norm_row_body(const float *restrict x, float *restrict y, size_t n, float mean, float inv,
                              const float *restrict scale, const float *restrict bias) {

@@ -45,20 +45,26 @@ OK_AVX2 static inline __m256 sigmoid8(__m256 x) {
     return _mm256_blendv_ps(s, _mm256_mul_ps(e, s), neg);
 }
 
+// tanh as a rational function x * P(x²) / Q(x²) on [-9, 9] (the approximation
+// Eigen and MLAS use; relative error ~1e-7 near 0, saturates to ±1 beyond 9):
+// about half the operations of the exp-based form.
 OK_AVX2 static inline __m256 tanh8(__m256 x) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    const __m256 ax = _mm256_andnot_ps(sign, x);
-    const __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
-    const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    const __m256 e = exp8(_mm256_add_ps(ax, ax));
-    __m256 big = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-    big = _mm256_or_ps(big, _mm256_and_ps(x, sign));  // copy the sign of x
-    return _mm256_blendv_ps(big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+    const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-9.0f)), _mm256_set1_ps(9.0f));
+    const __m256 z = _mm256_mul_ps(xc, xc);
+    __m256 p = _mm256_set1_ps(-2.76076847742355e-16f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.00018790482477e-13f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-8.60467152213735e-11f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(5.12229709037114e-08f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.48572235717979e-05f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(6.37261928875436e-04f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(4.89352455891786e-03f));
+    p = _mm256_mul_ps(p, xc);
+    __m256 q = _mm256_set1_ps(1.19825839466702e-06f);
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(1.18534705686654e-04f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(2.26843463243900e-03f));
+    q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(4.89352518554385e-03f));
+    const __m256 y = _mm256_div_ps(p, q);
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
 #define OK_MAP8(NAME, F, SCALAR)                                                   \
