@@ -71,22 +71,30 @@ OK_INLINE float tanh1(float x) {
     return ax < 0.625f ? small : big;
 }
 
-// erf for GELU: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free.
+// GELU's erf: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free.
 // The Erf operator itself uses libm's erff.
-OK_INLINE float erf_fast(float x) {
-    float ax = x < 0 ? -x : x;
-    float t = 1.0f / (1.0f + 0.3275911f * ax);
+// 0.5 x (1 + erf(x / sqrt 2)), written with erfc(|z|) = p t e^(-z²)
+// so the negative tail (1 + erf ≈ 0) keeps its relative accuracy.
+OK_INLINE float gelu1(float x) {
+    float z = x * 0.70710678118654752f;
+    float az = z < 0 ? -z : z;
+    float t = 1.0f / (1.0f + 0.3275911f * az);
     float p = 1.061405429f;
     p = p * t - 1.453152027f;
     p = p * t + 1.421413741f;
     p = p * t - 0.284496736f;
     p = p * t + 0.254829592f;
-    float r = 1.0f - p * t * ok_expf_inline(-ax * ax);
-    return x < 0 ? -r : r;
+    float c = p * t * ok_expf_inline(-az * az);
+    return 0.5f * x * (z < 0 ? c : 2.0f - c);
 }
 
 float ok_sigmoid_scalar(float x) { return sigmoid1(x); }
 float ok_tanh_scalar(float x) { return tanh1(x); }
+float ok_gelu_scalar(float x) { return gelu1(x); }
+float ok_gelu_tanh_scalar(float x) {
+    float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+    return x * sigmoid1(inner + inner);
+}
 
 OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, size_t n, float alpha, float beta) {
     switch (op) {
@@ -139,13 +147,13 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
         for (size_t i = 0; i < n; i++) y[i] = erff(x[i]);
         break;
     case OK_UNARY_GELU:
-        for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf_fast(x[i] * 0.70710678118654752f));
+        for (size_t i = 0; i < n; i++) y[i] = gelu1(x[i]);
         break;
     case OK_UNARY_GELU_TANH:
         for (size_t i = 0; i < n; i++) {
             float v = x[i];
             float inner = 0.79788456080286536f * (v + 0.044715f * v * v * v);
-            y[i] = 0.5f * v * (1.0f + tanh1(inner));
+            y[i] = v * sigmoid1(inner + inner);  // 0.5 v (1 + tanh u) = v sigmoid(2u)
         }
         break;
     case OK_UNARY_SOFTPLUS:
@@ -288,6 +296,8 @@ void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float
         case OK_UNARY_EXP: ok_exp_f32_avx2(x, y, n); return;
         case OK_UNARY_SIGMOID: ok_sigmoid_f32_avx2(x, y, n); return;
         case OK_UNARY_TANH: ok_tanh_f32_avx2(x, y, n); return;
+        case OK_UNARY_GELU: ok_gelu_f32_avx2(x, y, n); return;
+        case OK_UNARY_GELU_TANH: ok_gelu_tanh_f32_avx2(x, y, n); return;
         default: unary_avx2(op, x, y, n, alpha, beta); return;
         }
     }

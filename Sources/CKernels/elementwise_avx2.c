@@ -67,6 +67,34 @@ OK_AVX2 static inline __m256 tanh8(__m256 x) {
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));
 }
 
+// GELU with the Abramowitz & Stegun 7.1.26 erf (absolute error < 1.5e-7), as
+// the portable loop computes it, and the tanh-approximated GELU as x * sigmoid(2u)
+// (equal to 0.5 x (1 + tanh u), without the cancellation in the negative tail).
+OK_AVX2 static inline __m256 gelu8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f));
+    const __m256 az = _mm256_andnot_ps(sign, z);
+    const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(az, _mm256_set1_ps(0.3275911f), _mm256_set1_ps(1.0f)));
+    __m256 p = _mm256_set1_ps(1.061405429f);
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-0.284496736f));
+    p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(0.254829592f));
+    const __m256 e = exp8(_mm256_mul_ps(_mm256_xor_ps(az, sign), az));  // exp(-z²)
+    // erfc(|z|) = p t e; 1 + erf(z) is 2 - erfc(|z|) for z >= 0 and erfc(|z|) for z < 0
+    // (no cancellation in the negative tail).
+    const __m256 c = _mm256_mul_ps(_mm256_mul_ps(p, t), e);
+    const __m256 onePlusErf = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(2.0f), c), c,
+                                               _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), onePlusErf);
+}
+
+OK_AVX2 static inline __m256 gelu_tanh8(__m256 x) {
+    const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f), _mm256_fmadd_ps(x3, _mm256_set1_ps(0.044715f), x));
+    return _mm256_mul_ps(x, sigmoid8(_mm256_add_ps(inner, inner)));  // (1 + tanh u) / 2 = sigmoid(2u)
+}
+
 #define OK_MAP8(NAME, F, SCALAR)                                                   \
     OK_AVX2 void NAME(const float *x, float *y, size_t n) {                        \
         size_t i = 0;                                                              \
@@ -77,6 +105,8 @@ OK_AVX2 static inline __m256 tanh8(__m256 x) {
 OK_MAP8(ok_exp_f32_avx2, exp8, ok_exp_scalar)
 OK_MAP8(ok_sigmoid_f32_avx2, sigmoid8, ok_sigmoid_scalar)
 OK_MAP8(ok_tanh_f32_avx2, tanh8, ok_tanh_scalar)
+OK_MAP8(ok_gelu_f32_avx2, gelu8, ok_gelu_scalar)
+OK_MAP8(ok_gelu_tanh_f32_avx2, gelu_tanh8, ok_gelu_tanh_scalar)
 
 OK_AVX2 float ok_softmax_exp_avx2(const float *x, float *y, size_t n, float m) {
     const __m256 vm = _mm256_set1_ps(m);

@@ -7,11 +7,15 @@
 float ok_exp_scalar(float x);
 float ok_sigmoid_scalar(float x);
 float ok_tanh_scalar(float x);
+float ok_gelu_scalar(float x);
+float ok_gelu_tanh_scalar(float x);
 
 #if defined(__x86_64__)
 void ok_exp_f32_avx2(const float *x, float *y, size_t n);
 void ok_sigmoid_f32_avx2(const float *x, float *y, size_t n);
 void ok_tanh_f32_avx2(const float *x, float *y, size_t n);
+void ok_gelu_f32_avx2(const float *x, float *y, size_t n);
+void ok_gelu_tanh_f32_avx2(const float *x, float *y, size_t n);
 float ok_softmax_exp_avx2(const float *x, float *y, size_t n, float m);
 #endif
 #endif

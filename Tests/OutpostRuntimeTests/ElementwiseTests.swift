@@ -78,9 +78,10 @@ struct ElementwiseTests {
         for op in 0...Int(OK_UNARY_ATANH.rawValue) {
             ok_unary_f32(Int32(op), xs, &a, xs.count, 0.3, 1.2)
             ok_unary_f32_ref(Int32(op), xs, &b, xs.count, 0.3, 1.2)
-            if [OK_UNARY_EXP, OK_UNARY_SIGMOID, OK_UNARY_TANH].contains(where: { Int($0.rawValue) == op }) {
-                // AVX2 intrinsics fuse the polynomial (FMA): within an ulp or two of the reference.
-                #expect(H.close(a, b, rtol: 4e-7, atol: 1e-30), "unary op \(op)")
+            if [OK_UNARY_EXP, OK_UNARY_SIGMOID, OK_UNARY_TANH, OK_UNARY_GELU, OK_UNARY_GELU_TANH].contains(where: { Int($0.rawValue) == op }) {
+                // AVX2 intrinsics fuse the polynomials (FMA), and tanh is a rational
+                // approximation there: close to the reference, not bit-identical.
+                #expect(H.close(a, b, rtol: 1e-6, atol: 1e-7), "unary op \(op)")
             } else {
                 #expect(a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "unary op \(op)")
             }
