@@ -495,14 +495,14 @@ OK_INLINE void affine_body(const float *restrict x, float *restrict y, size_t n,
 
 #if defined(__x86_64__)
 #define OK_T __attribute__((target("avx2,fma")))
-OK_T static float sum_avx2(const float *x, size_t n) { return sum8(x, n); }
-OK_T static float sumsq_avx2(const float *x, size_t n, float s) { return sumsq_body(x, n, s); }
-OK_T static float max_avx2(const float *x, size_t n) { return max_body(x, n); }
-OK_T static float min_avx2(const float *x, size_t n) { return min_body(x, n); }
 OK_T static void norm_row_avx2(const float *x, float *y, size_t n, float m, float inv, const float *sc, const float *b) {
     norm_row_body(x, y, n, m, inv, sc, b);
 }
 OK_T static void affine_avx2(const float *x, float *y, size_t n, float a, float b) { affine_body(x, y, n, a, b); }
+#define sum_avx2 ok_sum_f32_avx2
+#define sumsq_avx2 ok_sumsq_f32_avx2
+#define max_avx2 ok_max_f32_avx2
+#define min_avx2 ok_min_f32_avx2
 #define OK_USE_AVX2 ok_isa_enabled(OK_ISA_AVX2_FMA)
 #else
 #define OK_USE_AVX2 0

@@ -124,3 +124,62 @@ OK_AVX2 float ok_softmax_exp_avx2(const float *x, float *y, size_t n, float m) {
     return s;
 }
 #endif
+
+#if defined(__x86_64__)
+// Row reductions with one 8-lane accumulator: lane j sums elements i ≡ j (mod 8)
+// and the lanes are combined in the order sum8 in elementwise.c uses, so the
+// results are bit-identical to the portable loops (which the compiler's SLP
+// vectoriser turned into 2-lane shuffles).
+OK_AVX2 static inline float hsum8(__m256 acc) {
+    float l[8];
+    _mm256_storeu_ps(l, acc);
+    return ((l[0] + l[4]) + (l[1] + l[5])) + ((l[2] + l[6]) + (l[3] + l[7]));
+}
+
+OK_AVX2 float ok_sum_f32_avx2(const float *x, size_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_loadu_ps(x + i));
+    float s = hsum8(acc);
+    for (; i < n; i++) s += x[i];
+    return s;
+}
+
+OK_AVX2 float ok_sumsq_f32_avx2(const float *x, size_t n, float shift) {
+    const __m256 vs = _mm256_set1_ps(shift);
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), vs);
+        acc = _mm256_add_ps(acc, _mm256_mul_ps(d, d));
+    }
+    float s = hsum8(acc);
+    for (; i < n; i++) { float d = x[i] - shift; s += d * d; }
+    return s;
+}
+
+// max/min: _mm256_max_ps(v, acc) keeps acc when v is NaN, like `v > acc ? v : acc`.
+OK_AVX2 float ok_max_f32_avx2(const float *x, size_t n) {
+    __m256 acc = _mm256_set1_ps(-__builtin_inff());
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_max_ps(_mm256_loadu_ps(x + i), acc);
+    float l[8];
+    _mm256_storeu_ps(l, acc);
+    float m = -__builtin_inff();
+    for (int j = 0; j < 8; j++) m = l[j] > m ? l[j] : m;
+    for (; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+OK_AVX2 float ok_min_f32_avx2(const float *x, size_t n) {
+    __m256 acc = _mm256_set1_ps(__builtin_inff());
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) acc = _mm256_min_ps(_mm256_loadu_ps(x + i), acc);
+    float l[8];
+    _mm256_storeu_ps(l, acc);
+    float m = __builtin_inff();
+    for (int j = 0; j < 8; j++) m = l[j] < m ? l[j] : m;
+    for (; i < n; i++) m = x[i] < m ? x[i] : m;
+    return m;
+}
+#endif

@@ -17,5 +17,9 @@ void ok_tanh_f32_avx2(const float *x, float *y, size_t n);
 void ok_gelu_f32_avx2(const float *x, float *y, size_t n);
 void ok_gelu_tanh_f32_avx2(const float *x, float *y, size_t n);
 float ok_softmax_exp_avx2(const float *x, float *y, size_t n, float m);
+float ok_sum_f32_avx2(const float *x, size_t n);
+float ok_sumsq_f32_avx2(const float *x, size_t n, float shift);
+float ok_max_f32_avx2(const float *x, size_t n);
+float ok_min_f32_avx2(const float *x, size_t n);
 #endif
 #endif

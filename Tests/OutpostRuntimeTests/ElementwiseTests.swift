@@ -95,6 +95,25 @@ struct ElementwiseTests {
         }
     }
 
+    @Test func rowKernelsMatchTheirPortableLoops() {
+        let xs = H.randoms(1037, seed: 13, -5, 5)
+        func all() -> [Float] {
+            var out = [Float]()
+            for n in [0, 1, 7, 8, 9, 64, 1037] {
+                out += [ok_sum_f32(xs, n), ok_sumsq_f32(xs, n, 0.25), ok_max_f32(xs, n), ok_min_f32(xs, n)]
+            }
+            return out
+        }
+        let dispatched = all()
+        ok_cpu_restrict(1)  // scalar only
+        let portable = all()
+        ok_cpu_restrict(0xffff_ffff)
+        #expect(dispatched == portable)
+        #expect(abs(dispatched[24] - xs.reduce(0, +)) < 1e-3)
+        #expect(dispatched[26] == xs.max()!)
+        #expect(dispatched[27] == xs.min()!)
+    }
+
     @Test func integerUnary() throws {
         let x = H.i32([4], [-3, 0, 5, Int32.min])
         #expect(H.values(try H.run("Abs", [.feed(x)])[0], Int32.self) == [3, 0, 5, Int32.min])
