@@ -39,7 +39,8 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
-        .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"]),
+        .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
+                    exclude: ["Fixtures"]),
         // Drives the built `outpost` binary; the dependency makes `swift build --build-tests` build it.
         .testTarget(name: "OutpostCLITests", dependencies: ["outpost"]),
     ]

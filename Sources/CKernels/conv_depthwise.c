@@ -41,7 +41,85 @@ static float tap_sum(const dw_geom *g, const float *x, const float *w, int oh, i
     return acc;
 }
 
+/// One border output of a 3x3 dilation-1 filter (valid rows kh_lo..kh_hi known).
+static inline float border3x3(const dw_geom *g, const float *x, const float *w, int base, int ow, int kh_lo,
+                              int kh_hi) {
+    int iw0 = ow * g->sw - g->pw;
+    float acc = 0;
+    for (int kh = kh_lo; kh < kh_hi; kh++) {
+        const float *row = x + (size_t)(base + kh) * g->W;
+        if (iw0 >= 0 && iw0 < g->W) acc += row[iw0] * w[kh * 3];
+        if (iw0 + 1 >= 0 && iw0 + 1 < g->W) acc += row[iw0 + 1] * w[kh * 3 + 1];
+        if (iw0 + 2 >= 0 && iw0 + 2 < g->W) acc += row[iw0 + 2] * w[kh * 3 + 2];
+    }
+    return acc;
+}
+
 #if OK_HAVE_X86
+/// Stride 1: x[b + i + kw] for i < 8.
+__attribute__((target("avx2,fma"))) static inline __m256 dw3x3_s1_8__avx2(const float *r0, const float *r1,
+                                                                            const float *r2, const __m256 *w, int b) {
+    __m256 acc = _mm256_mul_ps(w[0], _mm256_loadu_ps(r0 + b));
+    acc = _mm256_fmadd_ps(w[1], _mm256_loadu_ps(r0 + b + 1), acc);
+    acc = _mm256_fmadd_ps(w[2], _mm256_loadu_ps(r0 + b + 2), acc);
+    acc = _mm256_fmadd_ps(w[3], _mm256_loadu_ps(r1 + b), acc);
+    acc = _mm256_fmadd_ps(w[4], _mm256_loadu_ps(r1 + b + 1), acc);
+    acc = _mm256_fmadd_ps(w[5], _mm256_loadu_ps(r1 + b + 2), acc);
+    acc = _mm256_fmadd_ps(w[6], _mm256_loadu_ps(r2 + b), acc);
+    acc = _mm256_fmadd_ps(w[7], _mm256_loadu_ps(r2 + b + 1), acc);
+    return _mm256_fmadd_ps(w[8], _mm256_loadu_ps(r2 + b + 2), acc);
+}
+
+/// Stride 2: x[b + 2i + kw] for i < 8 by deinterleaving loads of x[b .. b+16].
+__attribute__((target("avx2,fma"))) static inline __m256 dw3x3_s2_8__avx2(const float *r0, const float *r1,
+                                                                            const float *r2, const __m256 *w, int b) {
+    const float *rows[3] = {r0 + b, r1 + b, r2 + b};
+    __m256 acc = _mm256_setzero_ps();
+    for (int r = 0; r < 3; r++) {
+        __m256 a = _mm256_loadu_ps(rows[r]), c = _mm256_loadu_ps(rows[r] + 8);
+        __m256 a1 = _mm256_loadu_ps(rows[r] + 1), c1 = _mm256_loadu_ps(rows[r] + 9);
+        __m256 e0 = _mm256_shuffle_ps(a, c, _MM_SHUFFLE(2, 0, 2, 0));    // x0 x2 x8 x10 | x4 x6 x12 x14
+        __m256 o0 = _mm256_shuffle_ps(a, c, _MM_SHUFFLE(3, 1, 3, 1));    // x1 x3 x9 x11 | ...
+        __m256 e1 = _mm256_shuffle_ps(a1, c1, _MM_SHUFFLE(3, 1, 3, 1));  // x2 x4 x10 x12 | ...
+        // 64-bit lanes 0,2,1,3 put the halves in order.
+        e0 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e0), 0xd8));
+        o0 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o0), 0xd8));
+        e1 = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e1), 0xd8));
+        acc = _mm256_fmadd_ps(w[r * 3 + 0], e0, acc);
+        acc = _mm256_fmadd_ps(w[r * 3 + 1], o0, acc);
+        acc = _mm256_fmadd_ps(w[r * 3 + 2], e1, acc);
+    }
+    return acc;
+}
+
+/// 3x3, dilation 1, stride 1 or 2: the three input rows and nine weights stay in
+/// registers; rows outside the input come in as a valid row with zero weights.
+/// The ragged end is one more overlapping vector step (outputs are written, not
+/// accumulated, so recomputing a few is harmless).
+__attribute__((target("avx2,fma"))) static int dw3x3_row__avx2(const float *r0, const float *r1, const float *r2,
+                                                              const float *w9, int lo, int hi, int sw, int W, int pw,
+                                                              float *out) {
+    __m256 w[9];
+    for (int i = 0; i < 9; i++) w[i] = _mm256_broadcast_ss(w9 + i);
+    if (hi - lo < 8) return lo;
+    int ow = lo;
+    if (sw == 1) {
+        for (; ow + 8 <= hi; ow += 8) _mm256_storeu_ps(out + ow, dw3x3_s1_8__avx2(r0, r1, r2, w, ow - pw));
+        if (ow < hi) {
+            _mm256_storeu_ps(out + hi - 8, dw3x3_s1_8__avx2(r0, r1, r2, w, hi - 8 - pw));
+            ow = hi;
+        }
+    } else {
+        for (; ow + 8 <= hi && ow * 2 - pw + 17 <= W; ow += 8)
+            _mm256_storeu_ps(out + ow, dw3x3_s2_8__avx2(r0, r1, r2, w, ow * 2 - pw));
+        if (ow < hi && (hi - 8) * 2 - pw + 17 <= W) {
+            _mm256_storeu_ps(out + hi - 8, dw3x3_s2_8__avx2(r0, r1, r2, w, (hi - 8) * 2 - pw));
+            ow = hi;
+        }
+    }
+    return ow;
+}
+
 __attribute__((target("avx2,fma"))) static int dw_interior__avx2(const dw_geom *g, const float *x, const float *w,
                                                                 int oh, int lo, int hi, int kh_lo, int kh_hi,
                                                                 float *out) {
@@ -74,6 +152,34 @@ __attribute__((target("avx2,fma"))) static int dw_interior__avx2(const dw_geom *
 #endif
 
 #if OK_HAVE_NEON
+/// NEON twin of dw3x3_row__avx2 (4 outputs per step; vld2q deinterleaves stride 2).
+static int dw3x3_row__neon(const float *r0, const float *r1, const float *r2, const float *w9, int lo, int hi, int sw,
+                           int W, int pw, float *out) {
+    int ow = lo;
+    const float *rows[3] = {r0, r1, r2};
+    for (; ow + 4 <= hi; ow += 4) {
+        int b = ow * sw - pw;
+        if (sw == 2 && b + 10 > W) break;
+        float32x4_t acc = vdupq_n_f32(0);
+        for (int r = 0; r < 3; r++) {
+            const float *p = rows[r] + b;
+            if (sw == 1) {
+                acc = vmlaq_n_f32(acc, vld1q_f32(p), w9[r * 3]);
+                acc = vmlaq_n_f32(acc, vld1q_f32(p + 1), w9[r * 3 + 1]);
+                acc = vmlaq_n_f32(acc, vld1q_f32(p + 2), w9[r * 3 + 2]);
+            } else {
+                float32x4x2_t v = vld2q_f32(p);
+                float32x4x2_t v2 = vld2q_f32(p + 2);
+                acc = vmlaq_n_f32(acc, v.val[0], w9[r * 3]);
+                acc = vmlaq_n_f32(acc, v.val[1], w9[r * 3 + 1]);
+                acc = vmlaq_n_f32(acc, v2.val[0], w9[r * 3 + 2]);
+            }
+        }
+        vst1q_f32(out + ow, acc);
+    }
+    return ow;
+}
+
 static int dw_interior__neon(const dw_geom *g, const float *x, const float *w, int oh, int lo, int hi, int kh_lo,
                              int kh_hi, float *out) {
     int ow = lo;
@@ -131,14 +237,33 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
             while (kh_lo < g.KH && base + kh_lo * g.dh < 0) kh_lo++;
             while (kh_hi > kh_lo && base + (kh_hi - 1) * g.dh >= g.H) kh_hi--;
             float *out = y + (size_t)oh * g.OW;
-            for (int ow = 0; ow < lo; ow++) out[ow] = tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
+            int is3x3 = g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && (g.sw == 1 || g.sw == 2);
+            for (int ow = 0; ow < lo; ow++)
+                out[ow] = is3x3 ? border3x3(&g, x, w, base, ow, kh_lo, kh_hi) : tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
             int ow = lo;
+            if (is3x3 && j->isa != OK_ISA_SCALAR && hi > lo) {
+                // Rows outside the input: any valid row with zero weights.
+                float w9[9];
+                const float *r[3];
+                for (int kh = 0; kh < 3; kh++) {
+                    int ok = kh >= kh_lo && kh < kh_hi;
+                    r[kh] = ok ? x + (size_t)(base + kh) * g.W : x;
+                    for (int kw = 0; kw < 3; kw++) w9[kh * 3 + kw] = ok ? w[kh * 3 + kw] : 0.0f;
+                }
 #if OK_HAVE_X86
-            if (j->isa == OK_ISA_AVX2_FMA) ow = dw_interior__avx2(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+                if (j->isa == OK_ISA_AVX2_FMA) ow = dw3x3_row__avx2(r[0], r[1], r[2], w9, lo, hi, g.sw, g.W, g.pw, out);
 #endif
 #if OK_HAVE_NEON
-            if (j->isa == OK_ISA_NEON) ow = dw_interior__neon(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+                if (j->isa == OK_ISA_NEON) ow = dw3x3_row__neon(r[0], r[1], r[2], w9, lo, hi, g.sw, g.W, g.pw, out);
 #endif
+            } else {
+#if OK_HAVE_X86
+                if (j->isa == OK_ISA_AVX2_FMA) ow = dw_interior__avx2(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+#endif
+#if OK_HAVE_NEON
+                if (j->isa == OK_ISA_NEON) ow = dw_interior__neon(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+#endif
+            }
             for (; ow < hi; ow++) {
                 float acc = 0;
                 for (int kh = kh_lo; kh < kh_hi; kh++) {
@@ -148,7 +273,8 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
                 }
                 out[ow] = acc;
             }
-            for (ow = hi > lo ? hi : lo; ow < g.OW; ow++) out[ow] = tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
+            for (ow = hi > lo ? hi : lo; ow < g.OW; ow++)
+                out[ow] = is3x3 ? border3x3(&g, x, w, base, ow, kh_lo, kh_hi) : tap_sum(&g, x, w, oh, ow, kh_lo, kh_hi);
         }
         if (j->ep) ok_apply_epilogue(y, 0, 1, g.OH * g.OW, c, 0, j->ep);
     }

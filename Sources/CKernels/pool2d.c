@@ -71,10 +71,35 @@ void ok_pool_ref_f32(const ok_pool_params *prm, const float *x, float *y) {
 
 // ---- fast 2-D paths -------------------------------------------------------------
 
-// True for a 2-D max pool (D = 1) without dilation: the fast paths apply.
-static int is_plain_2d_max(const ok_pool_params *prm) {
-    return prm->kind == OK_POOL_MAX && prm->in[0] == 1 && prm->out[0] == 1 && prm->kernel[0] == 1 &&
+// True for a 2-D max or average pool (D = 1) without dilation: the fast paths apply.
+static int is_plain_2d(const ok_pool_params *prm) {
+    return (prm->kind == OK_POOL_MAX || prm->kind == OK_POOL_AVG) && prm->in[0] == 1 && prm->out[0] == 1 && prm->kernel[0] == 1 &&
            prm->pad_begin[0] == 0 && prm->dilation[1] == 1 && prm->dilation[2] == 1;
+}
+
+// Average pool of one plane: interior windows sum without bounds checks and
+// divide by the full window (both count_include_pad rules agree there).
+static void avg_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2];
+    const float count = (float)(KH * KW);
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int rows_inside = h0 >= 0 && h0 + KH <= H;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            if (!rows_inside || w0 < 0 || w0 + KW > W) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            const float *r0 = x + h0 * W + w0;
+            float acc = 0.0f;
+            for (int64_t i = 0; i < KH; i++)
+                for (int64_t j = 0; j < KW; j++) acc += r0[i * W + j];
+            y[oh * OW + ow] = acc / count;
+        }
+    }
 }
 
 // Max pool of one plane: windows fully inside the input skip bounds checks (with
@@ -118,6 +143,64 @@ static void max_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
     }
 }
 
+// Separable 2-D max/average pool of one plane (any stride, no dilation): for each
+// output row, the window's input rows are reduced column by column into `col`
+// (contiguous, vectorised), then each output reduces its columns of `col`.
+// Max is exact in any order; average sums in another order than the reference
+// (within float rounding). Divisors follow the reference's rules per dimension.
+#define POOL_COL_CAP 4096
+
+static void plane_2d_separable(const ok_pool_params *prm, const float *x, float *y) {
+    const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
+    const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
+    const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2], EH = prm->pad_end[1], EW = prm->pad_end[2];
+    const int is_max = prm->kind == OK_POOL_MAX;
+    float col[POOL_COL_CAP];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        int64_t h0 = oh * SH - PH;
+        int64_t hs = h0 > 0 ? h0 : 0, he = h0 + KH < H ? h0 + KH : H;
+        if (hs >= he) {
+            for (int64_t ow = 0; ow < OW; ow++) y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+            continue;
+        }
+        const float *r = x + hs * W;
+        for (int64_t w = 0; w < W; w++) col[w] = r[w];
+        for (int64_t h = hs + 1; h < he; h++) {
+            r = x + h * W;
+            if (is_max)
+                for (int64_t w = 0; w < W; w++) col[w] = r[w] > col[w] ? r[w] : col[w];
+            else
+                for (int64_t w = 0; w < W; w++) col[w] += r[w];
+        }
+        int64_t rows_valid = he - hs;
+        int64_t ph0 = h0 > -PH ? h0 : -PH, ph1 = h0 + KH < H + EH ? h0 + KH : H + EH;
+        int64_t rows_padded = ph1 - ph0;
+        for (int64_t ow = 0; ow < OW; ow++) {
+            int64_t w0 = ow * SW - PW;
+            int64_t ws = w0 > 0 ? w0 : 0, we = w0 + KW < W ? w0 + KW : W;
+            if (ws >= we) {
+                y[oh * OW + ow] = pool_window_ref(prm, x, 0, oh, ow);
+                continue;
+            }
+            float acc = col[ws];
+            if (is_max) {
+                for (int64_t w = ws + 1; w < we; w++) acc = col[w] > acc ? col[w] : acc;
+            } else {
+                for (int64_t w = ws + 1; w < we; w++) acc += col[w];
+                int64_t count;
+                if (prm->count_include_pad) {
+                    int64_t pw0 = w0 > -PW ? w0 : -PW, pw1 = w0 + KW < W + EW ? w0 + KW : W + EW;
+                    count = rows_padded * (pw1 - pw0);
+                } else {
+                    count = rows_valid * (we - ws);
+                }
+                acc = acc / (float)count;
+            }
+            y[oh * OW + ow] = acc;
+        }
+    }
+}
+
 typedef struct {
     const ok_pool_params *prm;
     const float *x;
@@ -128,9 +211,16 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const pool_job *job = (const pool_job *)ctx;
     const ok_pool_params *prm = job->prm;
-    if (is_plain_2d_max(prm)) {
+    if (is_plain_2d(prm)) {
         int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
-        for (int64_t p = begin; p < end; p++) max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+        for (int64_t p = begin; p < end; p++) {
+            if (prm->in[2] <= POOL_COL_CAP)
+                plane_2d_separable(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else if (prm->kind == OK_POOL_MAX)
+                max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+            else
+                avg_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
+        }
     } else {
         pool_planes_ref(prm, job->x, job->y, begin, end);
     }
@@ -189,3 +279,61 @@ void ok_global_max_pool_f32(const float *x, float *y, int64_t planes, int64_t n,
     global_job job = {x, y, n};
     ok_pool_parallel_for(pool, planes, n > 0 ? 1 + 16384 / n : planes, global_max_range, &job);
 }
+
+// ---- max pooling with indices, and 8-bit max pooling ------------------------------
+
+// Max over one window of plane p; returns the flat input index of the first maximum
+// (row-major, or column-major over the spatial dims when storage_order is 1).
+#define DEFINE_MAX_WINDOW(NAME, T)                                                                  \
+    static T NAME(const ok_pool_params *prm, const T *x, int64_t od, int64_t oh, int64_t ow,       \
+                  int64_t *where, int storage_order) {                                              \
+        int first = 1;                                                                              \
+        T best = 0;                                                                                 \
+        int64_t at = -1;                                                                            \
+        for (int64_t a = 0; a < prm->kernel[0]; a++) {                                              \
+            int64_t d = od * prm->stride[0] - prm->pad_begin[0] + a * prm->dilation[0];             \
+            if (d < 0 || d >= prm->in[0]) continue;                                                 \
+            for (int64_t b = 0; b < prm->kernel[1]; b++) {                                          \
+                int64_t h = oh * prm->stride[1] - prm->pad_begin[1] + b * prm->dilation[1];         \
+                if (h < 0 || h >= prm->in[1]) continue;                                             \
+                for (int64_t c = 0; c < prm->kernel[2]; c++) {                                      \
+                    int64_t w = ow * prm->stride[2] - prm->pad_begin[2] + c * prm->dilation[2];     \
+                    if (w < 0 || w >= prm->in[2]) continue;                                         \
+                    T v = x[(d * prm->in[1] + h) * prm->in[2] + w];                                 \
+                    if (first || v > best) {                                                        \
+                        first = 0;                                                                  \
+                        best = v;                                                                   \
+                        at = storage_order ? (w * prm->in[1] + h) * prm->in[0] + d                  \
+                                           : (d * prm->in[1] + h) * prm->in[2] + w;                 \
+                    }                                                                               \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        if (where) *where = at;                                                                     \
+        return best;                                                                                \
+    }
+
+DEFINE_MAX_WINDOW(max_window_f32, float)
+DEFINE_MAX_WINDOW(max_window_u8, uint8_t)
+DEFINE_MAX_WINDOW(max_window_s8, int8_t)
+
+#define DEFINE_MAXPOOL(NAME, WINDOW, T)                                                             \
+    void NAME(const ok_pool_params *prm, const T *x, T *y, int64_t *indices, int storage_order) {   \
+        int64_t in_plane = prm->in[0] * prm->in[1] * prm->in[2];                                    \
+        int64_t out_plane = prm->out[0] * prm->out[1] * prm->out[2];                                \
+        for (int64_t p = 0; p < prm->planes; p++) {                                                 \
+            int64_t e = p * out_plane;                                                              \
+            for (int64_t od = 0; od < prm->out[0]; od++)                                            \
+                for (int64_t oh = 0; oh < prm->out[1]; oh++)                                        \
+                    for (int64_t ow = 0; ow < prm->out[2]; ow++, e++) {                             \
+                        int64_t at = -1;                                                            \
+                        y[e] = WINDOW(prm, x + p * in_plane, od, oh, ow, indices ? &at : NULL,      \
+                                      storage_order);                                               \
+                        if (indices) indices[e] = at < 0 ? -1 : p * in_plane + at;                  \
+                    }                                                                               \
+        }                                                                                           \
+    }
+
+DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float)
+DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t)
+DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t)

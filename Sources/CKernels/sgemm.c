@@ -1,6 +1,7 @@
 // Float32 GEMM driver: blocking, packing, threading, dispatch, epilogue.
 // See SGEMM.md for the design and measured figures.
 #include "sgemm_internal.h"
+#include "ok_elementwise.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -21,16 +22,17 @@ typedef struct {
 // ---------------------------------------------------------------- dispatch
 
 static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kernel_4x8__scalar,
-                                              "ok_sgemm_kernel_4x8__scalar"};
+                                              "ok_sgemm_kernel_4x8__scalar", NULL, 0};
 #if OK_HAVE_X86
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
-                                            "ok_sgemm_kernel_6x16__avx2_fma"};
+                                            "ok_sgemm_kernel_6x16__avx2_fma",
+                                            ok_sgemm_kernel_6x16__avx2_fma_rowa, 1};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon"};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL, 0};
 #else
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon"};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL, 0};
 #endif
 #endif
 
@@ -75,6 +77,7 @@ float ok_activation_scalar(float x, int activation, float p0, float p1) {
         return x * v;
     }
     case OK_ACT_TANH: return tanhf(x);
+    case OK_ACT_SILU: return x / (1.0f + expf(-x));
     default: return x;
     }
 }
@@ -92,6 +95,11 @@ void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, in
         switch (ep->activation) {
         case OK_ACT_NONE: break;
         case OK_ACT_RELU: for (int j = 0; j < cols; j++) row[j] = row[j] > 0 ? row[j] : 0; break;
+        // Transcendental activations: the vectorised element-wise kernels
+        // (same approximations as the standalone Sigmoid/Tanh/Swish operators).
+        case OK_ACT_SIGMOID: ok_unary_f32(OK_UNARY_SIGMOID, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_TANH: ok_unary_f32(OK_UNARY_TANH, row, row, (size_t)cols, 0, 0); break;
+        case OK_ACT_SILU: ok_unary_f32(OK_UNARY_SWISH, row, row, (size_t)cols, 1.0f, 0); break;
         default:
             for (int j = 0; j < cols; j++) row[j] = ok_activation_scalar(row[j], ep->activation, ep->p0, ep->p1);
         }
@@ -140,11 +148,21 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
         if (rows < 0) rows = 0;
         float *panel = dst + (ptrdiff_t)(ir / mr) * mr * kc;
         const float *src = A + (ptrdiff_t)(i0 + ir) * rsa + (ptrdiff_t)p0 * csa;
-        if (rows == mr && csa == 1) {
-            for (int r = 0; r < mr; r++) {
-                const float *s = src + r * rsa;
-                for (int p = 0; p < kc; p++) panel[p * mr + r] = alpha * s[p];
+        if (rows == mr && csa == 1 && mr == 6) {
+            // The common case (AVX2 tile): six row streams in, one contiguous stream out.
+            const float *s0 = src, *s1 = src + rsa, *s2 = src + 2 * rsa, *s3 = src + 3 * rsa, *s4 = src + 4 * rsa,
+                        *s5 = src + 5 * rsa;
+            for (int p = 0; p < kc; p++) {
+                float *o = panel + p * 6;
+                o[0] = alpha * s0[p]; o[1] = alpha * s1[p]; o[2] = alpha * s2[p];
+                o[3] = alpha * s3[p]; o[4] = alpha * s4[p]; o[5] = alpha * s5[p];
             }
+        } else if (rows == mr && csa == 1) {
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < mr; r++) panel[p * mr + r] = alpha * src[r * rsa + p];
+        } else if (rows == mr && rsa == 1) {
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < mr; r++) panel[p * mr + r] = alpha * src[p * csa + r];
         } else {
             for (int p = 0; p < kc; p++) {
                 for (int r = 0; r < mr; r++)
@@ -157,13 +175,50 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
 /// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of B into NR-column panels.
 static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
                          int p0, int kc) {
+    if (csb == 1 && (nr == 16 || nr == 8)) {
+        // Row-major B: walk each source row once (sequential reads), scattering
+        // NR-float pieces to the panels; the ragged last panel is zero-padded.
+        int full = (N - j0) < nc ? (N - j0) : nc;
+        if (full < 0) full = 0;
+        int panels_full = full / nr;
+        int rest = full - panels_full * nr;
+        int panels = (nc + nr - 1) / nr;
+        // Rows go in groups of 8 so each panel receives 8*NR contiguous floats at a
+        // time: writing one row to every panel would hit panels NR*kc*4 bytes apart,
+        // the same L1 set for all of them.
+        for (int pb = 0; pb < kc; pb += 8) {
+            int pe = kc - pb < 8 ? kc - pb : 8;
+            for (int q = 0; q < panels; q++) {
+                float *o = dst + (ptrdiff_t)q * nr * kc + (ptrdiff_t)pb * nr;
+                const float *src = B + (ptrdiff_t)(p0 + pb) * rsb + j0 + (ptrdiff_t)q * nr;
+                // Constant-size memcpy: inlined as vector moves (a plain loop stays
+                // scalar because the compiler cannot rule out aliasing).
+                if (q < panels_full && nr == 16) {
+                    for (int p = 0; p < pe; p++) memcpy(o + p * 16, src + p * rsb, 16 * sizeof(float));
+                } else if (q < panels_full) {
+                    for (int p = 0; p < pe; p++) memcpy(o + p * 8, src + p * rsb, 8 * sizeof(float));
+                } else {
+                    int cols = q == panels_full ? rest : 0;
+                    for (int p = 0; p < pe; p++)
+                        for (int c = 0; c < nr; c++) o[p * nr + c] = c < cols ? src[p * rsb + c] : 0.0f;
+                }
+            }
+        }
+        return;
+    }
     for (int jr = 0; jr < nc; jr += nr) {
         int cols = nc - jr < nr ? nc - jr : nr;
         if (j0 + jr + cols > N) cols = N - (j0 + jr);
         if (cols < 0) cols = 0;
         float *panel = dst + (ptrdiff_t)(jr / nr) * nr * kc;
         const float *src = B + (ptrdiff_t)p0 * rsb + (ptrdiff_t)(j0 + jr) * csb;
-        if (cols == nr && csb == 1) {
+        if (cols == nr && csb == 1 && nr == 16) {
+            for (int p = 0; p < kc; p++)
+                for (int c = 0; c < 16; c++) panel[p * 16 + c] = src[p * rsb + c];
+        } else if (cols == nr && csb == 1 && nr == 8) {
+            for (int p = 0; p < kc; p++)
+                for (int c = 0; c < 8; c++) panel[p * 8 + c] = src[p * rsb + c];
+        } else if (cols == nr && csb == 1) {
             for (int p = 0; p < kc; p++) memcpy(panel + p * nr, src + p * rsb, sizeof(float) * (size_t)nr);
         } else if (cols == nr && rsb == 1) {
             for (int c = 0; c < nr; c++) {
@@ -260,6 +315,10 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const int MR = k->mr, NR = k->nr;
     float *ws = g->ws + (size_t)thread * g->ws_stride;
     int kcap = g->K < OK_KC ? g->K : OK_KC;
+    int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
+    // Transcendental activations stay a post-pass over the tile (still in L1).
+    int act = g->ep ? g->ep->activation : OK_ACT_NONE;
+    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH && act != OK_ACT_SILU;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;
@@ -285,6 +344,14 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                 const float *abase;
                 if (g->pa) {
                     abase = g->pa + (ptrdiff_t)p0 * g->pa_padded + (ptrdiff_t)ic * kc;
+                } else if (direct_a) {
+                    // Full panels read A in place; only a ragged last panel is packed
+                    // (at its usual place in the block layout).
+                    int full = mc / MR * MR;
+                    if (full < mc)
+                        pack_a_block(wa + (ptrdiff_t)(full / MR) * MR * kc, MR, g->A, g->rsa, g->csa, g->M, ic + full,
+                                     MR, p0, kc, g->alpha);
+                    abase = wa;
                 } else {
                     pack_a_block(wa, MR, g->A, g->rsa, g->csa, g->M, ic, round_up(mc, MR), p0, kc, g->alpha);
                     abase = wa;
@@ -295,18 +362,26 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = mc - ir < MR ? mc - ir : MR;
                         const float *ap = abase + (ptrdiff_t)(ir / MR) * MR * kc;
+                        const float *arow = g->A + (ptrdiff_t)(ic + ir) * g->rsa + p0;
+                        int rowa = direct_a && mr == MR;
                         float *c = g->C + (ptrdiff_t)(ic + ir) * g->ldc + jc + jr;
                         if (mr == MR && nr == NR) {
-                            k->fn(kc, ap, bp, c, g->ldc, load);
+                            const ok_epilogue *kep = last && fuse ? g->ep : NULL;
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            else k->fn(kc, ap, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         } else {
+                            // Ragged tile: compute into a full local tile, copy the valid part,
+                            // then the epilogue on it (bias must not be read past M / N).
                             if (load)
                                 for (int i = 0; i < mr; i++)
                                     for (int j = 0; j < nr; j++) tile[i * NR + j] = c[i * g->ldc + j];
-                            k->fn(kc, ap, bp, tile, NR, load);
+                            if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, tile, NR, load, NULL, 0, 0);
+                            else k->fn(kc, ap, bp, tile, NR, load, NULL, 0, 0);
                             for (int i = 0; i < mr; i++)
                                 for (int j = 0; j < nr; j++) c[i * g->ldc + j] = tile[i * NR + j];
+                            if (last) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         }
-                        if (last) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                     }
                 }
             }

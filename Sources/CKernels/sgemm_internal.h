@@ -13,26 +13,42 @@
 #endif
 
 /// C[MR x NR] (+)= a_panel(MR x kc) . b_panel(kc x NR); load_c: add to C's contents.
-typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+/// Kernels with fused_epilogue apply `ep` (bias indexed from row0/col0 + the cheap
+/// activations) in registers before the store when ep is not NULL; the driver only
+/// passes ep for full tiles of the last K block.
+typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                                 const ok_epilogue *ep, int row0, int col0);
+
+/// Variant reading A in place: row i of the tile at a + i*lda (row-major A, alpha 1).
+typedef void (*ok_sgemm_ukernel_rowa)(int kc, const float *a, ptrdiff_t lda, const float *b, float *c, ptrdiff_t ldc,
+                                      int load_c, const ok_epilogue *ep, int row0, int col0);
 
 typedef struct {
     int isa;
     int mr, nr;
     ok_sgemm_ukernel fn;
     const char *name;
+    ok_sgemm_ukernel_rowa fn_rowa;  // NULL: A is always packed
+    int fused_epilogue;             // 1: the kernel applies bias + cheap activations itself
 } ok_sgemm_kernel_desc;
 
 // Micro-kernels (sgemm_kernels_*.c).
-void ok_sgemm_kernel_4x8__scalar(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_sgemm_kernel_4x8__scalar(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+    const ok_epilogue *ep, int row0, int col0);
 #if OK_HAVE_X86
-void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+    const ok_epilogue *ep, int row0, int col0);
+void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                         ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
-void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+    const ok_epilogue *ep, int row0, int col0);
 #else
-void ok_sgemm_kernel_4x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c);
+void ok_sgemm_kernel_4x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+    const ok_epilogue *ep, int row0, int col0);
 #endif
 #endif
 

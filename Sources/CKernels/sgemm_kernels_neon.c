@@ -6,7 +6,9 @@
 #include <arm_neon.h>
 
 #if defined(__aarch64__)
-void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c) {
+void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                               const ok_epilogue *ep, int row0, int col0) {
+    (void)ep; (void)row0; (void)col0;  // the driver applies the epilogue after this kernel
     float32x4_t acc[8][2];
     for (int i = 0; i < 8; i++) {
         if (load_c) {
@@ -37,7 +39,9 @@ void ok_sgemm_kernel_8x8__neon(int kc, const float *a, const float *b, float *c,
     }
 }
 #else
-void ok_sgemm_kernel_4x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c) {
+void ok_sgemm_kernel_4x8__neon(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                               const ok_epilogue *ep, int row0, int col0) {
+    (void)ep; (void)row0; (void)col0;  // the driver applies the epilogue after this kernel
     float32x4_t acc[4][2];
     for (int i = 0; i < 4; i++) {
         if (load_c) {

@@ -27,8 +27,21 @@ DEFINE_TRANSPOSE(transpose_u16, uint16_t)
 DEFINE_TRANSPOSE(transpose_u32, uint32_t)
 DEFINE_TRANSPOSE(transpose_u64, uint64_t)
 
+#if defined(__x86_64__) || defined(_M_X64)
+#include "ok_cpu.h"
+void ok_transpose2d_u32__avx2(uint32_t *dst, const uint32_t *src, int64_t rows, int64_t cols);
+#endif
+
 void ok_transpose2d_batched(void *dst, const void *src, int64_t batch, int64_t rows, int64_t cols,
                             size_t elem_size) {
+#if defined(__x86_64__) || defined(_M_X64)
+    if (elem_size == 4 && rows >= 8 && cols >= 8 && ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+        int64_t plane = rows * cols;
+        for (int64_t b = 0; b < batch; b++)
+            ok_transpose2d_u32__avx2((uint32_t *)dst + b * plane, (const uint32_t *)src + b * plane, rows, cols);
+        return;
+    }
+#endif
     int64_t plane = rows * cols * (int64_t)elem_size;
     for (int64_t b = 0; b < batch; b++) {
         char *d = (char *)dst + b * plane;
@@ -128,9 +141,102 @@ void ok_gather_axes(void *dst, const void *src, int rank, const int64_t *out_sha
 
 // ---- separable interpolation (Resize linear / cubic) ------------------------
 
+// Fast path: only the last two axes interpolate (images). Separable: each input
+// row needed is interpolated horizontally once into a small row cache (reused by
+// the following output rows when upscaling), then output rows blend cached rows
+// vertically (contiguous, vectorisable). Same weights as the general loop; the
+// sums are grouped differently (within float rounding of it).
+#define RESIZE_ROW_CAP 2048
+#define RESIZE_SLOTS 8
+
+static int resize_last2(float *dst, const float *src, int rank, const int64_t *out_shape, int taps,
+                        const int64_t *const *idx, const float *const *coef,
+                        const uint8_t *const *outside, float extrapolation) {
+    const int ky = rank - 2, kx = rank - 1;
+    const int64_t OH = out_shape[ky], OW = out_shape[kx];
+    if (OW > RESIZE_ROW_CAP || taps > RESIZE_SLOTS / 2) return 0;
+    float cache[RESIZE_SLOTS][RESIZE_ROW_CAP];
+    int64_t key[RESIZE_SLOTS];
+    int64_t outer = 1;
+    for (int k = 0; k < rank - 2; k++) outer *= out_shape[k];
+    int64_t pos[OK_MAX_RANK] = {0};
+    const int64_t *ix = idx[kx];
+    const float *cx = coef[kx];
+    for (int64_t o = 0; o < outer; o++) {
+        int64_t base = 0;
+        int out_outer = 0;
+        for (int k = 0; k < rank - 2; k++) {
+            base += idx[k][(int64_t)taps * pos[k]];
+            if (outside && outside[k] && outside[k][pos[k]]) out_outer = 1;
+        }
+        for (int s = 0; s < RESIZE_SLOTS; s++) key[s] = -1;
+        int next_slot = 0;
+        for (int64_t oh = 0; oh < OH; oh++) {
+            const int64_t *iy = idx[ky] + (int64_t)taps * oh;
+            const float *cy = coef[ky] + (int64_t)taps * oh;
+            float *y = dst + (o * OH + oh) * OW;
+            if (out_outer || (outside && outside[ky] && outside[ky][oh])) {
+                for (int64_t ow = 0; ow < OW; ow++) y[ow] = extrapolation;
+                continue;
+            }
+            const float *rows[RESIZE_SLOTS / 2];
+            for (int ty = 0; ty < taps; ty++) {
+                int slot = -1;
+                for (int s = 0; s < RESIZE_SLOTS; s++)
+                    if (key[s] == iy[ty]) slot = s;
+                if (slot < 0) {
+                    // Evict round-robin among slots this output row does not use
+                    // (2*taps slots, at most taps in use: one is always free).
+                    for (int tries = 0; tries < 2 * taps && slot < 0; tries++) {
+                        int cand = next_slot;
+                        next_slot = (next_slot + 1) % (2 * taps);
+                        int used = 0;
+                        for (int t2 = 0; t2 < taps; t2++)
+                            if (key[cand] >= 0 && key[cand] == iy[t2]) used = 1;
+                        if (!used) slot = cand;
+                    }
+                    key[slot] = iy[ty];
+                    const float *row = src + base + iy[ty];
+                    float *h = cache[slot];
+                    for (int64_t ow = 0; ow < OW; ow++) {
+                        float acc = 0.0f;
+                        for (int tx = 0; tx < taps; tx++) acc += cx[(int64_t)taps * ow + tx] * row[ix[(int64_t)taps * ow + tx]];
+                        h[ow] = acc;
+                    }
+                }
+                rows[ty] = cache[slot];
+            }
+            if (taps == 2) {
+                const float c0 = cy[0], c1 = cy[1];
+                const float *h0 = rows[0], *h1 = rows[1];
+                for (int64_t ow = 0; ow < OW; ow++) y[ow] = c0 * h0[ow] + c1 * h1[ow];
+            } else {
+                for (int64_t ow = 0; ow < OW; ow++) {
+                    float acc = 0.0f;
+                    for (int ty = 0; ty < taps; ty++) acc += cy[ty] * rows[ty][ow];
+                    y[ow] = acc;
+                }
+            }
+            if (outside && outside[kx])
+                for (int64_t ow = 0; ow < OW; ow++)
+                    if (outside[kx][ow]) y[ow] = extrapolation;
+        }
+        for (int k = rank - 3; k >= 0; k--) {
+            if (++pos[k] < out_shape[k]) break;
+            pos[k] = 0;
+        }
+    }
+    return 1;
+}
+
 void ok_resize_taps_f32(float *dst, const float *src, int rank, const int64_t *out_shape, int taps,
                         const int64_t *const *idx, const float *const *coef, const uint8_t *interp,
                         const uint8_t *const *outside, float extrapolation) {
+    if (rank >= 2 && interp[rank - 1] && interp[rank - 2]) {
+        int others = 0;
+        for (int k = 0; k < rank - 2; k++) others |= interp[k];
+        if (!others && resize_last2(dst, src, rank, out_shape, taps, idx, coef, outside, extrapolation)) return;
+    }
     if (rank == 0) {
         dst[0] = src[0];
         return;

@@ -11,7 +11,16 @@ public enum ONNXLoader {
     /// Loads the model at `path`; external data files are looked up next to it.
     public static func load(path: String) throws(OutpostError) -> Model {
         let buffer = try Buffer(mappingFile: path)
-        return try load(buffer: buffer, baseDirectory: directoryOf(path))
+        do {
+            return try load(buffer: buffer, baseDirectory: directoryOf(path))
+        } catch {
+            // Name the file in format errors; the other cases already name what failed.
+            switch error {
+            case let .malformedModel(m): throw .malformedModel("\(path): \(m)")
+            case let .invalidModel(m): throw .invalidModel("\(path): \(m)")
+            default: throw error
+            }
+        }
     }
 
     /// Loads a model from bytes already in memory. `baseDirectory` is where external
@@ -66,7 +75,78 @@ public enum ONNXLoader {
         for o in graph.outputs where !visible.contains(o.name) {
             throw .invalidModel("graph output '\(o.name)' is not produced by any node, input or initializer")
         }
+        orderWithCaptures(graph, outerScope: outerScope)
         try graph.sortTopologically(outerScope: outerScope)
+    }
+
+    /// Names a graph uses but does not define (values its nodes' subgraphs capture
+    /// from enclosing scopes, recursively).
+    static func freeNames(of graph: Graph) -> Set<String> {
+        var defined = Set<String>()
+        for i in graph.inputs { defined.insert(i.name) }
+        for k in graph.initializers.keys { defined.insert(k) }
+        for n in graph.nodes { for o in n.outputs { defined.insert(o) } }
+        var used = Set<String>()
+        for n in graph.nodes { used.formUnion(dependencies(of: n)) }
+        for o in graph.outputs { used.insert(o.name) }
+        used.subtract(defined)
+        used.remove("")
+        return used
+    }
+
+    /// A node's explicit inputs plus the outer values its subgraphs capture.
+    static func dependencies(of node: Node) -> Set<String> {
+        var deps = Set<String>()
+        for i in node.inputs where !i.isEmpty { deps.insert(i) }
+        for (_, attribute) in node.attributes {
+            switch attribute {
+            case let .graph(sub): deps.formUnion(freeNames(of: sub))
+            case let .graphs(subs): for sub in subs { deps.formUnion(freeNames(of: sub)) }
+            default: break
+            }
+        }
+        return deps
+    }
+
+    /// Stable topological order that also respects values captured by subgraphs
+    /// (an If branch reading a value computed by a later-listed node). The IR's
+    /// `sortTopologically` sees only explicit inputs, and keeps an order that is
+    /// already valid, so this runs first. Unresolvable nodes are left at the end
+    /// for `sortTopologically` to report.
+    static func orderWithCaptures(_ graph: Graph, outerScope: Set<String>) {
+        var hasSubgraph = false
+        for n in graph.nodes {
+            for (_, a) in n.attributes {
+                switch a {
+                case .graph, .graphs: hasSubgraph = true
+                default: break
+                }
+            }
+        }
+        guard hasSubgraph else { return }
+        var available = outerScope
+        for i in graph.inputs { available.insert(i.name) }
+        for k in graph.initializers.keys { available.insert(k) }
+        var remaining = graph.nodes.map { ($0, dependencies(of: $0)) }
+        var ordered = [Node]()
+        ordered.reserveCapacity(remaining.count)
+        while !remaining.isEmpty {
+            var next = [(Node, Set<String>)]()
+            for (node, deps) in remaining {
+                if deps.isSubset(of: available) {
+                    ordered.append(node)
+                    for o in node.outputs where !o.isEmpty { available.insert(o) }
+                } else {
+                    next.append((node, deps))
+                }
+            }
+            if next.count == remaining.count {
+                for (node, _) in next { ordered.append(node) }
+                break
+            }
+            remaining = next
+        }
+        graph.nodes = ordered
     }
 
     /// Turns `Constant` nodes (default domain) into initializers.

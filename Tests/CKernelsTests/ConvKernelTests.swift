@@ -54,7 +54,7 @@ extension CKernelTests {
         let n = sizes(p)
         let x = rng.floats(n.x), w = rng.floats(n.w), bias = rng.floats(Int(p.cout))
         var want = [Float](repeating: 0, count: n.y), got = want
-        let act = rng.int(0, 7)
+        let act = rng.int(0, 8)
         bias.withUnsafeBufferPointer { bp in
             var ep = ok_epilogue(bias: rng.int(0, 1) == 1 ? bp.baseAddress : nil, bias_kind: 1, activation: Int32(act),
                                  p0: act == 5 ? 0.2 : -0.3, p1: act == 5 ? 0.5 : 0.4, accumulate: 0)

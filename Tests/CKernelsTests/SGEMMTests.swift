@@ -99,7 +99,7 @@ extension CKernelTests {
                         if trial == 3 { N = 1 }
                         if trial == 4 { (M, N) = (48, 64) }  // exact tiles
                         runCase(M: M, N: N, K: K, transA: rng.int(0, 1) == 1, transB: rng.int(0, 1) == 1,
-                                activation: ok_activation(UInt32(rng.int(0, 7))), bias: ok_bias_kind(UInt32(rng.int(0, 2))),
+                                activation: ok_activation(UInt32(rng.int(0, 8))), bias: ok_bias_kind(UInt32(rng.int(0, 2))),
                                 accumulate: rng.int(0, 1) == 1, prepack: rng.int(0, 3), alpha: trial % 3 == 0 ? 0.5 : 1,
                                 pool: pool, rng: &rng, tag: "\(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))")
                     }
@@ -112,7 +112,7 @@ extension CKernelTests {
         for isa in availableISAs() {
             withISA(isa) {
                 var rng = TestRNG(7)
-                for act in 0...7 {
+                for act in 0...8 {
                     for bias in 0...2 {
                         for prepack in 0...3 {
                             runCase(M: 13, N: 37, K: 29, transA: false, transB: false, activation: ok_activation(UInt32(act)),

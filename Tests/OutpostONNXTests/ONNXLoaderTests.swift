@@ -140,6 +140,11 @@ struct ONNXLoaderTests {
         #expect(m.graph.inputs[0].shape == [])
     }
 
+    @Test func nodesAreOrderedAfterValuesTheirSubgraphsCapture() throws {
+        let m = try Fixtures.load("if_unordered.onnx")
+        #expect(m.graph.nodes.map(\.opType) == ["Identity", "If"])
+    }
+
     @Test func modelLocalFunctionsAreUnsupportedOperators() {
         guard case let .unsupportedOperator(op, domain, _, node)? = Fixtures.loadError("function.onnx") else {
             Issue.record("expected unsupportedOperator"); return

@@ -20,7 +20,10 @@ struct RobustnessTests {
                 // A cut inside a field is malformed; a cut between top-level fields
                 // leaves a model without its graph (invalid).
                 #expect(error.isMalformed || error.isInvalid, "prefix \(n): \(error.description)")
-                #expect(!error.description.isEmpty)
+                // Messages say where: a byte offset, or the tensor/node concerned.
+                let d = error.description
+                #expect(d.contains("byte offset") || d.contains("tensor '") || d.contains("node '")
+                        || d.contains("graph"), "prefix \(n): \(d)")
             }
         }
         #expect(failures > bytes.count / 2)

@@ -122,6 +122,42 @@ static void test_conv(int isa, ok_pool *pool) {
     }
 }
 
+static void test_conv_transpose(int isa, ok_pool *pool) {
+    for (int trial = 0; trial < 24; trial++) {
+        ok_conv_params p;
+        memset(&p, 0, sizeof p);
+        p.ndim = trial % 3 == 0 ? 1 : 2;
+        p.batch = irand(1, 2);
+        p.group = trial % 4 == 3 ? 2 : 1;
+        p.cin = p.group * irand(1, 4);
+        p.cout = p.group * irand(1, 4);
+        for (int d = 0; d < p.ndim; d++) {
+            p.in_shape[d] = irand(1, 7); p.kernel[d] = irand(1, 4); p.stride[d] = irand(1, 3);
+            p.dilation[d] = irand(1, 2); p.pad_begin[d] = irand(0, 1);
+            int outpad = irand(0, p.stride[d] - 1);
+            p.out_shape[d] = (p.in_shape[d] - 1) * p.stride[d] + (p.kernel[d] - 1) * p.dilation[d] + 1 - 2 * p.pad_begin[d] + outpad;
+            if (p.out_shape[d] < 1) { p.pad_begin[d] = 0; p.out_shape[d] = (p.in_shape[d] - 1) * p.stride[d] + (p.kernel[d] - 1) * p.dilation[d] + 1; }
+        }
+        size_t in_sp = 1, out_sp = 1, kv = 1;
+        for (int d = 0; d < p.ndim; d++) { in_sp *= p.in_shape[d]; out_sp *= p.out_shape[d]; kv *= p.kernel[d]; }
+        size_t nx = p.batch * p.cin * in_sp, nw = p.cin * (p.cout / p.group) * kv, ny = p.batch * p.cout * out_sp;
+        float *x = xalloc(4 * nx), *w = xalloc(4 * nw), *y = xalloc(4 * ny), *r = xalloc(4 * ny), *b = xalloc(4 * p.cout);
+        for (size_t i = 0; i < nx; i++) x[i] = frand();
+        for (size_t i = 0; i < nw; i++) w[i] = frand();
+        for (int i = 0; i < p.cout; i++) b[i] = frand();
+        ok_epilogue ep = {b, OK_BIAS_PER_ROW, trial % 8, -0.3f, 0.4f, 0};
+        ok_conv_transpose_reference(&p, x, w, r, &ep);
+        void *pw = xalloc(ok_conv_transpose_packed_weights_size(&p));
+        ok_conv_transpose_pack_weights(&p, w, pw);
+        void *ws = xalloc(ok_conv_transpose_workspace_size(&p, ok_pool_threads(pool)));
+        ok_conv_transpose(pool, &p, x, pw, y, &ep, ws);
+        char what[160];
+        snprintf(what, sizeof what, "convT %s trial=%d threads=%d", ok_isa_name(isa), trial, ok_pool_threads(pool));
+        compare(what, y, r, ny, 1e-4f);
+        free(x); free(w); free(y); free(r); free(b); free(pw); free(ws);
+    }
+}
+
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -161,6 +197,8 @@ int main(int argc, char **argv) {
         test_sgemm(isa, pool2);
         test_conv(isa, NULL);
         test_conv(isa, pool2);
+        test_conv_transpose(isa, NULL);
+        test_conv_transpose(isa, pool2);
     }
     ok_cpu_restrict(0xffffffffu);
     ok_pool_destroy(pool2);

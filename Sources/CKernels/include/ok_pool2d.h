@@ -35,4 +35,12 @@ void ok_pool_f32(const ok_pool_params *prm, const float *x, float *y, ok_pool *p
 void ok_global_avg_pool_f32(const float *x, float *y, int64_t planes, int64_t n, ok_pool *pool);
 void ok_global_max_pool_f32(const float *x, float *y, int64_t planes, int64_t n, ok_pool *pool);
 
+/// Max pooling that also reports, per output, the flat input index of the
+/// (first) maximum: row-major over N*C planes and spatial dims, or column-major
+/// over the spatial dims when storage_order is 1 (MaxPool's Indices output).
+/// indices may be NULL. The 8-bit variants serve int8/uint8 MaxPool.
+void ok_maxpool_indices_f32(const ok_pool_params *prm, const float *x, float *y, int64_t *indices, int storage_order);
+void ok_maxpool_u8(const ok_pool_params *prm, const uint8_t *x, uint8_t *y, int64_t *indices, int storage_order);
+void ok_maxpool_s8(const ok_pool_params *prm, const int8_t *x, int8_t *y, int64_t *indices, int storage_order);
+
 #endif

@@ -18,6 +18,7 @@ typedef enum {
     OK_ACT_HARD_SIGMOID = 5,  // p0 = alpha, p1 = beta: max(0, min(1, alpha*x + beta))
     OK_ACT_HARD_SWISH = 6,    // x * max(0, min(1, x/6 + 1/2))
     OK_ACT_TANH = 7,
+    OK_ACT_SILU = 8,          // x * sigmoid(x) (Swish), fused from Sigmoid + Mul
 } ok_activation;
 
 typedef enum {

@@ -104,6 +104,8 @@ def make_external():
     m = helper.make_model(g, opset_imports=opset())
     onnx.external_data_helper.convert_model_to_external_data(
         m, all_tensors_to_one_file=True, location="external.bin", size_threshold=0)
+    if os.path.exists(out("external.bin")):
+        os.remove(out("external.bin"))  # onnx appends to an existing data file
     onnx.save(m, out("external.onnx"))  # writes external.bin beside it
     # The same model pointing outside its directory: must be refused.
     for t in m.graph.initializer:
@@ -163,6 +165,9 @@ def make_if():
     ]
     g = helper.make_graph(nodes, "if", [cond, x], [y])
     save(helper.make_model(g, opset_imports=opset()), "if.onnx")
+    # The If listed before the node producing the value its branches capture.
+    g = helper.make_graph(list(reversed(nodes)), "if_unordered", [cond, x], [y])
+    save(helper.make_model(g, opset_imports=opset()), "if_unordered.onnx", check=False)
 
 
 # 7. model-local function ----------------------------------------------------------

@@ -8,6 +8,10 @@ final class PoolOperator: Operator {
     enum Kind { case max, average, lp }
     let kind: Kind
     private var params = ok_pool_params()
+    private var dtype = DType.float32
+    /// MaxPool's optional second output (flat input index of each maximum).
+    private var withIndices = false
+    private var storageOrder: Int32 = 0
 
     init(node: Node, opset: Int, kind: Kind) {
         self.kind = kind
@@ -16,10 +20,10 @@ final class PoolOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
-        try requireDType(x, [.float32], "input")
-        if node.outputs.count > 1 && !node.outputs[1].isEmpty {
-            throw node.unsupported("Indices", "MaxPool's optional Indices output is not implemented")
-        }
+        try requireDType(x, kind == .max ? [.float32, .uint8, .int8] : [.float32], "input")
+        dtype = x.dtype
+        withIndices = kind == .max && node.outputs.count > 1 && !node.outputs[1].isEmpty
+        storageOrder = Int32(try node.int("storage_order", default: 0))
         let spatial = x.shape.count - 2
         guard spatial >= 1 && spatial <= 3 else {
             throw node.shapeError("expected a 1-D, 2-D or 3-D N×C×… input, got \(formatShape(x.shape))")
@@ -101,11 +105,23 @@ final class PoolOperator: Operator {
             p.p = try node.float("p", default: 2)
         }
         params = p
-        return [TensorType(x.dtype, Array(x.shape.prefix(2)) + outSpatial)]
+        let outShape = Array(x.shape.prefix(2)) + outSpatial
+        if withIndices { return [TensorType(x.dtype, outShape), TensorType(.int64, outShape)] }
+        return [TensorType(x.dtype, outShape)]
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         guard let x = inputs[0] else { return }
-        ok_pool_f32(&params, x.floats, outputs[0].floats, ctx.pool)
+        let indices = withIndices ? outputs[1].pointer(Int64.self) : nil
+        switch dtype {
+        case .uint8: ok_maxpool_u8(&params, x.pointer(UInt8.self), outputs[0].pointer(UInt8.self), indices, storageOrder)
+        case .int8: ok_maxpool_s8(&params, x.pointer(Int8.self), outputs[0].pointer(Int8.self), indices, storageOrder)
+        default:
+            if withIndices {
+                ok_maxpool_indices_f32(&params, x.floats, outputs[0].floats, indices, storageOrder)
+            } else {
+                ok_pool_f32(&params, x.floats, outputs[0].floats, ctx.pool)
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ final class DropoutOperator: Operator {
             }
         }
         var out = [TensorType(x.dtype, x.shape)]
-        if node.outputs.count > 1 { out.append(TensorType(.bool, x.shape)) }
+        if node.outputs.count > 1 && !node.outputs[1].isEmpty { out.append(TensorType(.bool, x.shape)) }
         return out
     }
 
@@ -27,7 +27,7 @@ final class DropoutOperator: Operator {
     }
 
     // A view of the input unless a mask or a run-time training flag needs a real run.
-    override var aliasesInput: Bool { node.outputs.count == 1 && !trainingModeIsInput }
+    override var aliasesInput: Bool { (node.outputs.count == 1 || node.outputs[1].isEmpty) && !trainingModeIsInput }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         guard let x = inputs[0] else { return }

@@ -5,9 +5,9 @@ final class RangeOperator: Operator {
         let s = try requiredConstant(inputs, 0, "start")
         let l = try requiredConstant(inputs, 1, "limit")
         let d = try requiredConstant(inputs, 2, "delta")
-        try requireDType(try required(inputs, 0), [.float32, .int32, .int64], "start")
+        try requireDType(try required(inputs, 0), [.float32, .float16, .int32, .int64], "start")
         let n: Int
-        if s.dtype == .float32 {
+        if s.dtype == .float32 || s.dtype == .float16 {
             let delta = d.float(at: 0)
             guard delta != 0 else { throw node.invalid("delta is 0") }
             let c = ((l.float(at: 0) - s.float(at: 0)) / delta).rounded(.up)
@@ -32,6 +32,10 @@ final class RangeOperator: Operator {
             let start = s.float(at: 0), delta = d.float(at: 0)
             let p = y.floats
             for i in 0..<y.count { p[i] = start + Float(i) * delta }
+        case .float16:
+            let start = s.float(at: 0), delta = d.float(at: 0)
+            let p = y.pointer(UInt16.self)
+            for i in 0..<y.count { p[i] = Float16Bits.fromFloat(start + Float(i) * delta) }
         case .int32:
             let start = Int32(s.integer(at: 0)), delta = Int32(d.integer(at: 0))
             let p = y.pointer(Int32.self)

@@ -133,11 +133,6 @@ final class ResizeOperator: Operator {
         } else {
             throw node.invalid("Resize needs scales or sizes")
         }
-        if antialias && mode != .nearest {
-            for a in 0..<r where scales[a] < 1 {
-                throw node.unsupported("antialias", "antialiased downscaling is not implemented")
-            }
-        }
 
         // Input coordinate of output index i on axis a (ONNX reference formulas).
         func original(_ i: Int, _ a: Int) -> Double {
@@ -204,7 +199,17 @@ final class ResizeOperator: Operator {
         }
 
         try requireDType(x, [.float32], "input (linear and cubic modes)")
-        taps = mode == .linear ? 2 : 4
+        // Taps per axis: 2 (linear) or 4 (cubic); antialiased downscaling widens
+        // the kernel by 1/scale (ONNX reference: _linear/_cubic_coeffs_antialias).
+        func tapCount(_ a: Int) -> Int {
+            let base = mode == .linear ? 2 : 4
+            guard antialias, scales[a] < 1 else { return base }
+            let radius = mode == .linear ? 1.0 : 2.0
+            let start = Int((-radius / scales[a]).rounded(.down)) + 1
+            return 2 - 2 * start
+        }
+        taps = 2
+        for a in 0..<r { taps = max(taps, tapCount(a)) }
         releaseTables()
         rank = r
         var total = 0
@@ -236,19 +241,26 @@ final class ResizeOperator: Operator {
                 let f = xo.rounded(.down)
                 let left: Int, ratio: Double
                 if xo == f { left = Int(f) - 1; ratio = 1 } else { left = Int(f); ratio = xo - f }
-                var w = [Double]()
-                var pos = [Int]()
-                if taps == 2 {
-                    w = [1 - ratio, ratio]
-                    pos = [left, left + 1]
-                } else {
-                    let A = cubicA, t = ratio, u = 1 - ratio
-                    w = [((A * (t + 1) - 5 * A) * (t + 1) + 8 * A) * (t + 1) - 4 * A,
-                         ((A + 2) * t - (A + 3)) * t * t + 1,
-                         ((A + 2) * u - (A + 3)) * u * u + 1,
-                         ((A * (u + 1) - 5 * A) * (u + 1) + 8 * A) * (u + 1) - 4 * A]
-                    pos = [left - 1, left, left + 1, left + 2]
+                // n neighbours left-n/2+1 ... left+n/2 and their weights; unused
+                // taps (an axis with fewer than `taps`) get weight 0.
+                let n = tapCount(a)
+                var w = [Double](repeating: 0, count: taps)
+                var pos = [Int](repeating: left, count: taps)
+                let aa = antialias && scales[a] < 1
+                let sc = aa ? scales[a] : 1.0
+                var sum = 0.0
+                for k in 0..<n {
+                    pos[k] = left - n / 2 + 1 + k
+                    let d = Double(pos[k] - left) - ratio  // neighbour minus x
+                    if mode == .linear {
+                        w[k] = aa ? max(0, 1 - abs(d * sc)) : (k == n / 2 - 1 ? 1 - ratio : (k == n / 2 ? ratio : 0))
+                    } else {
+                        let A = cubicA, t = abs(d * sc)
+                        w[k] = t <= 1 ? ((A + 2) * t - (A + 3)) * t * t + 1 : (t < 2 ? ((A * t - 5 * A) * t + 8 * A) * t - 4 * A : 0)
+                    }
+                    sum += w[k]
                 }
+                if aa && sum != 0 { for k in 0..<n { w[k] /= sum } }
                 if excludeOutside {
                     var sum = 0.0
                     for k in 0..<taps {

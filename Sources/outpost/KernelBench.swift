@@ -1,0 +1,241 @@
+import CKernels
+import COutpostSystem
+
+/// `outpost bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
+/// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
+/// via im2col, a depthwise 3x3) for every ISA path this CPU has, on 1 and 2 threads,
+/// with the ratio to the FMA peak (default 100 GFLOPS per core).
+let kernelBenchSpec = CommandSpec(
+    name: "bench-kernels",
+    usage: "outpost bench-kernels [--json] [--peak-gflops X] [--quick]",
+    summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak.",
+    options: [("--peak-gflops X", "FMA peak per core used for the ratio (default 100).")],
+    flags: [("--json", "Print one JSON object."), ("--quick", "Fewer repetitions.")])
+
+func runKernelBench(_ args: [String]) -> Int {
+    let a: ParsedArguments
+    var peakPerCore: Double = 100
+    do {
+        a = try parseArguments(args, kernelBenchSpec)
+        peakPerCore = try a.double("--peak-gflops", default: 100)
+    } catch {
+        Console.error("error: \(error.description)")
+        return 2
+    }
+    if a.wantsHelp {
+        Console.out(kernelBenchSpec.help)
+        return 0
+    }
+    guard peakPerCore > 0 else {
+        Console.error("error: --peak-gflops needs a positive number")
+        return 2
+    }
+    let json = a.has("--json")
+    let quick = a.has("--quick")
+
+    let cases = benchCases()
+    var isas: [ok_isa] = []
+    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_NEON] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
+        isas.append(isa)
+    }
+    let pool2 = ok_pool_create(2)
+    defer {
+        ok_pool_destroy(pool2)
+        ok_cpu_restrict(0xffff_ffff)
+    }
+    var results: [BenchResult] = []
+    if !json {
+        print("kernel               shape                    isa        threads   GFLOPS   % of peak")
+    }
+    for c in cases {
+        for isa in isas {
+            ok_cpu_restrict((1 << isa.rawValue) | 1)
+            for threads in [1, 2] {
+                let pool: OpaquePointer? = threads == 1 ? nil : pool2
+                let seconds = c.measure(pool, quick || isa == OK_ISA_SCALAR)
+                let gflops = c.flops / seconds / 1e9
+                let ratio = gflops / (peakPerCore * Double(threads))
+                let r = BenchResult(name: c.name, kind: c.kind, m: c.m, n: c.n, k: c.k,
+                                    isa: String(cString: ok_isa_name(isa)), threads: threads, gflops: gflops, ratio: ratio)
+                results.append(r)
+                if !json {
+                    print(pad(c.kind, 20) + " " + pad(c.name, 24) + " " + pad(r.isa, 10) + " " + pad("\(threads)", 7) +
+                          " " + pad(fixed(gflops, 1), 8, right: true) + " " + pad(fixed(ratio * 100, 1), 10, right: true))
+                }
+            }
+        }
+    }
+    ok_cpu_restrict(0xffff_ffff)
+    if json {
+        var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"sgemm\":["
+        for (n, r) in results.enumerated() {
+            if n > 0 { s += "," }
+            s += "{\"name\":\"\(r.name)\",\"kind\":\"\(r.kind)\",\"m\":\(r.m),\"n\":\(r.n),\"k\":\(r.k),\"isa\":\"\(r.isa)\","
+            s += "\"threads\":\(r.threads),\"gflops\":\(fixed(r.gflops, 2)),\"peak_ratio\":\(fixed(r.ratio, 3))}"
+        }
+        s += "]}"
+        print(s)
+    }
+    return 0
+}
+
+private struct BenchResult {
+    var name: String
+    var kind: String
+    var m: Int, n: Int, k: Int
+    var isa: String
+    var threads: Int
+    var gflops: Double
+    var ratio: Double
+}
+
+/// One benchmarked kernel call on fixed buffers (allocated once, freed never: the
+/// process ends after the benchmark).
+private final class BenchCase {
+    let name: String
+    let kind: String
+    let m: Int, n: Int, k: Int
+    let flops: Double
+    let body: (OpaquePointer?) -> Void
+
+    init(name: String, kind: String, m: Int, n: Int, k: Int, flops: Double, body: @escaping (OpaquePointer?) -> Void) {
+        self.name = name
+        self.kind = kind
+        self.m = m
+        self.n = n
+        self.k = k
+        self.flops = flops
+        self.body = body
+    }
+
+    /// Best time of a few batches of calls, each batch at least ~50 ms (~10 ms quick).
+    func measure(_ pool: OpaquePointer?, _ quick: Bool) -> Double {
+        body(pool)  // warm-up (packs, caches)
+        let target: UInt64 = quick ? 10_000_000 : 50_000_000
+        var best = Double.infinity
+        for _ in 0..<(quick ? 2 : 4) {
+            var reps = 0
+            let t0 = op_monotonic_ns()
+            var t1 = t0
+            while t1 - t0 < target || reps == 0 {
+                body(pool)
+                reps += 1
+                t1 = op_monotonic_ns()
+            }
+            let per = Double(t1 - t0) / 1e9 / Double(reps)
+            if per < best { best = per }
+        }
+        return best
+    }
+}
+
+private func floats(_ count: Int, seed: UInt32) -> UnsafeMutablePointer<Float> {
+    let p = op_aligned_alloc(count * 4)!.assumingMemoryBound(to: Float.self)
+    var s = seed
+    for i in 0..<count {
+        s = s &* 1664525 &+ 1013904223
+        p[i] = Float((s >> 8) & 0xffff) / 32768 - 1
+    }
+    return p
+}
+
+private func bytes(_ count: Int) -> UnsafeMutableRawPointer { op_aligned_alloc(max(count, 64))! }
+
+private func sgemmCase(_ m: Int, _ n: Int, _ k: Int) -> BenchCase {
+    let a = floats(m * k, seed: 1), b = floats(k * n, seed: 2), c = floats(m * n, seed: 3)
+    let ws = bytes(ok_sgemm_workspace_size(Int32(m), Int32(n), Int32(k), 2))
+    return BenchCase(name: "\(m)x\(n)x\(k)", kind: "sgemm", m: m, n: n, k: k, flops: 2 * Double(m * n * k)) { pool in
+        ok_sgemm(pool, Int32(m), Int32(n), Int32(k), 1, a, k, 1, nil, b, n, 1, nil, c, n, nil, ws)
+    }
+}
+
+/// A 2-D convolution on [1, cin, h, w] (weights packed per ISA at first use).
+private func convCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> BenchCase {
+    var p = ok_conv_params()
+    p.ndim = 2; p.batch = 1; p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
+    let pad = kernel / 2
+    let oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1
+    p.in_shape = (Int32(h), Int32(w), 1); p.out_shape = (Int32(oh), Int32(ow), 1)
+    p.kernel = (Int32(kernel), Int32(kernel), 1); p.stride = (Int32(stride), Int32(stride), 1); p.dilation = (1, 1, 1)
+    p.pad_begin = (Int32(pad), Int32(pad), 0); p.pad_end = (Int32(pad), Int32(pad), 0)
+    let x = floats(cin * h * w, seed: 4), wt = floats(cout * (cin / group) * kernel * kernel, seed: 5)
+    let y = floats(cout * oh * ow, seed: 6), bias = floats(cout, seed: 7)
+    let packed = bytes(ok_conv_packed_weights_size(&p) + 4096)
+    let ws = bytes(ok_conv_workspace_size(&p, 2))
+    let m = cout / group, k = (cin / group) * kernel * kernel, n = oh * ow
+    var packedISA: Int32 = -1
+    let params = p
+    return BenchCase(name: "\(cin)->\(cout) \(h)x\(w) k\(kernel)s\(stride)" + (group > 1 ? " g\(group)" : ""), kind: kind,
+                     m: m, n: n, k: k, flops: 2 * Double(m * n * k * group)) { pool in
+        var q = params
+        // Re-pack when the dispatch changed (the packed layout follows the ISA).
+        let isa = Int32(ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 ? 1 : (ok_isa_enabled(OK_ISA_NEON) != 0 ? 2 : 0))
+        if isa != packedISA {
+            ok_conv_pack_weights(&q, wt, packed)
+            packedISA = isa
+        }
+        var ep = ok_epilogue(bias: bias, bias_kind: 1, activation: 1, p0: 0, p1: 0, accumulate: 0)
+        ok_conv(pool, &q, x, packed, y, &ep, ws)
+    }
+}
+
+private func benchCases() -> [BenchCase] {
+    [
+        sgemmCase(256, 256, 256),
+        convCase(kind: "conv1x1 (pointwise)", cin: 32, cout: 64, h: 56, w: 56, kernel: 1, stride: 1, group: 1),
+        convCase(kind: "conv1x1 (pointwise)", cin: 128, cout: 128, h: 28, w: 28, kernel: 1, stride: 1, group: 1),
+        convCase(kind: "conv1x1 (pointwise)", cin: 256, cout: 256, h: 14, w: 14, kernel: 1, stride: 1, group: 1),
+        convCase(kind: "conv3x3 (im2col)", cin: 32, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 1),
+        convCase(kind: "depthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 64),
+        convCase(kind: "depthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 2, group: 64),
+    ]
+}
+
+// Small formatting helpers (Embedded Swift: no String(format:)).
+
+private func fixed(_ v: Double, _ digits: Int) -> String {
+    if !(v == v) || v == Double.infinity { return "0" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let negative = v < 0
+    let scaled = Int((negative ? -v : v) * scale + 0.5)
+    let intPart = scaled / Int(scale), frac = scaled % Int(scale)
+    var f = "\(frac)"
+    while f.count < digits { f = "0" + f }
+    return (negative ? "-" : "") + "\(intPart)" + (digits > 0 ? "." + f : "")
+}
+
+private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+    var out = s
+    var n = s.count
+    while n < width {
+        out = right ? " " + out : out + " "
+        n += 1
+    }
+    return out
+}
+
+private func parsePositiveDecimal(_ s: String) -> Double? {
+    var value = 0.0, scale = 0.0, digits = 0
+    for u in s.utf8 {
+        if u == UInt8(ascii: ".") {
+            if scale != 0 { return nil }
+            scale = 1
+        } else if u >= 48 && u <= 57 {
+            value = value * 10 + Double(u - 48)
+            if scale != 0 { scale *= 10 }
+            digits += 1
+        } else {
+            return nil
+        }
+    }
+    if digits == 0 { return nil }
+    if scale > 1 { value /= scale }
+    return value > 0 ? value : nil
+}
+
+private func printError(_ s: String) {
+    let line = s + "\n"
+    var copy = line
+    copy.withUTF8 { op_write_fd(2, $0.baseAddress, $0.count) }
+}
