@@ -9,6 +9,7 @@
 // same float operations, so they agree bit for bit.
 #include "ok_elementwise.h"
 #include "ok_cpu.h"
+#include "ok_elementwise_internal.h"
 #include <math.h>
 #include <string.h>
 
@@ -43,6 +44,7 @@ OK_INLINE float ok_expf_inline(float x) {
 }
 
 float ok_expf(float x) { return ok_expf_inline(x); }
+float ok_exp_scalar(float x) { return ok_expf_inline(x); }
 
 OK_INLINE float sigmoid1(float x) {
     // 1 / (1 + e^-x), written so large |x| never forms inf/inf.
@@ -69,18 +71,29 @@ OK_INLINE float tanh1(float x) {
     return ax < 0.625f ? small : big;
 }
 
-// erf for GELU: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free.
+// GELU's erf: Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), branch-free.
 // The Erf operator itself uses libm's erff.
-OK_INLINE float erf_fast(float x) {
-    float ax = x < 0 ? -x : x;
-    float t = 1.0f / (1.0f + 0.3275911f * ax);
+// 0.5 x (1 + erf(x / sqrt 2)), written with erfc(|z|) = p t e^(-z²)
+// so the negative tail (1 + erf ≈ 0) keeps its relative accuracy.
+OK_INLINE float gelu1(float x) {
+    float z = x * 0.70710678118654752f;
+    float az = z < 0 ? -z : z;
+    float t = 1.0f / (1.0f + 0.3275911f * az);
     float p = 1.061405429f;
     p = p * t - 1.453152027f;
     p = p * t + 1.421413741f;
     p = p * t - 0.284496736f;
     p = p * t + 0.254829592f;
-    float r = 1.0f - p * t * ok_expf_inline(-ax * ax);
-    return x < 0 ? -r : r;
+    float c = p * t * ok_expf_inline(-az * az);
+    return 0.5f * x * (z < 0 ? c : 2.0f - c);
+}
+
+float ok_sigmoid_scalar(float x) { return sigmoid1(x); }
+float ok_tanh_scalar(float x) { return tanh1(x); }
+float ok_gelu_scalar(float x) { return gelu1(x); }
+float ok_gelu_tanh_scalar(float x) {
+    float inner = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+    return x * sigmoid1(inner + inner);
 }
 
 OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, size_t n, float alpha, float beta) {
@@ -134,13 +147,13 @@ OK_INLINE void unary_body(int op, const float *restrict x, float *restrict y, si
         for (size_t i = 0; i < n; i++) y[i] = erff(x[i]);
         break;
     case OK_UNARY_GELU:
-        for (size_t i = 0; i < n; i++) y[i] = 0.5f * x[i] * (1.0f + erf_fast(x[i] * 0.70710678118654752f));
+        for (size_t i = 0; i < n; i++) y[i] = gelu1(x[i]);
         break;
     case OK_UNARY_GELU_TANH:
         for (size_t i = 0; i < n; i++) {
             float v = x[i];
             float inner = 0.79788456080286536f * (v + 0.044715f * v * v * v);
-            y[i] = 0.5f * v * (1.0f + tanh1(inner));
+            y[i] = v * sigmoid1(inner + inner);  // 0.5 v (1 + tanh u) = v sigmoid(2u)
         }
         break;
     case OK_UNARY_SOFTPLUS:
@@ -278,7 +291,16 @@ static void binary_avx2(int op, const float *a, ptrdiff_t sa, const float *b, pt
 
 void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float beta) {
 #if defined(__x86_64__)
-    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) { unary_avx2(op, x, y, n, alpha, beta); return; }
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+        switch (op) {
+        case OK_UNARY_EXP: ok_exp_f32_avx2(x, y, n); return;
+        case OK_UNARY_SIGMOID: ok_sigmoid_f32_avx2(x, y, n); return;
+        case OK_UNARY_TANH: ok_tanh_f32_avx2(x, y, n); return;
+        case OK_UNARY_GELU: ok_gelu_f32_avx2(x, y, n); return;
+        case OK_UNARY_GELU_TANH: ok_gelu_tanh_f32_avx2(x, y, n); return;
+        default: unary_avx2(op, x, y, n, alpha, beta); return;
+        }
+    }
 #endif
     unary_body(op, x, y, n, alpha, beta);
 }
@@ -303,9 +325,32 @@ OK_INLINE float sum8(const float *v, size_t n) {
     return s;
 }
 
-OK_INLINE void softmax_row(const float *restrict x, float *restrict y, size_t n, int log_mode) {
+// Max/min with 8 independent lanes: a plain `m = v > m ? v : m` chain does not
+// vectorise without fast-math flags; 8 lanes do (NaNs are skipped, as before).
+OK_INLINE float max8(const float *v, size_t n) {
+    float acc[8] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] = v[i + j] > acc[j] ? v[i + j] : acc[j];
     float m = -INFINITY;
-    for (size_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    for (int j = 0; j < 8; j++) m = acc[j] > m ? acc[j] : m;
+    for (; i < n; i++) m = v[i] > m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE float min8(const float *v, size_t n) {
+    float acc[8] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] = v[i + j] < acc[j] ? v[i + j] : acc[j];
+    float m = INFINITY;
+    for (int j = 0; j < 8; j++) m = acc[j] < m ? acc[j] : m;
+    for (; i < n; i++) m = v[i] < m ? v[i] : m;
+    return m;
+}
+
+OK_INLINE void softmax_row(const float *restrict x, float *restrict y, size_t n, int log_mode) {
+    float m = max8(x, n);
     if (m == -INFINITY || m != m) m = 0.0f;  // all -inf (or NaN): avoid inf - inf
     for (size_t i = 0; i < n; i++) y[i] = ok_expf_inline(x[i] - m);
     float sum = sum8(y, n);
@@ -353,7 +398,21 @@ OK_INLINE void softmax_body(const float *x, float *y, size_t outer, size_t n, si
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
 static void softmax_avx2(const float *x, float *y, size_t outer, size_t n, size_t inner, int log_mode) {
-    softmax_body(x, y, outer, n, inner, log_mode);
+    if (inner != 1) { softmax_body(x, y, outer, n, inner, log_mode); return; }
+    for (size_t o = 0; o < outer; o++) {
+        const float *xr = x + o * n;
+        float *yr = y + o * n;
+        float m = max8(xr, n);
+        if (m == -INFINITY || m != m) m = 0.0f;
+        float sum = ok_softmax_exp_avx2(xr, yr, n, m);
+        if (log_mode) {
+            float ls = logf(sum);
+            for (size_t i = 0; i < n; i++) yr[i] = (xr[i] - m) - ls;
+        } else {
+            float inv = 1.0f / sum;
+            for (size_t i = 0; i < n; i++) yr[i] *= inv;
+        }
+    }
 }
 #endif
 
@@ -400,4 +459,72 @@ void ok_binary_f32_pool(void *pool, int op, const float *a, ptrdiff_t sa, const 
     if (pool == NULL || n <= 2 * OK_EW_GRAIN) { ok_binary_f32(op, a, sa, b, sb, y, n); return; }
     binary_job j = {op, a, sa, b, sb, y};
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_EW_GRAIN, binary_range, &j);
+}
+
+// ---- row helpers for reductions and normalisation ------------------------------
+
+OK_INLINE float sumsq_body(const float *v, size_t n, float shift) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) { float d = v[i + j] - shift; acc[j] += d * d; }
+    float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; i < n; i++) { float d = v[i] - shift; s += d * d; }
+    return s;
+}
+
+OK_INLINE float max_body(const float *v, size_t n) { return max8(v, n); }
+OK_INLINE float min_body(const float *v, size_t n) { return min8(v, n); }
+
+OK_INLINE void norm_row_body(const float *restrict x, float *restrict y, size_t n, float mean, float inv,
+                             const float *restrict scale, const float *restrict bias) {
+    if (scale && bias) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
+    } else if (scale) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv * scale[i];
+    } else if (bias) {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv + bias[i];
+    } else {
+        for (size_t i = 0; i < n; i++) y[i] = (x[i] - mean) * inv;
+    }
+}
+
+OK_INLINE void affine_body(const float *restrict x, float *restrict y, size_t n, float a, float b) {
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * a + b;
+}
+
+#if defined(__x86_64__)
+#define OK_T __attribute__((target("avx2,fma")))
+OK_T static void norm_row_avx2(const float *x, float *y, size_t n, float m, float inv, const float *sc, const float *b) {
+    norm_row_body(x, y, n, m, inv, sc, b);
+}
+OK_T static void affine_avx2(const float *x, float *y, size_t n, float a, float b) { affine_body(x, y, n, a, b); }
+#define sum_avx2 ok_sum_f32_avx2
+#define sumsq_avx2 ok_sumsq_f32_avx2
+#define max_avx2 ok_max_f32_avx2
+#define min_avx2 ok_min_f32_avx2
+#define OK_USE_AVX2 ok_isa_enabled(OK_ISA_AVX2_FMA)
+#else
+#define OK_USE_AVX2 0
+#define sum_avx2(x, n) sum8(x, n)
+#define sumsq_avx2(x, n, s) sumsq_body(x, n, s)
+#define max_avx2(x, n) max_body(x, n)
+#define min_avx2(x, n) min_body(x, n)
+#define norm_row_avx2(x, y, n, m, inv, sc, b) norm_row_body(x, y, n, m, inv, sc, b)
+#define affine_avx2(x, y, n, a, b) affine_body(x, y, n, a, b)
+#endif
+
+float ok_sum_f32(const float *x, size_t n) { return OK_USE_AVX2 ? sum_avx2(x, n) : sum8(x, n); }
+float ok_sumsq_f32(const float *x, size_t n, float shift) {
+    return OK_USE_AVX2 ? sumsq_avx2(x, n, shift) : sumsq_body(x, n, shift);
+}
+float ok_max_f32(const float *x, size_t n) { return OK_USE_AVX2 ? max_avx2(x, n) : max_body(x, n); }
+float ok_min_f32(const float *x, size_t n) { return OK_USE_AVX2 ? min_avx2(x, n) : min_body(x, n); }
+void ok_norm_row_f32(const float *x, float *y, size_t n, float mean, float inv, const float *scale, const float *bias) {
+    if (OK_USE_AVX2) norm_row_avx2(x, y, n, mean, inv, scale, bias);
+    else norm_row_body(x, y, n, mean, inv, scale, bias);
+}
+void ok_affine_f32(const float *x, float *y, size_t n, float a, float b) {
+    if (OK_USE_AVX2) affine_avx2(x, y, n, a, b);
+    else affine_body(x, y, n, a, b);
 }

@@ -71,14 +71,20 @@ struct ElementwiseTests {
         #expect(ok_expf(0) == 1)
     }
 
-    @Test func dispatchedKernelsMatchScalarReferenceBitForBit() {
+    @Test func dispatchedKernelsMatchScalarReference() {
         let xs = H.randoms(1003, seed: 11, -20, 20)
         let ys = H.randoms(1003, seed: 12, 0.5, 4)
         var a = [Float](repeating: 0, count: xs.count), b = a
         for op in 0...Int(OK_UNARY_ATANH.rawValue) {
             ok_unary_f32(Int32(op), xs, &a, xs.count, 0.3, 1.2)
             ok_unary_f32_ref(Int32(op), xs, &b, xs.count, 0.3, 1.2)
-            #expect(a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "unary op \(op)")
+            if [OK_UNARY_EXP, OK_UNARY_SIGMOID, OK_UNARY_TANH, OK_UNARY_GELU, OK_UNARY_GELU_TANH].contains(where: { Int($0.rawValue) == op }) {
+                // AVX2 intrinsics fuse the polynomials (FMA), and tanh is a rational
+                // approximation there: close to the reference, not bit-identical.
+                #expect(H.close(a, b, rtol: 1e-6, atol: 1e-7), "unary op \(op)")
+            } else {
+                #expect(a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "unary op \(op)")
+            }
         }
         for op in 0...Int(OK_BINARY_MOD.rawValue) {
             for (sa, sb) in [(1, 1), (0, 1), (1, 0)] {
@@ -87,6 +93,25 @@ struct ElementwiseTests {
                 #expect(a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) }, "binary op \(op) strides \(sa),\(sb)")
             }
         }
+    }
+
+    @Test func rowKernelsMatchTheirPortableLoops() {
+        let xs = H.randoms(1037, seed: 13, -5, 5)
+        func all() -> [Float] {
+            var out = [Float]()
+            for n in [0, 1, 7, 8, 9, 64, 1037] {
+                out += [ok_sum_f32(xs, n), ok_sumsq_f32(xs, n, 0.25), ok_max_f32(xs, n), ok_min_f32(xs, n)]
+            }
+            return out
+        }
+        let dispatched = all()
+        ok_cpu_restrict(1)  // scalar only
+        let portable = all()
+        ok_cpu_restrict(0xffff_ffff)
+        #expect(dispatched == portable)
+        #expect(abs(dispatched[24] - xs.reduce(0, +)) < 1e-3)
+        #expect(dispatched[26] == xs.max()!)
+        #expect(dispatched[27] == xs.min()!)
     }
 
     @Test func integerUnary() throws {
@@ -332,6 +357,11 @@ struct ElementwiseTests {
         #expect(sum[0].floatValues() == zip(a, b).map { $0 + $1 })
         let sig = try H.run("Sigmoid", [.feed(H.f([n], a))])
         #expect(H.close(sig[0].floatValues(), a.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }))
+        let rows = Array(a[0..<(7 * 1001)])
+        for op in ["Softmax", "LogSoftmax"] {
+            let sm = try H.run(op, [.feed(H.f([7, 1001], rows))], opset: 13)
+            #expect(H.close(sm[0].floatValues(), softmaxReference(rows, outer: 7, n: 1001, inner: 1, log: op == "LogSoftmax"), rtol: 1e-5, atol: 1e-7), "\(op)")
+        }
     }
 }
 

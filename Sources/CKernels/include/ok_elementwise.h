@@ -89,6 +89,18 @@ float ok_sqrtf(float x);
 double ok_exp_f64(double x);
 double ok_log_f64(double x);
 
+/// Row helpers for reductions and normalisation (contiguous float32 rows).
+/// Sums use 8 independent partial sums (vectorised, deterministic).
+float ok_sum_f32(const float *x, size_t n);
+/// Σ (x[i] - shift)².
+float ok_sumsq_f32(const float *x, size_t n, float shift);
+float ok_max_f32(const float *x, size_t n);  // -inf for n == 0
+float ok_min_f32(const float *x, size_t n);  // +inf for n == 0
+/// y = (x - mean) * inv * scale[i] + bias[i]; scale and/or bias may be NULL.
+void ok_norm_row_f32(const float *x, float *y, size_t n, float mean, float inv, const float *scale, const float *bias);
+/// y = x * a + b.
+void ok_affine_f32(const float *x, float *y, size_t n, float a, float b);
+
 /// The fast exp used by the kernels (relative error ~2 ulp), exposed for tests.
 float ok_expf(float x);
 

@@ -119,7 +119,7 @@ final class BinaryOperator: Operator {
             return
         }
         if kind == .pow {
-            try runPow(x0, inputs[1]!, y, ctx.pool)
+            try runPow(inputs, y, ctx.pool)
             return
         }
         switch x0.dtype {
@@ -195,11 +195,12 @@ final class BinaryOperator: Operator {
 
     // ---- Pow: the exponent may have another type than the base ------------------
 
-    private func runPow(_ x: Tensor, _ e: Tensor, _ y: Tensor, _ pool: OpaquePointer?) throws(OutpostError) {
+    private func runPow(_ inputs: [Tensor?], _ y: Tensor, _ pool: OpaquePointer?) throws(OutpostError) {
+        guard let x = inputs[0], let e = inputs[1] else { return }
         switch x.dtype {
         case .float32:
             if e.dtype == .float32 {
-                runFloat([x, e], y, pool)
+                runFloat(inputs, y, pool)
             } else {
                 try powExponent(x, e, y, Float.self)
             }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps) * scale + B
 /// per channel (dimension 1), folded at run time into y = x * a[c] + b[c] with a
 /// and b in scratch memory. Training mode (training_mode = 1, or spatial = 0 in
@@ -54,9 +56,7 @@ final class BatchNormalizationOperator: Operator {
         for nb in 0..<batches {
             for c in 0..<channels {
                 let off = (nb * channels + c) * hw
-                let ac = a[c], bc = b[c]
-                let s = src + off, d = dst + off
-                for i in 0..<hw { d[i] = s[i] * ac + bc }
+                ok_affine_f32(src + off, dst + off, hw, a[c], b[c])
             }
         }
     }

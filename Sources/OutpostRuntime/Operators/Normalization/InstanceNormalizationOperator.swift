@@ -1,3 +1,5 @@
+import CKernels
+
 /// InstanceNormalization: per (batch, channel), normalise over the spatial
 /// dimensions, then y = x̂ * scale[c] + B[c].
 final class InstanceNormalizationOperator: Operator {
@@ -29,14 +31,10 @@ final class InstanceNormalizationOperator: Operator {
         for b in 0..<batches {
             for c in 0..<channels {
                 let s = src + (b * channels + c) * n, d = dst + (b * channels + c) * n
-                var sum = 0.0
-                for i in 0..<n { sum += Double(s[i]) }
-                let mean = sum / Double(max(n, 1))
-                var sq = 0.0
-                for i in 0..<n { let v = Double(s[i]) - mean; sq += v * v }
-                let inv = Float(1 / (sq / Double(max(n, 1)) + Double(epsilon)).squareRoot())
-                let a = ps[c] * inv, m = Float(mean), bc = pb[c]
-                for i in 0..<n { d[i] = (s[i] - m) * a + bc }
+                let m = ok_sum_f32(s, n) / Float(max(n, 1))
+                let variance = ok_sumsq_f32(s, n, m) / Float(max(n, 1))
+                let a = ps[c] / (variance + epsilon).squareRoot()
+                ok_affine_f32(s, d, n, a, pb[c] - m * a)
             }
         }
     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// LayerNormalization (opset 17): normalises over dimensions axis..<rank;
 /// Scale and the optional B broadcast to those dimensions. Optional outputs
 /// Mean and InvStdDev have shape X.shape[..<axis] + [1, ...]. Statistics are
@@ -66,6 +68,16 @@ final class LayerNormalizationOperator: Operator {
             biasOffsets.withUnsafeBufferPointer { bo in
                 for r in 0..<rows {
                     let s = src + r * n, d = dst + r * n
+                    if scaleContiguous && (pb == nil || biasContiguous) {
+                        // Row kernels: two passes (mean, then squared deviations) in C.
+                        let m = rms ? 0 : ok_sum_f32(s, n) / Float(max(n, 1))
+                        let variance = ok_sumsq_f32(s, n, m) / Float(max(n, 1))
+                        let inv = 1 / (variance + epsilon).squareRoot()
+                        ok_norm_row_f32(s, d, n, m, inv, ps, pb)
+                        meanOut?[r] = m
+                        invOut?[r] = inv
+                        continue
+                    }
                     var sum = 0.0
                     for i in 0..<n { sum += Double(s[i]) }
                     let mean = rms ? 0 : sum / Double(max(n, 1))

@@ -107,13 +107,31 @@ final class ReduceOperator: Operator {
             return
         }
         switch x.dtype {
-        case .float32: reduce(x.pointer(Float.self), y.pointer(Float.self))
+        case .float32:
+            if contiguous && reduceFloatRows(x.floats, y.floats) { return }
+            reduce(x.pointer(Float.self), y.pointer(Float.self))
         case .int32: reduce(x.pointer(Int32.self), y.pointer(Int32.self))
         case .int64: reduce(x.pointer(Int64.self), y.pointer(Int64.self))
         case .int8: reduce(x.pointer(Int8.self), y.pointer(Int8.self))
         case .uint8, .bool: reduce(x.pointer(UInt8.self), y.pointer(UInt8.self))
         default: throw unsupportedType(x.dtype, input: 0)
         }
+    }
+
+    /// Trailing-axes float32 reductions over contiguous rows in C; false if `kind` has no row kernel.
+    private func reduceFloatRows(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) -> Bool {
+        let r = reducedOffsets.count
+        let rows = keptOffsets.count
+        switch kind {
+        case .sum: for o in 0..<rows { y[o] = ok_sum_f32(x + o * r, r) }
+        case .mean: for o in 0..<rows { y[o] = ok_sum_f32(x + o * r, r) / Float(r) }
+        case .max: for o in 0..<rows { y[o] = ok_max_f32(x + o * r, r) }
+        case .min: for o in 0..<rows { y[o] = ok_min_f32(x + o * r, r) }
+        case .sumSquare: for o in 0..<rows { y[o] = ok_sumsq_f32(x + o * r, r, 0) }
+        case .l2: for o in 0..<rows { y[o] = ok_sumsq_f32(x + o * r, r, 0).squareRoot() }
+        default: return false
+        }
+        return true
     }
 
     private func reduce<T: NumericElement>(_ x: UnsafeMutablePointer<T>, _ y: UnsafeMutablePointer<T>) {
