@@ -156,6 +156,18 @@ void ok_pool_destroy(ok_pool *p) {
 
 int ok_pool_threads(const ok_pool *p) { return p ? p->threads : 1; }
 
+uint64_t ok_pool_worker_cpu_ns(const ok_pool *p) {
+    uint64_t total = 0;
+    if (!p) return 0;
+    for (int i = 0; i < p->threads - 1; i++) {
+        clockid_t cid;
+        struct timespec ts;
+        if (pthread_getcpuclockid(p->workers[i], &cid) == 0 && clock_gettime(cid, &ts) == 0)
+            total += (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    }
+    return total;
+}
+
 void ok_pool_parallel_for(ok_pool *p, int64_t n, int64_t grain, ok_range_fn fn, void *ctx) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;

@@ -11,6 +11,9 @@ typedef struct ok_pool ok_pool;
 ok_pool *ok_pool_create(int threads);
 void ok_pool_destroy(ok_pool *pool);
 int ok_pool_threads(const ok_pool *pool);
+/// CPU time (ns) used so far by the pool's worker threads (diagnostics, tests:
+/// an idle pool's workers must not accumulate any).
+uint64_t ok_pool_worker_cpu_ns(const ok_pool *pool);
 
 /// Work item: process [begin, end) on thread number `thread` (0..threads-1).
 typedef void (*ok_range_fn)(void *ctx, int64_t begin, int64_t end, int thread);
