@@ -630,6 +630,12 @@ input=models/tiny/input.npy`; `models/tiny/labels.txt` names its three classes
 (the image is a red disc on a dark background: expected probabilities
 {tiny_expected}).
 
+Tolerance: `onnx.reference.ReferenceEvaluator` and onnxruntime with `ORT_ENABLE_ALL`
+both agree with these outputs within 3e-5 of each output's largest magnitude
+(yolo `boxes` reach ~550 pixels, so a pure absolute tolerance is the wrong test);
+a float32 runtime should pass `|got - want| <= 1e-4 * max|want| + 1e-3 * |want|`
+comfortably, whatever its summation order or Conv+BN folding.
+
 MMACs counts the multiply-accumulates of Conv, Gemm and MatMul (FLOPs = 2 x MACs),
 useful to turn a latency into GFLOPS.
 
