@@ -31,22 +31,40 @@ import Testing
         }
     }
 
+    /// Thread ids of this process (Linux /proc).
+    static func taskIDs() -> Set<String> {
+        Set((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
+    }
+
+    /// CPU seconds (user + system) used by the given threads.
+    static func cpuSeconds(of tids: Set<String>) -> Double {
+        let tick = Double(sysconf(Int32(_SC_CLK_TCK)))
+        var total = 0.0
+        for tid in tids {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 12, let u = Double(fields[11]), let s = Double(fields[12]) { total += (u + s) / tick }
+        }
+        return total
+    }
+
     @Test func idleWorkersSleep() throws {
+        // Only the pool's own worker threads are measured: other suites run
+        // concurrently in this process, so process-wide CPU time is not a signal.
+        let before = Self.taskIDs()
         let pool = ok_pool_create(2)
         defer { ok_pool_destroy(pool) }
+        let workers = Self.taskIDs().subtracting(before)
+        #expect(!workers.isEmpty)
         // One job wakes the worker, then the pool stays idle.
         ok_pool_parallel_for(pool, 1000, 1, { _, _, _, _ in }, nil)
-        func cpuSeconds() -> Double {
-            var ru = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &ru)
-            return Double(ru.ru_utime.tv_sec) + Double(ru.ru_utime.tv_usec) / 1e6
-                + Double(ru.ru_stime.tv_sec) + Double(ru.ru_stime.tv_usec) / 1e6
-        }
         usleep(50_000)  // past the brief spin after a job
-        let before = cpuSeconds()
+        let start = Self.cpuSeconds(of: workers)
         usleep(500_000)
-        let used = cpuSeconds() - before
-        // A spinning worker would burn ~0.5 s of CPU here.
-        #expect(used < 0.05, "idle pool used \(used) s of CPU in 0.5 s")
+        let used = Self.cpuSeconds(of: workers) - start
+        // A spinning worker would burn ~0.5 s of CPU here (clock ticks are 10 ms).
+        #expect(used < 0.05, "idle pool workers used \(used) s of CPU in 0.5 s")
     }
 }
