@@ -136,7 +136,7 @@ extension CKernelTests {
                     let x = rng.floats(n.x), w = rng.floats(n.w), bias = rng.floats(Int(p.cout))
                     var want = [Float](repeating: 0, count: n.y), got = want
                     bias.withUnsafeBufferPointer { bp in
-                        var ep = ok_epilogue(bias: bp.baseAddress, bias_kind: 1, activation: Int32(trial % 8), p0: -0.3, p1: 0.4, accumulate: 0)
+                        var ep = ok_epilogue(bias: bp.baseAddress, bias_kind: 1, activation: Int32(trial % 9), p0: -0.3, p1: 0.4, accumulate: 0)
                         ok_conv_transpose_reference(&p, x, w, &want, &ep)
                         let packed = aligned(ok_conv_transpose_packed_weights_size(&p))
                         ok_conv_transpose_pack_weights(&p, w, packed)

@@ -175,6 +175,7 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
             ("HardSigmoid", [0.3, 0.4], { min(max(0.3 * $0 + 0.4, 0), 1) }),
             ("HardSwish", [], { $0 * min(max($0 / 6 + 0.5, 0), 1) }),
             ("Tanh", [], { tanh($0) }),
+            ("SiLU", [], { $0 / (1 + exp(-$0)) }),
         ]
         for (name, params, f) in cases {
             var attrs: [String: Attribute] = ["pads": .ints([1, 1, 1, 1]), "outpost.activation": .string(name)]
@@ -220,10 +221,10 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
         let y = try runNode("ConvTranspose", attributes: ["strides": .ints([3, 2]), "output_shape": .ints([10, 8])],
                             feeds: [("x", Tensor(shape: [1, 1, 3, 3], floats: x)), ("w", Tensor(shape: [1, 2, 3, 3], floats: w))],
                             inputOrder: ["x", "w"], threads: threads)
-        // total padding: rows 3*2+3-10 = -1 -> 0-ish; use the ONNX formula: begin = total - total/2.
-        let totalH = 3 * 2 + 3 - 10, totalW = 2 * 2 + 3 - 8
+        // Total padding 3*2+3-10 = -1 (and 2*2+3-8 = -1): ONNX (floor division) puts
+        // begin = total - floor(total/2) = 0, so the extra row/column is at the end.
         let want = naiveConvTranspose(x: x, xShape: [1, 1, 3, 3], w: w, wShape: [1, 2, 3, 3], b: nil, group: 1, strides: [3, 2],
-                                      padBegin: [totalH - totalH / 2, totalW - totalW / 2], dilations: [1, 1], outSpatial: [10, 8])
+                                      padBegin: [0, 0], dilations: [1, 1], outSpatial: [10, 8])
         expectNear(y, [1, 2, 10, 8], want, "output_shape")
     }
 }
@@ -318,6 +319,58 @@ func naiveConvTranspose(x: [Float], xShape: [Int], w: [Float], wShape: [Int], b:
                                     constants: constB ? [("b", bT)] : [], inputOrder: ["a", "b"], threads: threads)
                 expectNear(y, outShape, want, "MatMul \(aShape) x \(bShape) constB=\(constB)")
             }
+        }
+    }
+}
+
+@Suite struct NeuralErrorTests {
+    @Test func reportsShapeAndSupportProblems() throws {
+        // MatMul batch dimensions that do not broadcast.
+        #expect(throws: OutpostError.self) {
+            _ = try runNode("MatMul", feeds: [("a", Tensor(zeros: .float32, shape: [3, 2, 4])), ("b", Tensor(zeros: .float32, shape: [2, 4, 5]))],
+                            inputOrder: ["a", "b"])
+        }
+        // Gemm inner dimension mismatch.
+        #expect(throws: OutpostError.self) {
+            _ = try runNode("Gemm", feeds: [("a", Tensor(zeros: .float32, shape: [3, 4])), ("b", Tensor(zeros: .float32, shape: [5, 2]))],
+                            inputOrder: ["a", "b"])
+        }
+        // 4-D convolution is reported as unsupported, naming the node.
+        do {
+            _ = try runNode("Conv", feeds: [("x", Tensor(zeros: .float32, shape: [1, 1, 2, 2, 2, 2])),
+                                            ("w", Tensor(zeros: .float32, shape: [1, 1, 1, 1, 1, 1]))], inputOrder: ["x", "w"])
+            Issue.record("4-D Conv should fail")
+        } catch let e as OutpostError {
+            #expect(e.description.contains("Conv node 'n'"))
+        }
+    }
+}
+
+@Suite struct NeuralFusionTests {
+    /// Conv -> Relu and Conv -> x*Sigmoid(x) through the load-time optimizer: the
+    /// activation must be fused (one node left) and give the unfused result.
+    @Test func optimizerFusedActivationsMatchUnfused() throws {
+        var rng = NeuralRNG(9)
+        let xShape = [1, 3, 8, 8], wShape = [4, 3, 3, 3]
+        let x = rng.floats(xShape.reduce(1, *)), w = rng.floats(wShape.reduce(1, *)), b = rng.floats(4)
+        let conv = naiveConv(x: x, xShape: xShape, w: w, wShape: wShape, b: b, group: 1, strides: [1, 1],
+                             pads: [1, 1, 1, 1], dilations: [1, 1], outSpatial: [8, 8])
+        let convNode = Node(name: "c", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["t"],
+                            attributes: ["pads": .ints([1, 1, 1, 1])])
+        let inits = ["w": Tensor(shape: wShape, floats: w), "b": Tensor(shape: [4], floats: b)]
+        let patterns: [([Node], (Float) -> Float)] = [
+            ([Node(name: "r", opType: "Relu", inputs: ["t"], outputs: ["y"])], { max($0, 0) }),
+            ([Node(name: "s", opType: "Sigmoid", inputs: ["t"], outputs: ["sg"]),
+              Node(name: "m", opType: "Mul", inputs: ["t", "sg"], outputs: ["y"])], { $0 / (1 + exp(-$0)) }),
+        ]
+        for (tail, f) in patterns {
+            let g = Graph(name: "f", nodes: [convNode] + tail,
+                          inputs: [ValueInfo(name: "x", dtype: .float32, shape: xShape.map { .fixed($0) })],
+                          outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)], initializers: inits)
+            let s = try Session(model: Model(graph: g, opsets: ["": 17]), options: SessionOptions(threads: 2))
+            #expect(s.graph.nodes.count == 1, "activation fused into the Conv")
+            let y = try s.run([Tensor(shape: xShape, floats: x)])[0].copy()
+            expectNear(y, [1, 4, 8, 8], conv.map(f), "fused \(tail.map { $0.opType })")
         }
     }
 }

@@ -45,7 +45,7 @@ static void test_sgemm(int isa, ok_pool *pool) {
         int M = irand(1, 70), N = irand(1, 90), K = irand(1, 300);
         if (trial == 0) { M = 1; N = 1; K = 1; }
         if (trial == 1) { K = 600; }
-        int ta = irand(0, 1), tb = irand(0, 1), act = irand(0, 7), bias = irand(0, 2), acc = irand(0, 1);
+        int ta = irand(0, 1), tb = irand(0, 1), act = irand(0, 8), bias = irand(0, 2), acc = irand(0, 1);
         int prepack = irand(0, 3);
         float alpha = trial % 3 == 0 ? 0.5f : 1.0f;
         float *A = xalloc(sizeof(float) * M * K), *B = xalloc(sizeof(float) * K * N);
@@ -105,7 +105,7 @@ static void test_conv(int isa, ok_pool *pool) {
         for (size_t i = 0; i < nx; i++) x[i] = frand();
         for (size_t i = 0; i < nw; i++) w[i] = frand();
         for (int i = 0; i < cout; i++) b[i] = frand();
-        int act = irand(0, 7);
+        int act = irand(0, 8);
         ok_epilogue ep = {irand(0, 1) ? b : NULL, OK_BIAS_PER_ROW, act, -0.3f, 0.4f, 0};
         if (act == OK_ACT_HARD_SIGMOID) { ep.p0 = 0.2f; ep.p1 = 0.5f; }
         ok_conv_reference(&p, x, w, r, &ep);
@@ -145,7 +145,7 @@ static void test_conv_transpose(int isa, ok_pool *pool) {
         for (size_t i = 0; i < nx; i++) x[i] = frand();
         for (size_t i = 0; i < nw; i++) w[i] = frand();
         for (int i = 0; i < p.cout; i++) b[i] = frand();
-        ok_epilogue ep = {b, OK_BIAS_PER_ROW, trial % 8, -0.3f, 0.4f, 0};
+        ok_epilogue ep = {b, OK_BIAS_PER_ROW, trial % 9, -0.3f, 0.4f, 0};
         ok_conv_transpose_reference(&p, x, w, r, &ep);
         void *pw = xalloc(ok_conv_transpose_packed_weights_size(&p));
         ok_conv_transpose_pack_weights(&p, w, pw);

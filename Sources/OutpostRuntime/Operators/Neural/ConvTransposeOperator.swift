@@ -76,8 +76,11 @@ final class ConvTransposeOperator: Operator {
                 out[i] = full - padBegin[i] - padEnd[i]
             }
             if requested != nil || attributes.autoPad == "SAME_UPPER" || attributes.autoPad == "SAME_LOWER" {
+                // ONNX's reference divides with floor (total may be negative when the
+                // requested output is larger than the natural one).
                 let total = full - out[i]
-                padBegin[i] = attributes.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+                let half = total >= 0 ? total / 2 : -((-total + 1) / 2)
+                padBegin[i] = attributes.autoPad == "SAME_UPPER" ? half : total - half
             }
             if out[i] < 1 { throw node.shapeError("output size \(out[i]) on spatial axis \(i) is not positive") }
         }

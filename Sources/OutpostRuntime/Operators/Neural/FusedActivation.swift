@@ -2,7 +2,8 @@ import CKernels
 import COutpostSystem
 
 /// An activation the load-time fusion pass folded into a Conv, ConvTranspose, Gemm
-/// or MatMul node (attributes "outpost.activation" and "outpost.activation_params").
+/// or MatMul node (attributes "outpost.activation" and "outpost.activation_params";
+/// besides the ONNX activations, "SiLU" = x·sigmoid(x) from the Conv→Sigmoid·Mul fusion).
 /// The kernels apply it in their epilogue, while the output tile is still in cache.
 struct FusedActivation {
     var kind: ok_activation
