@@ -1,0 +1,116 @@
+// x86-64 AVX-512 micro-kernel: 12 rows x 32 columns = 24 zmm accumulators,
+// 2 zmm of B per k step, A broadcast from the packed panel or read in place (see
+// SGEMM.md). 24 accumulators + 2 B + 2 broadcasts stay within the 32 zmm registers,
+// and 24 independent FMA chains cover 2 ports x 4 cycles of latency three times.
+#include "sgemm_internal.h"
+#if OK_HAVE_X86
+#include <immintrin.h>
+
+#define OK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+
+OK_AVX512 static inline __m512 ok_act16(__m512 v, int act, __m512 p0, __m512 p1) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (act) {
+    case OK_ACT_RELU: return _mm512_max_ps(v, zero);
+    case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
+    case OK_ACT_LEAKY_RELU:
+        return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, p0);
+    case OK_ACT_HARD_SIGMOID: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), zero), one);
+    case OK_ACT_HARD_SWISH:
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f),
+                                                                             _mm512_set1_ps(0.5f)), zero), one));
+    default: return v;
+    }
+}
+
+// The 24 accumulators, named so that they stay in registers at every -O level.
+#define OK_ACC_DECL __m512 c0a, c0b, c1a, c1b, c2a, c2b, c3a, c3b, c4a, c4b, c5a, c5b, \
+                           c6a, c6b, c7a, c7b, c8a, c8b, c9a, c9b, c10a, c10b, c11a, c11b
+#define OK_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+#define OK_LOAD_ROW(i) c##i##a = _mm512_loadu_ps(c + (i) * ldc); c##i##b = _mm512_loadu_ps(c + (i) * ldc + 16);
+#define OK_ZERO_ROW(i) c##i##a = _mm512_setzero_ps(); c##i##b = _mm512_setzero_ps();
+#define OK_STORE_ROW(i) _mm512_storeu_ps(c + (i) * ldc, c##i##a); _mm512_storeu_ps(c + (i) * ldc + 16, c##i##b);
+#define OK_EPI_ROW(i)                                                                   \
+    if (rb) { __m512 bv = _mm512_set1_ps(rb[i]); c##i##a = _mm512_add_ps(c##i##a, bv); c##i##b = _mm512_add_ps(c##i##b, bv); } \
+    if (cb) { c##i##a = _mm512_add_ps(c##i##a, cb0); c##i##b = _mm512_add_ps(c##i##b, cb1); } \
+    c##i##a = ok_act16(c##i##a, act, p0, p1); c##i##b = ok_act16(c##i##b, act, p0, p1);
+
+#define OK_PROLOGUE                          \
+    OK_ACC_DECL;                             \
+    if (load_c) { OK_ROWS(OK_LOAD_ROW) }     \
+    else { OK_ROWS(OK_ZERO_ROW) }
+
+#define OK_EPILOGUE_AND_STORE                                                                    \
+    if (ep) {                                                                                    \
+        const float *rb = ep->bias && ep->bias_kind == OK_BIAS_PER_ROW ? ep->bias + row0 : NULL;  \
+        const float *cb = ep->bias && ep->bias_kind == OK_BIAS_PER_COL ? ep->bias + col0 : NULL;  \
+        __m512 cb0 = _mm512_setzero_ps(), cb1 = cb0;                                             \
+        if (cb) { cb0 = _mm512_loadu_ps(cb); cb1 = _mm512_loadu_ps(cb + 16); }                   \
+        int act = ep->activation;                                                                \
+        __m512 p0 = _mm512_set1_ps(ep->p0), p1 = _mm512_set1_ps(ep->p1);                         \
+        OK_ROWS(OK_EPI_ROW)                                                                      \
+    }                                                                                            \
+    OK_ROWS(OK_STORE_ROW)
+
+#define OK_FMA_ROW(i, src)                                   \
+    {                                                        \
+        __m512 av = _mm512_set1_ps(src);                     \
+        c##i##a = _mm512_fmadd_ps(av, b0, c##i##a);          \
+        c##i##b = _mm512_fmadd_ps(av, b1, c##i##b);          \
+    }
+
+OK_AVX512 void ok_sgemm_kernel_12x32__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
+                                              int load_c, const ok_epilogue *ep, int row0, int col0) {
+    OK_PROLOGUE
+#define OK_STEP(off_a, off_b)                                                                    \
+    {                                                                                            \
+        __m512 b0 = _mm512_loadu_ps(b + (off_b)), b1 = _mm512_loadu_ps(b + (off_b) + 16);        \
+        OK_FMA_ROW(0, a[(off_a) + 0]) OK_FMA_ROW(1, a[(off_a) + 1]) OK_FMA_ROW(2, a[(off_a) + 2]) \
+        OK_FMA_ROW(3, a[(off_a) + 3]) OK_FMA_ROW(4, a[(off_a) + 4]) OK_FMA_ROW(5, a[(off_a) + 5]) \
+        OK_FMA_ROW(6, a[(off_a) + 6]) OK_FMA_ROW(7, a[(off_a) + 7]) OK_FMA_ROW(8, a[(off_a) + 8]) \
+        OK_FMA_ROW(9, a[(off_a) + 9]) OK_FMA_ROW(10, a[(off_a) + 10]) OK_FMA_ROW(11, a[(off_a) + 11]) \
+    }
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        OK_STEP(0, 0) OK_STEP(12, 32) OK_STEP(24, 64) OK_STEP(36, 96)
+        a += 48;
+        b += 128;
+    }
+    for (; p < kc; p++) {
+        OK_STEP(0, 0)
+        a += 12;
+        b += 32;
+    }
+#undef OK_STEP
+    OK_EPILOGUE_AND_STORE
+}
+
+/// Same tile, A read in place from twelve row-major rows (a + i*lda + p): no packing
+/// of A when A is row-major with alpha 1.
+OK_AVX512 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                                   ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0,
+                                                   int col0) {
+    OK_PROLOGUE
+    // Two bases so every row is base + {0,1,2,4}*lda... addressing (few GPRs).
+    const float *a0 = a, *a3 = a + 3 * lda, *a6 = a + 6 * lda, *a9 = a + 9 * lda;
+#define OK_STEP_R(p, off_b)                                                                      \
+    {                                                                                            \
+        __m512 b0 = _mm512_loadu_ps(b + (off_b)), b1 = _mm512_loadu_ps(b + (off_b) + 16);        \
+        OK_FMA_ROW(0, a0[p]) OK_FMA_ROW(1, a0[lda + (p)]) OK_FMA_ROW(2, a0[2 * lda + (p)])       \
+        OK_FMA_ROW(3, a3[p]) OK_FMA_ROW(4, a3[lda + (p)]) OK_FMA_ROW(5, a3[2 * lda + (p)])       \
+        OK_FMA_ROW(6, a6[p]) OK_FMA_ROW(7, a6[lda + (p)]) OK_FMA_ROW(8, a6[2 * lda + (p)])       \
+        OK_FMA_ROW(9, a9[p]) OK_FMA_ROW(10, a9[lda + (p)]) OK_FMA_ROW(11, a9[2 * lda + (p)])     \
+    }
+    int p = 0;
+    for (; p + 4 <= kc; p += 4) {
+        OK_STEP_R(p, 0) OK_STEP_R(p + 1, 32) OK_STEP_R(p + 2, 64) OK_STEP_R(p + 3, 96)
+        b += 128;
+    }
+    for (; p < kc; p++) {
+        OK_STEP_R(p, 0)
+        b += 32;
+    }
+#undef OK_STEP_R
+    OK_EPILOGUE_AND_STORE
+}
+#endif
