@@ -252,6 +252,16 @@ static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrd
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
+/// Depth of the K blocks: K split into equal blocks of at most KC (multiple of 8),
+/// e.g. K = 576 -> 2 x 288 rather than 256 + 256 + 64 (a short last block pays the
+/// C load/store of a full one). Packing and the driver use the same split.
+static int block_kc(int K, int KC) {
+    if (K <= KC) return K > 0 ? K : 1;
+    int nb = (K + KC - 1) / KC;
+    int kc = round_up((K + nb - 1) / nb, 8);
+    return kc < KC ? kc : KC;
+}
+
 size_t ok_sgemm_packed_a_size(int M, int K) {
     const ok_sgemm_kernel_desc *k = ok_sgemm_kernel_current();
     return 64 + sizeof(float) * (size_t)round_up(M > 0 ? M : 1, k->mr) * (size_t)(K > 0 ? K : 1);
@@ -272,8 +282,9 @@ void ok_sgemm_pack_a(int M, int K, float alpha, const float *A, ptrdiff_t rsa, p
     h->isa = k->isa; h->mr = k->mr; h->nr = k->nr;
     h->rows = M; h->depth = K; h->padded = round_up(M, k->mr); h->is_b = 0;
     float *data = (float *)((char *)packed + 64);
-    for (int p0 = 0; p0 < K; p0 += k->kc) {
-        int kc = K - p0 < k->kc ? K - p0 : k->kc;
+    const int KB = block_kc(K, k->kc);
+    for (int p0 = 0; p0 < K; p0 += KB) {
+        int kc = K - p0 < KB ? K - p0 : KB;
         pack_a_block(data + (ptrdiff_t)p0 * h->padded, k->mr, A, rsa, csa, M, 0, h->padded, p0, kc, alpha);
     }
 }
@@ -286,8 +297,9 @@ void ok_sgemm_pack_b(int K, int N, const float *B, ptrdiff_t rsb, ptrdiff_t csb,
     h->isa = k->isa; h->mr = k->mr; h->nr = k->nr;
     h->rows = N; h->depth = K; h->padded = round_up(N, k->nr); h->is_b = 1;
     float *data = (float *)((char *)packed + 64);
-    for (int p0 = 0; p0 < K; p0 += k->kc) {
-        int kc = K - p0 < k->kc ? K - p0 : k->kc;
+    const int KB = block_kc(K, k->kc);
+    for (int p0 = 0; p0 < K; p0 += KB) {
+        int kc = K - p0 < KB ? K - p0 : KB;
         pack_b_block(data + (ptrdiff_t)p0 * h->padded, k->nr, B, rsb, csb, N, 0, h->padded, p0, kc);
     }
 }
@@ -332,7 +344,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const ok_sgemm_kernel_desc *k = g->k;
     const int MR = k->mr, NR = k->nr;
     float *ws = g->ws + (size_t)thread * g->ws_stride;
-    const int KC = k->kc;
+    const int KC = block_kc(g->K, k->kc);
     int kcap = g->K < KC ? g->K : KC;
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
