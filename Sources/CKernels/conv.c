@@ -127,10 +127,15 @@ static void im2col(const geom3 *g, int channels, const float *x, float *col) {
                                 if (hi > lo) memcpy(o + lo, row + lo + base, sizeof(float) * (size_t)(hi - lo));
                                 for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
                             } else {
-                                for (int ow = 0; ow < g->out[2]; ow++) {
-                                    int iw = ow * sw + base;
-                                    o[ow] = iw >= 0 && iw < g->in[2] ? row[iw] : 0.0f;
-                                }
+                                // valid ow: 0 <= ow*sw + base < W; zeros outside, no checks inside.
+                                int lo = base < 0 ? (-base + sw - 1) / sw : 0;
+                                int hi = g->in[2] - base <= 0 ? 0 : (g->in[2] - base + sw - 1) / sw;
+                                if (hi > g->out[2]) hi = g->out[2];
+                                if (lo > hi) lo = hi;
+                                for (int ow = 0; ow < lo; ow++) o[ow] = 0;
+                                const float *src = row + base;
+                                for (int ow = lo; ow < hi; ow++) o[ow] = src[ow * sw];
+                                for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
                             }
                         }
                     }
