@@ -91,23 +91,21 @@ OK_AVX512 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdif
                                                    ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0,
                                                    int col0) {
     OK_PROLOGUE
-    // Two bases so every row is base + {0,1,2,4}*lda... addressing (few GPRs).
+    // Four row pointers, the other rows at +lda / +2*lda (few GPRs); one k step per
+    // iteration: clang spills accumulators when this loop is unrolled by hand.
     const float *a0 = a, *a3 = a + 3 * lda, *a6 = a + 6 * lda, *a9 = a + 9 * lda;
-#define OK_STEP_R(p, off_b)                                                                      \
+    const ptrdiff_t l2 = 2 * lda;
+#define OK_STEP_R                                                                                \
     {                                                                                            \
-        __m512 b0 = _mm512_loadu_ps(b + (off_b)), b1 = _mm512_loadu_ps(b + (off_b) + 16);        \
-        OK_FMA_ROW(0, a0[p]) OK_FMA_ROW(1, a0[lda + (p)]) OK_FMA_ROW(2, a0[2 * lda + (p)])       \
-        OK_FMA_ROW(3, a3[p]) OK_FMA_ROW(4, a3[lda + (p)]) OK_FMA_ROW(5, a3[2 * lda + (p)])       \
-        OK_FMA_ROW(6, a6[p]) OK_FMA_ROW(7, a6[lda + (p)]) OK_FMA_ROW(8, a6[2 * lda + (p)])       \
-        OK_FMA_ROW(9, a9[p]) OK_FMA_ROW(10, a9[lda + (p)]) OK_FMA_ROW(11, a9[2 * lda + (p)])     \
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);                            \
+        OK_FMA_ROW(0, a0[0]) OK_FMA_ROW(1, a0[lda]) OK_FMA_ROW(2, a0[l2])                        \
+        OK_FMA_ROW(3, a3[0]) OK_FMA_ROW(4, a3[lda]) OK_FMA_ROW(5, a3[l2])                        \
+        OK_FMA_ROW(6, a6[0]) OK_FMA_ROW(7, a6[lda]) OK_FMA_ROW(8, a6[l2])                        \
+        OK_FMA_ROW(9, a9[0]) OK_FMA_ROW(10, a9[lda]) OK_FMA_ROW(11, a9[l2])                      \
     }
-    int p = 0;
-    for (; p + 4 <= kc; p += 4) {
-        OK_STEP_R(p, 0) OK_STEP_R(p + 1, 32) OK_STEP_R(p + 2, 64) OK_STEP_R(p + 3, 96)
-        b += 128;
-    }
-    for (; p < kc; p++) {
-        OK_STEP_R(p, 0)
+    for (int p = 0; p < kc; p++) {
+        OK_STEP_R
+        a0++; a3++; a6++; a9++;
         b += 32;
     }
 #undef OK_STEP_R
