@@ -105,6 +105,38 @@ static void im2col(const geom3 *g, int channels, const float *x, float *col) {
         for (int kd = 0; kd < g->k[0]; kd++)
             for (int kh = 0; kh < g->k[1]; kh++)
                 for (int kw = 0; kw < g->k[2]; kw++) {
+                    if (g->out[0] == 1 && g->in[0] == 1 && g->s[2] == 1 && g->in[2] == g->out[2] && kd == 0) {
+                        // 2-D, stride-1 rows as wide as the input ("same" padding): the
+                        // whole tap row is the plane shifted by delta, one memcpy, then
+                        // the out-of-row columns zeroed (a few per row).
+                        int W = g->in[2], H = g->in[1], OH = g->out[1];
+                        int base = -g->pb[2] + kw * g->d[2];
+                        ptrdiff_t delta = (ptrdiff_t)(-g->pb[1] + kh * g->d[1]) * W + base;
+                        // output rows whose input row is inside the plane
+                        int oh_lo = 0, oh_hi = OH;
+                        while (oh_lo < OH && oh_lo * g->s[1] - g->pb[1] + kh * g->d[1] < 0) oh_lo++;
+                        while (oh_hi > oh_lo && (oh_hi - 1) * g->s[1] - g->pb[1] + kh * g->d[1] >= H) oh_hi--;
+                        if (g->s[1] == 1) {
+                            ptrdiff_t d0 = (ptrdiff_t)oh_lo * W, d1 = (ptrdiff_t)oh_hi * W;
+                            ptrdiff_t c0 = d0 > -delta ? d0 : -delta;
+                            ptrdiff_t c1 = d1 < (ptrdiff_t)H * W - delta ? d1 : (ptrdiff_t)H * W - delta;
+                            if (c1 < c0) c1 = c0;
+                            memset(dst, 0, sizeof(float) * (size_t)c0);
+                            if (c1 > c0) memcpy(dst + c0, xc + c0 + delta, sizeof(float) * (size_t)(c1 - c0));
+                            memset(dst + c1, 0, sizeof(float) * (size_t)((ptrdiff_t)N - c1));
+                            int lo = base < 0 ? -base : 0, hi = W - base < W ? W - base : W;
+                            if (lo > W) lo = W;
+                            if (hi < lo) hi = lo;
+                            if (lo > 0 || hi < W)
+                                for (int oh = oh_lo; oh < oh_hi; oh++) {
+                                    float *o = dst + (size_t)oh * W;
+                                    for (int ow = 0; ow < lo; ow++) o[ow] = 0;
+                                    for (int ow = hi; ow < W; ow++) o[ow] = 0;
+                                }
+                            dst += N;
+                            continue;
+                        }
+                    }
                     for (int od = 0; od < g->out[0]; od++) {
                         int id = od * g->s[0] - g->pb[0] + kd * g->d[0];
                         for (int oh = 0; oh < g->out[1]; oh++) {
