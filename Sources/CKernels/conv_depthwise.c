@@ -445,7 +445,10 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
                 dw_tile_plane__avx2(&g, &tg, tile, j->w + (size_t)c * g.KH * g.KW, bias, post ? OK_ACT_NONE : act,
                                     ep ? ep->p0 : 0, ep ? ep->p1 : 0, y);
             size_t n = (size_t)g.OH * g.OW;
-            if (act == OK_ACT_SIGMOID) ok_unary_f32(OK_UNARY_SIGMOID, y, y, n, 0, 0);
+            if (post && j->isa == OK_ISA_AVX512 && act != OK_ACT_TANH) {
+                ok_epilogue e2 = {NULL, OK_BIAS_NONE, act, 0, 0, 0};
+                ok_apply_epilogue__avx512(y, 0, 1, (int)n, 0, 0, &e2);
+            } else if (act == OK_ACT_SIGMOID) ok_unary_f32(OK_UNARY_SIGMOID, y, y, n, 0, 0);
             else if (act == OK_ACT_TANH) ok_unary_f32(OK_UNARY_TANH, y, y, n, 0, 0);
             else if (act == OK_ACT_SILU) ok_unary_f32(OK_UNARY_SWISH, y, y, n, 1.0f, 0);
         }

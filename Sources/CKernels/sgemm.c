@@ -126,7 +126,11 @@ static void apply_epilogue_isa(int isa, float *c, ptrdiff_t ldc, int rows, int c
                                const ok_epilogue *ep) {
     if (!ep || (!ep->bias && ep->activation == OK_ACT_NONE)) return;
 #if OK_HAVE_X86
-    if (isa == OK_ISA_AVX2_FMA || isa == OK_ISA_AVX512) {  // AVX-512 CPUs have AVX2
+    if (isa == OK_ISA_AVX512) {
+        ok_apply_epilogue__avx512(c, ldc, rows, cols, row0, col0, ep);
+        return;
+    }
+    if (isa == OK_ISA_AVX2_FMA) {
         ok_apply_epilogue__avx2(c, ldc, rows, cols, row0, col0, ep);
         return;
     }
@@ -349,7 +353,9 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
     int act = g->ep ? g->ep->activation : OK_ACT_NONE;
-    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH && act != OK_ACT_SILU;
+    // (the AVX-512 kernel has Sigmoid and SiLU in registers too).
+    int transcendental = act == OK_ACT_TANH || ((act == OK_ACT_SIGMOID || act == OK_ACT_SILU) && k->isa != OK_ISA_AVX512);
+    int fuse = k->fused_epilogue && g->ep && !transcendental;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;

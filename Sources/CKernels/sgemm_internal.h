@@ -45,6 +45,7 @@ void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, floa
 void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                          ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
+void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
 void ok_sgemm_kernel_12x32__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
     const ok_epilogue *ep, int row0, int col0);
 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,

@@ -8,9 +8,37 @@
 
 #define OK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
+/// exp(x) for x <= 0 (the sigmoid argument -|x|): the polynomial of ok_expf_inline
+/// (elementwise.c), 16 lanes; below -87 the result flushes to 0.
+OK_AVX512 static inline __m512 ok_exp_neg16(__m512 x) {
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(e, n);  // e * 2^n
+}
+
+/// 1 / (1 + e^-x) as e^-|x| / (1 + e^-|x|) for x < 0 (no inf/inf).
+OK_AVX512 static inline __m512 ok_sigmoid16(__m512 v) {
+    __m512 ax = _mm512_abs_ps(v);
+    __m512 e = ok_exp_neg16(_mm512_sub_ps(_mm512_setzero_ps(), ax));
+    __m512 s = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    return _mm512_mask_mul_ps(s, _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ), e, s);
+}
+
 OK_AVX512 static inline __m512 ok_act16(__m512 v, int act, __m512 p0, __m512 p1) {
     const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     switch (act) {
+    case OK_ACT_SIGMOID: return ok_sigmoid16(v);
+    case OK_ACT_SILU: return _mm512_mul_ps(v, ok_sigmoid16(v));
     case OK_ACT_RELU: return _mm512_max_ps(v, zero);
     case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
     case OK_ACT_LEAKY_RELU:
@@ -110,5 +138,28 @@ OK_AVX512 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdif
     }
 #undef OK_STEP_R
     OK_EPILOGUE_AND_STORE
+}
+
+/// Bias + every activation but Tanh (which goes to the AVX2 version), 16 lanes with
+/// masked tails: ragged tiles, and planes of the depthwise convolution.
+OK_AVX512 void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0,
+                                         const ok_epilogue *ep) {
+    int act = ep->activation;
+    if (act == OK_ACT_TANH) {
+        ok_apply_epilogue__avx2(c, ldc, rows, cols, row0, col0, ep);
+        return;
+    }
+    const __m512 p0 = _mm512_set1_ps(ep->p0), p1 = _mm512_set1_ps(ep->p1);
+    const float *cb = ep->bias && ep->bias_kind == OK_BIAS_PER_COL ? ep->bias + col0 : NULL;
+    for (int i = 0; i < rows; i++) {
+        float *row = c + i * ldc;
+        __m512 rb = _mm512_set1_ps(ep->bias && ep->bias_kind == OK_BIAS_PER_ROW ? ep->bias[row0 + i] : 0.0f);
+        for (int j = 0; j < cols; j += 16) {
+            __mmask16 m = cols - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1u);
+            __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, row + j), rb);
+            if (cb) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, cb + j));
+            _mm512_mask_storeu_ps(row + j, m, ok_act16(v, act, p0, p1));
+        }
+    }
 }
 #endif
