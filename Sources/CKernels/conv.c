@@ -92,87 +92,85 @@ size_t ok_conv_workspace_size(const ok_conv_params *p, int threads) {
     if (alg == 2) return 64;
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
-    size_t col = alg == 0 ? OK_ALIGN64(sizeof(float) * (size_t)K * N) : 0;
-    return col + ok_sgemm_workspace_size(M, N, K, threads) + 64;
+    (void)alg;  // im2col happens block by block inside the GEMM (no column buffer)
+    return ok_sgemm_workspace_size(M, N, K, threads) + 64;
 }
 
-/// col[K = c*kv, N = out_sp] from x[c, in...] for one group.
-static void im2col(const geom3 *g, int channels, const float *x, float *col) {
-    size_t N = g->out_sp;
-    float *dst = col;
-    for (int c = 0; c < channels; c++) {
-        const float *xc = x + (size_t)c * g->in_sp;
-        for (int kd = 0; kd < g->k[0]; kd++)
-            for (int kh = 0; kh < g->k[1]; kh++)
-                for (int kw = 0; kw < g->k[2]; kw++) {
-                    if (g->out[0] == 1 && g->in[0] == 1 && g->s[2] == 1 && g->in[2] == g->out[2] && kd == 0) {
-                        // 2-D, stride-1 rows as wide as the input ("same" padding): the
-                        // whole tap row is the plane shifted by delta, one memcpy, then
-                        // the out-of-row columns zeroed (a few per row).
-                        int W = g->in[2], H = g->in[1], OH = g->out[1];
-                        int base = -g->pb[2] + kw * g->d[2];
-                        ptrdiff_t delta = (ptrdiff_t)(-g->pb[1] + kh * g->d[1]) * W + base;
-                        // output rows whose input row is inside the plane
-                        int oh_lo = 0, oh_hi = OH;
-                        while (oh_lo < OH && oh_lo * g->s[1] - g->pb[1] + kh * g->d[1] < 0) oh_lo++;
-                        while (oh_hi > oh_lo && (oh_hi - 1) * g->s[1] - g->pb[1] + kh * g->d[1] >= H) oh_hi--;
-                        if (g->s[1] == 1) {
-                            ptrdiff_t d0 = (ptrdiff_t)oh_lo * W, d1 = (ptrdiff_t)oh_hi * W;
-                            ptrdiff_t c0 = d0 > -delta ? d0 : -delta;
-                            ptrdiff_t c1 = d1 < (ptrdiff_t)H * W - delta ? d1 : (ptrdiff_t)H * W - delta;
-                            if (c1 < c0) c1 = c0;
-                            memset(dst, 0, sizeof(float) * (size_t)c0);
-                            if (c1 > c0) memcpy(dst + c0, xc + c0 + delta, sizeof(float) * (size_t)(c1 - c0));
-                            memset(dst + c1, 0, sizeof(float) * (size_t)((ptrdiff_t)N - c1));
-                            int lo = base < 0 ? -base : 0, hi = W - base < W ? W - base : W;
-                            if (lo > W) lo = W;
-                            if (hi < lo) hi = lo;
-                            if (lo > 0 || hi < W)
-                                for (int oh = oh_lo; oh < oh_hi; oh++) {
-                                    float *o = dst + (size_t)oh * W;
-                                    for (int ow = 0; ow < lo; ow++) o[ow] = 0;
-                                    for (int ow = hi; ow < W; ow++) o[ow] = 0;
-                                }
-                            dst += N;
-                            continue;
-                        }
+typedef struct {
+    const geom3 *g;
+    const float *x;  // this group's input channels
+    int N;           // output spatial size
+} im2col_ctx;
+
+/// The GEMM's B-block packer for convolution: im2col of rows [p0, p0+kc) (channel,
+/// kernel offset) x output positions [j0, j0+ncp) written straight into the
+/// NR-column panels of the block, 8 rows at a time (built in an L1 buffer, then
+/// each panel receives 8*NR contiguous floats). The [K, N] matrix never exists.
+static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, int ncp) {
+    const im2col_ctx *c = raw;
+    const geom3 *g = c->g;
+    const int N = c->N, OW = g->out[2], OH = g->out[1];
+    float tmp[8 * OK_SGEMM_NC];
+    for (int pr = 0; pr < kc; pr += 8) {
+        int rows = kc - pr < 8 ? kc - pr : 8;
+        for (int r = 0; r < rows; r++) {
+            int p = p0 + pr + r;
+            int kw = p % g->k[2], t = p / g->k[2];
+            int kh = t % g->k[1];
+            t /= g->k[1];
+            int kd = t % g->k[0], ch = t / g->k[0];
+            const float *xc = c->x + (size_t)ch * g->in_sp;
+            float *o = tmp + (size_t)r * ncp;
+            int n = j0, end = j0 + ncp < N ? j0 + ncp : N;
+            int ow = n % OW, rest = n / OW, oh = rest % OH, od = rest / OH;
+            int base = -g->pb[2] + kw * g->d[2], sw = g->s[2];
+            while (n < end) {
+                int len = OW - ow < end - n ? OW - ow : end - n;
+                int id = od * g->s[0] - g->pb[0] + kd * g->d[0];
+                int ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
+                if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+                    memset(o, 0, sizeof(float) * (size_t)len);
+                } else {
+                    const float *src = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
+                    if (sw == 1) {
+                        // valid ow: 0 <= ow + base < W
+                        int lo = -base > ow ? -base : ow;
+                        int hi = g->in[2] - base < ow + len ? g->in[2] - base : ow + len;
+                        if (lo > ow + len) lo = ow + len;
+                        if (hi < lo) hi = lo;
+                        for (int i = ow; i < lo; i++) o[i - ow] = 0;
+                        if (hi > lo) memcpy(o + (lo - ow), src + lo + base, sizeof(float) * (size_t)(hi - lo));
+                        for (int i = hi; i < ow + len; i++) o[i - ow] = 0;
+                    } else {
+                        // valid i: 0 <= (ow+i)*sw + base < W; zeros outside, no checks inside.
+                        int b0 = ow * sw + base;
+                        int lo = b0 < 0 ? (-b0 + sw - 1) / sw : 0;
+                        int hi = g->in[2] - b0 <= 0 ? 0 : (g->in[2] - b0 + sw - 1) / sw;
+                        if (hi > len) hi = len;
+                        if (lo > hi) lo = hi;
+                        for (int i = 0; i < lo; i++) o[i] = 0;
+                        const float *sp = src + b0;
+                        for (int i = lo; i < hi; i++) o[i] = sp[i * sw];
+                        for (int i = hi; i < len; i++) o[i] = 0;
                     }
-                    for (int od = 0; od < g->out[0]; od++) {
-                        int id = od * g->s[0] - g->pb[0] + kd * g->d[0];
-                        for (int oh = 0; oh < g->out[1]; oh++) {
-                            int ih = oh * g->s[1] - g->pb[1] + kh * g->d[1];
-                            float *o = dst + ((size_t)od * g->out[1] + oh) * g->out[2];
-                            if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
-                                memset(o, 0, sizeof(float) * (size_t)g->out[2]);
-                                continue;
-                            }
-                            const float *row = xc + ((size_t)id * g->in[1] + ih) * g->in[2];
-                            int base = -g->pb[2] + kw * g->d[2], sw = g->s[2];
-                            if (sw == 1) {
-                                // valid ow: 0 <= ow + base < W
-                                int lo = base < 0 ? -base : 0;
-                                int hi = g->in[2] - base;
-                                if (hi > g->out[2]) hi = g->out[2];
-                                if (lo > g->out[2]) lo = g->out[2];
-                                if (hi < lo) hi = lo;
-                                for (int ow = 0; ow < lo; ow++) o[ow] = 0;
-                                if (hi > lo) memcpy(o + lo, row + lo + base, sizeof(float) * (size_t)(hi - lo));
-                                for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
-                            } else {
-                                // valid ow: 0 <= ow*sw + base < W; zeros outside, no checks inside.
-                                int lo = base < 0 ? (-base + sw - 1) / sw : 0;
-                                int hi = g->in[2] - base <= 0 ? 0 : (g->in[2] - base + sw - 1) / sw;
-                                if (hi > g->out[2]) hi = g->out[2];
-                                if (lo > hi) lo = hi;
-                                for (int ow = 0; ow < lo; ow++) o[ow] = 0;
-                                const float *src = row + base;
-                                for (int ow = lo; ow < hi; ow++) o[ow] = src[ow * sw];
-                                for (int ow = hi; ow < g->out[2]; ow++) o[ow] = 0;
-                            }
-                        }
-                    }
-                    dst += N;
                 }
+                o += len;
+                n += len;
+                ow = 0;
+                if (++oh == OH) { oh = 0; od++; }
+            }
+            for (int i = end; i < j0 + ncp; i++) *o++ = 0.0f;  // zero padding past N
+        }
+        for (int q = 0; q < ncp / nr; q++) {
+            float *d = dst + (size_t)q * nr * kc + (size_t)pr * nr;
+            const float *s = tmp + (size_t)q * nr;
+            if (nr == 16)
+                for (int r = 0; r < rows; r++) memcpy(d + r * 16, s + (size_t)r * ncp, 16 * sizeof(float));
+            else if (nr == 8)
+                for (int r = 0; r < rows; r++) memcpy(d + r * 8, s + (size_t)r * ncp, 8 * sizeof(float));
+            else
+                for (int r = 0; r < rows; r++) memcpy(d + r * nr, s + (size_t)r * ncp, (size_t)nr * sizeof(float));
+        }
     }
 }
 
@@ -191,26 +189,20 @@ void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void 
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     int cin_g = p->cin / p->group;
-    float *col = NULL;
     char *ws = workspace;
-    if (h->algorithm == 0) {
-        col = (float *)ws;
-        ws += OK_ALIGN64(sizeof(float) * (size_t)K * N);
-    }
     for (int n = 0; n < p->batch; n++) {
         for (int gi = 0; gi < p->group; gi++) {
             const float *xg = x + ((size_t)n * p->cin + (size_t)gi * cin_g) * g.in_sp;
             float *yg = y + ((size_t)n * p->cout + (size_t)gi * M) * g.out_sp;
-            const float *B = xg;
-            if (h->algorithm == 0) {
-                im2col(&g, cin_g, xg, col);
-                B = col;
-            }
+            im2col_ctx ictx = {&g, xg, N};
             ok_epilogue e = {0};
             if (ep) e = *ep;
             e.accumulate = 0;
             if (e.bias) { e.bias += (size_t)gi * M; e.bias_kind = OK_BIAS_PER_ROW; }
-            ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, B, N, 1, NULL, yg, N, &e, ws);
+            if (h->algorithm == 0)
+                ok_sgemm_with_b_packer(pool, M, N, K, data + gi * h->group_bytes, im2col_block, &ictx, yg, N, &e, ws);
+            else  // pointwise: the input is B as it is
+                ok_sgemm(pool, M, N, K, 1.0f, NULL, 0, 0, data + gi * h->group_bytes, xg, N, 1, NULL, yg, N, &e, ws);
         }
     }
 }

@@ -1,5 +1,10 @@
 // Thread pool: one job at a time, chunks handed out by an atomic counter.
-// Idle workers block on a condition variable, so an idle runtime uses no CPU.
+//
+// Waking a sleeping thread costs tens of microseconds, which is the whole run
+// time of a small operator, so a worker that just finished a job spins briefly
+// (OK_POOL_SPIN_NS, with a pause hint) watching for the next one before it
+// blocks on the condition variable. Between inferences the workers are asleep:
+// an idle runtime uses no CPU. The caller takes part in every job.
 #define _GNU_SOURCE
 #include "ok_pool.h"
 
@@ -7,25 +12,45 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
+
+/// How long a worker keeps watching for a new job after finishing one.
+#define OK_POOL_SPIN_NS 200000  // 0.2 ms: longer than one operator, far shorter than an idle period
 
 struct ok_pool {
     int threads;
     pthread_t *workers;
     pthread_mutex_t lock;
-    pthread_cond_t wake;      // workers wait here for a new job
-    pthread_cond_t finished;  // the caller waits here for the job's end
-    uint64_t generation;      // bumped for each job
-    int shutting_down;
-    // The current job.
+    pthread_cond_t wake;        // sleeping workers wait here for a new job
+    pthread_cond_t finished;    // the caller may wait here for the job's end
+    atomic_uint_fast64_t generation;  // bumped (release) after a job is published
+    atomic_int sleepers;        // workers blocked on `wake`
+    atomic_int active;          // workers still inside the current job
+    atomic_int caller_waiting;  // the caller is blocked on `finished`
+    atomic_int shutting_down;
+    // The current job (written before `generation` is bumped).
     ok_range_fn fn;
     void *ctx;
     int64_t n, chunk;
-    atomic_llong next;        // next chunk start
-    int active;               // workers still inside the current job
+    atomic_llong next;          // next chunk start
 };
 
 typedef struct { ok_pool *pool; int index; } worker_arg;
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 static void run_chunks(ok_pool *p, int thread) {
     for (;;) {
@@ -41,17 +66,38 @@ static void *worker_main(void *raw) {
     free(raw);
     ok_pool *p = arg.pool;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->shutting_down && p->generation == seen) pthread_cond_wait(&p->wake, &p->lock);
-        if (p->shutting_down) break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->lock);
+        // Spin briefly for the next job, then sleep.
+        uint64_t gen = atomic_load_explicit(&p->generation, memory_order_acquire);
+        if (gen == seen) {
+            uint64_t start = now_ns();
+            int spins = 0;
+            while ((gen = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen) {
+                cpu_relax();
+                if (++spins % 64 == 0 && now_ns() - start > OK_POOL_SPIN_NS) break;
+            }
+        }
+        if (gen == seen) {
+            pthread_mutex_lock(&p->lock);
+            atomic_fetch_add(&p->sleepers, 1);
+            // seq_cst: pairs with the caller's generation bump / sleepers check.
+            while (!atomic_load(&p->shutting_down) && (gen = atomic_load(&p->generation)) == seen)
+                pthread_cond_wait(&p->wake, &p->lock);
+            atomic_fetch_sub(&p->sleepers, 1);
+            int stop = atomic_load(&p->shutting_down);
+            pthread_mutex_unlock(&p->lock);
+            if (stop) break;
+        }
+        if (atomic_load(&p->shutting_down)) break;
+        seen = gen;
         run_chunks(p, arg.index);
-        pthread_mutex_lock(&p->lock);
-        if (--p->active == 0) pthread_cond_signal(&p->finished);
+        // seq_cst pairs with the caller's store to caller_waiting / load of active.
+        if (atomic_fetch_sub(&p->active, 1) == 1 && atomic_load(&p->caller_waiting)) {
+            pthread_mutex_lock(&p->lock);
+            pthread_cond_signal(&p->finished);
+            pthread_mutex_unlock(&p->lock);
+        }
     }
-    pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
@@ -71,6 +117,11 @@ ok_pool *ok_pool_create(int threads) {
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->finished, NULL);
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->active, 0);
+    atomic_init(&p->caller_waiting, 0);
+    atomic_init(&p->shutting_down, 0);
     atomic_init(&p->next, 0);
     if (threads > 1) {
         p->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
@@ -91,7 +142,8 @@ ok_pool *ok_pool_create(int threads) {
 void ok_pool_destroy(ok_pool *p) {
     if (!p) return;
     pthread_mutex_lock(&p->lock);
-    p->shutting_down = 1;
+    atomic_store(&p->shutting_down, 1);
+    atomic_fetch_add(&p->generation, 1);
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
     for (int i = 0; i < p->threads - 1; i++) pthread_join(p->workers[i], NULL);
@@ -114,18 +166,33 @@ void ok_pool_parallel_for(ok_pool *p, int64_t n, int64_t grain, ok_range_fn fn, 
     // About four chunks per thread balances load without much overhead.
     int64_t chunk = (n + (int64_t)p->threads * 4 - 1) / ((int64_t)p->threads * 4);
     if (chunk < grain) chunk = grain;
-    pthread_mutex_lock(&p->lock);
     p->fn = fn;
     p->ctx = ctx;
     p->n = n;
     p->chunk = chunk;
-    atomic_store(&p->next, 0);
-    p->active = p->threads - 1;
-    p->generation++;
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->active, p->threads - 1, memory_order_relaxed);
+    // Publish the job; wake sleepers (spinning workers see the new generation).
+    atomic_fetch_add(&p->generation, 1);  // seq_cst: see the worker's sleep path
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->lock);
+    }
     run_chunks(p, 0);
-    pthread_mutex_lock(&p->lock);
-    while (p->active > 0) pthread_cond_wait(&p->finished, &p->lock);
-    pthread_mutex_unlock(&p->lock);
+    // Wait for the workers: spin briefly, then block.
+    uint64_t start = now_ns();
+    int spins = 0;
+    while (atomic_load(&p->active) > 0) {
+        cpu_relax();
+        if (++spins % 64 == 0 && now_ns() - start > OK_POOL_SPIN_NS) {
+            pthread_mutex_lock(&p->lock);
+            atomic_store(&p->caller_waiting, 1);
+            while (atomic_load(&p->active) > 0)
+                pthread_cond_wait(&p->finished, &p->lock);
+            atomic_store(&p->caller_waiting, 0);
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+    }
 }

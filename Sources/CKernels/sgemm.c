@@ -18,6 +18,8 @@
 #ifndef OK_AVX512_NC
 #define OK_AVX512_NC 512
 #endif
+// Every kernel's NC must stay <= OK_SGEMM_NC (the im2col packer's row buffer).
+_Static_assert(OK_AVX512_NC <= OK_SGEMM_NC, "NC above the conv packer's buffer");
 #define OK_PACK_MAGIC 0x4b504753u  // "SGPK"
 
 typedef struct {
@@ -338,6 +340,7 @@ typedef struct {
     const ok_epilogue *ep;
     int accumulate;
     float *ws; size_t ws_stride;
+    ok_sgemm_pack_b_fn pack_b; void *pack_b_ctx;
 } gemm_job;
 
 // One task = one column block [jc, jc+nc) x one row range [m0, m1). Loop order
@@ -370,6 +373,9 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
             const float *bbase;
             if (g->pb) {
                 bbase = g->pb + (ptrdiff_t)p0 * g->pb_padded + (ptrdiff_t)jc * kc;
+            } else if (g->pack_b) {
+                g->pack_b(g->pack_b_ctx, wb, NR, p0, kc, jc, round_up(nc, NR));
+                bbase = wb;
             } else {
                 pack_b_block(wb, NR, g->B, g->rsb, g->csb, g->N, jc, round_up(nc, NR), p0, kc);
                 bbase = wb;
@@ -426,9 +432,10 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
-              const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b, float *C,
-              ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+                      const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b,
+                      ok_sgemm_pack_b_fn pack_b, void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep,
+                      void *workspace) {
     if (M <= 0 || N <= 0) return;
     int accumulate = ep && ep->accumulate;
     if (K <= 0) {
@@ -453,6 +460,7 @@ void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, p
     if (ha) { g.pa = (const float *)((const char *)ha + 64); g.pa_padded = ha->padded; }
     if (hb) { g.pb = (const float *)((const char *)hb + 64); g.pb_padded = hb->padded; }
     g.C = C; g.ldc = ldc; g.ep = ep; g.accumulate = accumulate;
+    g.pack_b = pack_b; g.pack_b_ctx = pack_b_ctx;
 
     int threads = ok_pool_threads(pool);
     g.mc_max = k->mc;
@@ -487,4 +495,15 @@ void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, p
     int64_t tasks = (int64_t)g.mgroups * nblocks;
     ok_pool_parallel_for(threads > 1 ? pool : NULL, tasks, 1, gemm_task, &g);
     free(owned);
+}
+
+void ok_sgemm(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+              const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b, float *C,
+              ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+    sgemm_run(pool, M, N, K, alpha, A, rsa, csa, packed_a, B, rsb, csb, packed_b, NULL, NULL, C, ldc, ep, workspace);
+}
+
+void ok_sgemm_with_b_packer(ok_pool *pool, int M, int N, int K, const void *packed_a, ok_sgemm_pack_b_fn pack_b,
+                            void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep, void *workspace) {
+    sgemm_run(pool, M, N, K, 1.0f, NULL, 0, 0, packed_a, NULL, 0, 0, NULL, pack_b, pack_b_ctx, C, ldc, ep, workspace);
 }

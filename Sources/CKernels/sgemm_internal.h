@@ -66,5 +66,16 @@ const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa);
 /// The best kernel enabled for dispatch now.
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void);
 
+enum { OK_SGEMM_KC = 256, OK_SGEMM_NC = 512 };
+
+/// Produces B's packed block on the fly (convolution: im2col of rows [p0, p0+kc) x
+/// columns [j0, j0+nc_padded) straight into NR-column panels: panel q at
+/// dst + q*nr*kc, row p at + (p-p0)*nr; columns >= N must be zero). nc_padded <= OK_SGEMM_NC.
+typedef void (*ok_sgemm_pack_b_fn)(void *ctx, float *dst, int nr, int p0, int kc, int j0, int nc_padded);
+
+/// ok_sgemm with B given by a packing callback instead of memory.
+void ok_sgemm_with_b_packer(ok_pool *pool, int M, int N, int K, const void *packed_a, ok_sgemm_pack_b_fn pack_b,
+                            void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep, void *workspace);
+
 #define OK_ALIGN64(x) (((x) + 63) & ~(size_t)63)
 #endif

@@ -37,8 +37,9 @@ enum RunCommand {
             }
             Console.out("wrote \(outputs.count) output(s) to \(dir)")
         } else {
+            let labels = ModelFile.labels(besides: a.positionals[0])
             for (j, t) in outputs.enumerated() {
-                Console.out(OutputSummary.describe(name: session.outputs[j].name, tensor: t))
+                Console.out(OutputSummary.describe(name: session.outputs[j].name, tensor: t, labels: labels))
             }
         }
         if a.has("--trace") { ProfileReport.print(session) }
@@ -48,7 +49,8 @@ enum RunCommand {
 
 /// One-line human summaries of output tensors.
 enum OutputSummary {
-    static func describe(name: String, tensor t: Tensor) -> String {
+    /// `labels` name the classes of a score vector (labels.txt beside the model).
+    static func describe(name: String, tensor t: Tensor, labels: [String] = []) -> String {
         var s = "\(name): \(t.typeDescription)"
         let n = t.count
         if n == 0 { return s }
@@ -63,7 +65,8 @@ enum OutputSummary {
             best.sort { $0.1 > $1.1 }
             s += "  top:"
             for (k, (i, v)) in best.prefix(5).enumerated() {
-                s += (k == 0 ? " " : ", ") + "#\(i)=\(Format.significant(Double(v), 4))"
+                let label = i < labels.count ? labels[i] : "#\(i)"
+                s += (k == 0 ? " " : ", ") + "\(label)=\(Format.significant(Double(v), 4))"
             }
             return s
         }

@@ -53,6 +53,22 @@ import Testing
         #expect(z[0].floatValues() == [3, 7, 2, 6, 1, 2])
     }
 
+    @Test func gatherNDAndCenterCropPad() throws {
+        // onnx example: data [[[0,1],[2,3]],[[4,5],[6,7]]], indices [[1],[0]], batch_dims 1 -> [[2,3],[4,5]]
+        let g = try OpKit.run("GatherND", [.input(OpKit.iota([2, 2, 2])), .input(OpKit.int64s([1, 0], shape: [2, 1]))],
+                              ["batch_dims": .int(1)])
+        #expect(g[0].shape == [2, 2] && g[0].floatValues() == [2, 3, 4, 5])
+        let full = try OpKit.run("GatherND", [.input(OpKit.iota([2, 2])), .input(OpKit.int64s([1, -1, 0, 0], shape: [2, 2]))])
+        #expect(full[0].floatValues() == [3, 0])
+        #expect(throws: OutpostError.self) {
+            _ = try OpKit.run("GatherND", [.input(OpKit.iota([2, 2])), .input(OpKit.int64s([2, 0], shape: [1, 2]))])
+        }
+        // Crop 5 -> 3 (start 1) on axis 0, pad 2 -> 5 (begin 1, zeros) on axis 1.
+        let c = try OpKit.run("CenterCropPad", [.input(OpKit.iota([5, 2])), .constant(OpKit.int64s([3, 5]))])
+        #expect(c[0].shape == [3, 5])
+        #expect(c[0].floatValues() == [0, 2, 3, 0, 0, 0, 4, 5, 0, 0, 0, 6, 7, 0, 0])
+    }
+
     @Test func expandAndTile() throws {
         let e = try OpKit.run("Expand", [.input(OpKit.floats([3, 1], [1, 2, 3])), .constant(OpKit.int64s([2, 1, 2]))])
         #expect(e[0].shape == [2, 3, 2])

@@ -76,8 +76,11 @@ final class BinaryOperator: Operator {
         }
         var outShape: [Int]
         if kind == .prelu {
-            // Slope broadcasts to X (unidirectional); opset < 7 style [C] slopes
-            // on N-D inputs are handled by the same rule when they fit.
+            // Slope broadcasts to X (unidirectional). Before opset 7 a 1-D slope of
+            // size C applied per channel (axis 1): read it as [C, 1, ..., 1].
+            if opset < 7, shapes[0].count >= 2, shapes[1].count == 1, shapes[1][0] == shapes[0][1], shapes[1][0] != 1 {
+                shapes[1] = [shapes[1][0]] + [Int](repeating: 1, count: shapes[0].count - 2)
+            }
             guard let s = Broadcast.shape(shapes[0], shapes[1]), s == shapes[0] else {
                 throw node.shapeError("slope \(formatShape(shapes[1])) does not broadcast to X \(formatShape(shapes[0]))")
             }

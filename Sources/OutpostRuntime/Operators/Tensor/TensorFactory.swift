@@ -11,6 +11,8 @@ func makeTensorOperator(_ node: Node, opset: Int) throws(OutpostError) -> Operat
     case "Slice": return SliceOperator(node: node, opset: opset)
     case "Gather": return GatherOperator(node: node, opset: opset)
     case "GatherElements": return GatherElementsOperator(node: node, opset: opset)
+    case "GatherND": return GatherNDOperator(node: node, opset: opset)
+    case "CenterCropPad": return CenterCropPadOperator(node: node, opset: opset)
     case "Shape": return ShapeOperator(node: node, opset: opset, kind: .shape)
     case "Size": return ShapeOperator(node: node, opset: opset, kind: .size)
     case "ConstantOfShape": return try ConstantOfShapeOperator(node, opset: opset)

@@ -3,6 +3,7 @@
 /// for every dtype).
 final class TriluOperator: Operator {
     private var rows = 0, cols = 0, batch = 0, elementSize = 1
+    private var upper = true
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
@@ -11,13 +12,13 @@ final class TriluOperator: Operator {
         cols = x.shape[x.shape.count - 1]
         batch = rows * cols > 0 ? x.count / (rows * cols) : 0
         elementSize = x.dtype.size
+        upper = try node.int("upper", default: 1) != 0
         return [TensorType(x.dtype, x.shape)]
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         guard let x = inputs[0] else { return }
         let y = outputs[0]
-        let upper = try node.int("upper", default: 1) != 0
         var k = 0
         if inputs.count > 1, let kt = inputs[1] { k = kt.integer(at: 0) }
         copyBytes(y, x)
