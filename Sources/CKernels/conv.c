@@ -111,6 +111,9 @@ static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, 
     const geom3 *g = c->g;
     const int N = c->N, OW = g->out[2], OH = g->out[1];
     float tmp[8 * OK_SGEMM_NC];
+    const int same2d = g->in[0] == 1 && g->out[0] == 1 && g->k[0] == 1 && g->pb[0] == 0 && g->s[1] == 1 &&
+                       g->s[2] == 1 && g->in[2] == g->out[2];
+    const ptrdiff_t plane = (ptrdiff_t)g->in[1] * g->in[2];
     for (int pr = 0; pr < kc; pr += 8) {
         int rows = kc - pr < 8 ? kc - pr : 8;
         for (int r = 0; r < rows; r++) {
@@ -122,6 +125,33 @@ static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, 
             const float *xc = c->x + (size_t)ch * g->in_sp;
             float *o = tmp + (size_t)r * ncp;
             int n = j0, end = j0 + ncp < N ? j0 + ncp : N;
+            if (same2d) {
+                // 2-D, stride 1, output rows as wide as the input: column n reads
+                // x[n + delta] (delta = tap offset), so the block row is one memcpy
+                // clamped to the plane (that clamp is exactly the ih range), then the
+                // pad columns of each output row zeroed.
+                const int W = g->in[2];
+                ptrdiff_t delta = (ptrdiff_t)(-g->pb[1] + kh * g->d[1]) * W - g->pb[2] + kw * g->d[2];
+                ptrdiff_t c0 = j0 > -delta ? j0 : -delta, c1 = end < plane - delta ? end : plane - delta;
+                if (c0 > end) c0 = end;
+                if (c1 < c0) c1 = c0;
+                memset(o, 0, sizeof(float) * (size_t)(c0 - j0));
+                if (c1 > c0) memcpy(o + (c0 - j0), xc + c0 + delta, sizeof(float) * (size_t)(c1 - c0));
+                memset(o + (c1 - j0), 0, sizeof(float) * (size_t)(j0 + ncp - c1));
+                int base = -g->pb[2] + kw * g->d[2];
+                int lo = base < 0 ? -base : 0, hi = W - base < W ? W - base : W;
+                if (lo > W) lo = W;
+                if (hi < lo) hi = lo;
+                if (lo > 0 || hi < W) {
+                    for (int row0 = j0 - j0 % W; row0 < end; row0 += W) {
+                        for (int i = row0; i < row0 + lo; i++)
+                            if (i >= j0 && i < end) o[i - j0] = 0;
+                        for (int i = row0 + hi; i < row0 + W; i++)
+                            if (i >= j0 && i < end) o[i - j0] = 0;
+                    }
+                }
+                continue;
+            }
             int ow = n % OW, rest = n / OW, oh = rest % OH, od = rest / OH;
             int base = -g->pb[2] + kw * g->d[2], sw = g->s[2];
             while (n < end) {
@@ -142,10 +172,16 @@ static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, 
                         if (hi > lo) memcpy(o + (lo - ow), src + lo + base, sizeof(float) * (size_t)(hi - lo));
                         for (int i = hi; i < ow + len; i++) o[i - ow] = 0;
                     } else {
-                        for (int i = 0; i < len; i++) {
-                            int iw = (ow + i) * sw + base;
-                            o[i] = iw >= 0 && iw < g->in[2] ? src[iw] : 0.0f;
-                        }
+                        // valid i: 0 <= (ow+i)*sw + base < W; zeros outside, no checks inside.
+                        int b0 = ow * sw + base;
+                        int lo = b0 < 0 ? (-b0 + sw - 1) / sw : 0;
+                        int hi = g->in[2] - b0 <= 0 ? 0 : (g->in[2] - b0 + sw - 1) / sw;
+                        if (hi > len) hi = len;
+                        if (lo > hi) lo = hi;
+                        for (int i = 0; i < lo; i++) o[i] = 0;
+                        const float *sp = src + b0;
+                        for (int i = lo; i < hi; i++) o[i] = sp[i * sw];
+                        for (int i = hi; i < len; i++) o[i] = 0;
                     }
                 }
                 o += len;

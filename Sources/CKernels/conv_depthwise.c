@@ -5,6 +5,9 @@
 // 3x3 is the common case). Other strides use the scalar interior.
 #include "ok_conv.h"
 #include "sgemm_internal.h"
+#include "ok_elementwise.h"
+
+#include <string.h>
 
 #if OK_HAVE_X86
 #include <immintrin.h>
@@ -201,6 +204,202 @@ static int dw_interior__neon(const dw_geom *g, const float *x, const float *w, i
 }
 #endif
 
+
+// ---------------------------------------------------------------- padded tile path
+// Small planes (8x8, 14x14, 32x32 ...) have few or no interior outputs, so the
+// border/interior split above runs mostly scalar. Instead each input plane is
+// copied into a zero-padded tile (per thread, on the stack) whose geometry is the
+// same for every plane: the padding is zeroed once per task, only the interior is
+// rewritten per plane. Then every output row is whole vectors with no bounds checks
+// (the tile is wide enough for the last vector's overreach), bias and the cheap
+// activations are applied in registers, the transcendental ones by the vectorised
+// element-wise kernel over the finished plane.
+
+enum { OK_DW_TILE_FLOATS = 8192 };  // 32 KB of stack
+
+typedef struct {
+    int TH, TW;  // tile rows / row stride
+    int OWr;     // outputs per row rounded up to the vector width
+} dw_tile_geom;
+
+static int dw_tile_plan(const dw_geom *g, int vw, dw_tile_geom *t) {
+    if (g->sw != 1 && g->sw != 2) return 0;
+    t->OWr = (g->OW + vw - 1) / vw * vw;
+    t->TH = (g->OH - 1) * g->sh + (g->KH - 1) * g->dh + 1;
+    if (t->TH < g->H + g->ph) t->TH = g->H + g->ph;
+    // The last vector reads up to (OWr-1)*sw + (KW-1)*dw (+ vw-1 more for the
+    // stride-2 deinterleaving load); the input row must also fit after pw.
+    int tw = t->OWr * g->sw + (g->KW - 1) * g->dw + vw;
+    if (tw < g->W + g->pw) tw = g->W + g->pw;
+    t->TW = (tw + 7) & ~7;
+    return (size_t)t->TH * t->TW <= OK_DW_TILE_FLOATS;
+}
+
+/// Copies plane x into the tile at (ph, pw); the rest of the tile stays as it was (zero).
+static void dw_tile_fill(const dw_geom *g, const dw_tile_geom *t, const float *x, float *tile) {
+    for (int ih = 0; ih < g->H; ih++)
+        memcpy(tile + (size_t)(ih + g->ph) * t->TW + g->pw, x + (size_t)ih * g->W, sizeof(float) * (size_t)g->W);
+}
+
+#if OK_HAVE_X86
+#define OK_DW_AVX2 __attribute__((target("avx2,fma")))
+
+OK_DW_AVX2 static inline __m256 dw_act8(__m256 v, int act, __m256 p0, __m256 p1) {
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
+    switch (act) {
+    case OK_ACT_RELU: return _mm256_max_ps(v, zero);
+    case OK_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, p0), p1);
+    case OK_ACT_LEAKY_RELU: return _mm256_blendv_ps(v, _mm256_mul_ps(v, p0), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
+    case OK_ACT_HARD_SIGMOID: return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, p0, p1), zero), one);
+    case OK_ACT_HARD_SWISH:
+        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f),
+                                                                             _mm256_set1_ps(0.5f)), zero), one));
+    default: return v;
+    }
+}
+
+OK_DW_AVX2 static inline __m256 dw_load_s2(const float *p) {
+    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    __m256 even = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(even), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/// One plane from the tile: 8 outputs per step. `cheap`: activation applied here.
+OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+                                           const float *w, float bias, int act, float fp0, float fp1, float *y) {
+    const __m256 bv = _mm256_set1_ps(bias), p0 = _mm256_set1_ps(fp0), p1 = _mm256_set1_ps(fp1);
+    float rowbuf[8];
+    int full = g->OW / 8 * 8;
+    if (g->KH == 3 && g->KW == 3 && g->dh == 1 && g->dw == 1) {
+        __m256 w0 = _mm256_broadcast_ss(w + 0), w1 = _mm256_broadcast_ss(w + 1), w2 = _mm256_broadcast_ss(w + 2);
+        __m256 w3 = _mm256_broadcast_ss(w + 3), w4 = _mm256_broadcast_ss(w + 4), w5 = _mm256_broadcast_ss(w + 5);
+        __m256 w6 = _mm256_broadcast_ss(w + 6), w7 = _mm256_broadcast_ss(w + 7), w8 = _mm256_broadcast_ss(w + 8);
+        for (int oh = 0; oh < g->OH; oh++) {
+            const float *r0 = tile + (size_t)(oh * g->sh) * t->TW, *r1 = r0 + t->TW, *r2 = r1 + t->TW;
+            float *out = y + (size_t)oh * g->OW;
+            for (int ow = 0; ow < t->OWr; ow += 8) {
+                __m256 acc;
+                if (g->sw == 1) {
+                    int b = ow;
+                    acc = _mm256_fmadd_ps(w0, _mm256_loadu_ps(r0 + b), bv);
+                    acc = _mm256_fmadd_ps(w1, _mm256_loadu_ps(r0 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w2, _mm256_loadu_ps(r0 + b + 2), acc);
+                    acc = _mm256_fmadd_ps(w3, _mm256_loadu_ps(r1 + b), acc);
+                    acc = _mm256_fmadd_ps(w4, _mm256_loadu_ps(r1 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w5, _mm256_loadu_ps(r1 + b + 2), acc);
+                    acc = _mm256_fmadd_ps(w6, _mm256_loadu_ps(r2 + b), acc);
+                    acc = _mm256_fmadd_ps(w7, _mm256_loadu_ps(r2 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w8, _mm256_loadu_ps(r2 + b + 2), acc);
+                } else {
+                    int b = ow * 2;
+                    acc = _mm256_fmadd_ps(w0, dw_load_s2(r0 + b), bv);
+                    acc = _mm256_fmadd_ps(w1, dw_load_s2(r0 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w2, dw_load_s2(r0 + b + 2), acc);
+                    acc = _mm256_fmadd_ps(w3, dw_load_s2(r1 + b), acc);
+                    acc = _mm256_fmadd_ps(w4, dw_load_s2(r1 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w5, dw_load_s2(r1 + b + 2), acc);
+                    acc = _mm256_fmadd_ps(w6, dw_load_s2(r2 + b), acc);
+                    acc = _mm256_fmadd_ps(w7, dw_load_s2(r2 + b + 1), acc);
+                    acc = _mm256_fmadd_ps(w8, dw_load_s2(r2 + b + 2), acc);
+                }
+                acc = dw_act8(acc, act, p0, p1);
+                if (ow < full) {
+                    _mm256_storeu_ps(out + ow, acc);
+                } else {
+                    _mm256_storeu_ps(rowbuf, acc);
+                    for (int i = 0; i < g->OW - ow; i++) out[ow + i] = rowbuf[i];
+                }
+            }
+        }
+        return;
+    }
+    for (int oh = 0; oh < g->OH; oh++) {
+        float *out = y + (size_t)oh * g->OW;
+        for (int ow = 0; ow < t->OWr; ow += 8) {
+            __m256 acc = bv;
+            for (int kh = 0; kh < g->KH; kh++) {
+                const float *row = tile + (size_t)(oh * g->sh + kh * g->dh) * t->TW + ow * g->sw;
+                for (int kw = 0; kw < g->KW; kw++) {
+                    __m256 wv = _mm256_broadcast_ss(w + kh * g->KW + kw);
+                    __m256 v = g->sw == 1 ? _mm256_loadu_ps(row + kw * g->dw) : dw_load_s2(row + kw * g->dw);
+                    acc = _mm256_fmadd_ps(wv, v, acc);
+                }
+            }
+            acc = dw_act8(acc, act, p0, p1);
+            if (ow < full) {
+                _mm256_storeu_ps(out + ow, acc);
+            } else {
+                _mm256_storeu_ps(rowbuf, acc);
+                for (int i = 0; i < g->OW - ow; i++) out[ow + i] = rowbuf[i];
+            }
+        }
+    }
+}
+#endif
+
+#if OK_HAVE_X86
+#define OK_DW_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+
+OK_DW_AVX512 static inline __m512 dw_act16(__m512 v, int act, __m512 p0, __m512 p1) {
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
+    switch (act) {
+    case OK_ACT_RELU: return _mm512_max_ps(v, zero);
+    case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
+    case OK_ACT_LEAKY_RELU: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, p0);
+    case OK_ACT_HARD_SIGMOID: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), zero), one);
+    case OK_ACT_HARD_SWISH:
+        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f),
+                                                                             _mm512_set1_ps(0.5f)), zero), one));
+    default: return v;
+    }
+}
+
+/// AVX-512 twin of the 3x3 tile plane: 16 outputs per step, the ragged end by a
+/// masked store; stride 2 deinterleaves 32 inputs with one permutex2var per tap
+/// column (even / odd from the same two loads, +2 for the third column).
+OK_DW_AVX512 static void dw_tile_plane3x3__avx512(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+                                                  const float *w, float bias, int act, float fp0, float fp1,
+                                                  float *y) {
+    const __m512 bv = _mm512_set1_ps(bias), p0 = _mm512_set1_ps(fp0), p1 = _mm512_set1_ps(fp1);
+    __m512 wv[9];
+    for (int i = 0; i < 9; i++) wv[i] = _mm512_set1_ps(w[i]);
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    int full = g->OW / 16 * 16;
+    __mmask16 tail = (__mmask16)((1u << (g->OW - full)) - 1u);
+    for (int oh = 0; oh < g->OH; oh++) {
+        const float *rows[3];
+        rows[0] = tile + (size_t)(oh * g->sh) * t->TW;
+        rows[1] = rows[0] + t->TW;
+        rows[2] = rows[1] + t->TW;
+        float *out = y + (size_t)oh * g->OW;
+        for (int ow = 0; ow < t->OWr; ow += 16) {
+            __m512 acc = bv;
+            if (g->sw == 1) {
+                for (int r = 0; r < 3; r++) {
+                    const float *q = rows[r] + ow;
+                    acc = _mm512_fmadd_ps(wv[r * 3], _mm512_loadu_ps(q), acc);
+                    acc = _mm512_fmadd_ps(wv[r * 3 + 1], _mm512_loadu_ps(q + 1), acc);
+                    acc = _mm512_fmadd_ps(wv[r * 3 + 2], _mm512_loadu_ps(q + 2), acc);
+                }
+            } else {
+                for (int r = 0; r < 3; r++) {
+                    const float *q = rows[r] + ow * 2;
+                    __m512 lo = _mm512_loadu_ps(q), hi = _mm512_loadu_ps(q + 16);
+                    __m512 lo2 = _mm512_loadu_ps(q + 2), hi2 = _mm512_loadu_ps(q + 18);
+                    acc = _mm512_fmadd_ps(wv[r * 3], _mm512_permutex2var_ps(lo, even, hi), acc);
+                    acc = _mm512_fmadd_ps(wv[r * 3 + 1], _mm512_permutex2var_ps(lo, odd, hi), acc);
+                    acc = _mm512_fmadd_ps(wv[r * 3 + 2], _mm512_permutex2var_ps(lo2, even, hi2), acc);
+                }
+            }
+            acc = dw_act16(acc, act, p0, p1);
+            if (ow < full) _mm512_storeu_ps(out + ow, acc);
+            else _mm512_mask_storeu_ps(out + ow, tail, acc);
+        }
+    }
+}
+#endif
+
 typedef struct {
     const ok_conv_params *p;
     const float *x, *w;
@@ -223,6 +422,39 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
         g.KH = 1; g.KW = p->kernel[0]; g.sh = 1; g.sw = p->stride[0];
         g.dh = 1; g.dw = p->dilation[0]; g.ph = 0; g.pw = p->pad_begin[0];
     }
+#if OK_HAVE_X86
+    dw_tile_geom tg;
+    // AVX-512 (16 outputs per vector) for 3x3 rows of >= 12 outputs; AVX2 otherwise.
+    int wide = j->isa == OK_ISA_AVX512 && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.OW >= 12 &&
+               dw_tile_plan(&g, 16, &tg);
+    if (wide || (j->isa != OK_ISA_SCALAR && dw_tile_plan(&g, 8, &tg))) {
+        float tile[OK_DW_TILE_FLOATS] __attribute__((aligned(64)));
+        memset(tile, 0, sizeof(float) * (size_t)tg.TH * tg.TW);
+        const ok_epilogue *ep = j->ep;
+        int act = ep ? ep->activation : OK_ACT_NONE;
+        int post = act == OK_ACT_SIGMOID || act == OK_ACT_TANH || act == OK_ACT_SILU;
+        for (int64_t plane = begin; plane < end; plane++) {
+            int c = (int)(plane % p->cout);
+            dw_tile_fill(&g, &tg, j->x + (size_t)plane * g.H * g.W, tile);
+            float *y = j->y + (size_t)plane * g.OH * g.OW;
+            float bias = ep && ep->bias ? ep->bias[c] : 0.0f;
+            if (wide)
+                dw_tile_plane3x3__avx512(&g, &tg, tile, j->w + (size_t)c * g.KH * g.KW, bias,
+                                         post ? OK_ACT_NONE : act, ep ? ep->p0 : 0, ep ? ep->p1 : 0, y);
+            else
+                dw_tile_plane__avx2(&g, &tg, tile, j->w + (size_t)c * g.KH * g.KW, bias, post ? OK_ACT_NONE : act,
+                                    ep ? ep->p0 : 0, ep ? ep->p1 : 0, y);
+            size_t n = (size_t)g.OH * g.OW;
+            if (post && j->isa == OK_ISA_AVX512 && act != OK_ACT_TANH) {
+                ok_epilogue e2 = {NULL, OK_BIAS_NONE, act, 0, 0, 0};
+                ok_apply_epilogue__avx512(y, 0, 1, (int)n, 0, 0, &e2);
+            } else if (act == OK_ACT_SIGMOID) ok_unary_f32(OK_UNARY_SIGMOID, y, y, n, 0, 0);
+            else if (act == OK_ACT_TANH) ok_unary_f32(OK_UNARY_TANH, y, y, n, 0, 0);
+            else if (act == OK_ACT_SILU) ok_unary_f32(OK_UNARY_SWISH, y, y, n, 1.0f, 0);
+        }
+        return;
+    }
+#endif
     int lo, hi;
     interior_range(&g, &lo, &hi);
     for (int64_t plane = begin; plane < end; plane++) {
@@ -251,14 +483,14 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
                     for (int kw = 0; kw < 3; kw++) w9[kh * 3 + kw] = ok ? w[kh * 3 + kw] : 0.0f;
                 }
 #if OK_HAVE_X86
-                if (j->isa == OK_ISA_AVX2_FMA) ow = dw3x3_row__avx2(r[0], r[1], r[2], w9, lo, hi, g.sw, g.W, g.pw, out);
+                if (j->isa == OK_ISA_AVX2_FMA || j->isa == OK_ISA_AVX512) ow = dw3x3_row__avx2(r[0], r[1], r[2], w9, lo, hi, g.sw, g.W, g.pw, out);
 #endif
 #if OK_HAVE_NEON
                 if (j->isa == OK_ISA_NEON) ow = dw3x3_row__neon(r[0], r[1], r[2], w9, lo, hi, g.sw, g.W, g.pw, out);
 #endif
             } else {
 #if OK_HAVE_X86
-                if (j->isa == OK_ISA_AVX2_FMA) ow = dw_interior__avx2(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
+                if (j->isa == OK_ISA_AVX2_FMA || j->isa == OK_ISA_AVX512) ow = dw_interior__avx2(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
 #endif
 #if OK_HAVE_NEON
                 if (j->isa == OK_ISA_NEON) ow = dw_interior__neon(&g, x, w, oh, lo, hi, kh_lo, kh_hi, out);
@@ -292,6 +524,7 @@ void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x,
     }
 #if OK_HAVE_X86
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) j.isa = OK_ISA_AVX2_FMA;
+    if (ok_isa_enabled(OK_ISA_AVX512) && ok_isa_enabled(OK_ISA_AVX2_FMA)) j.isa = OK_ISA_AVX512;
 #endif
 #if OK_HAVE_NEON
     if (ok_isa_enabled(OK_ISA_NEON)) j.isa = OK_ISA_NEON;

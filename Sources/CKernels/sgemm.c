@@ -7,7 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { OK_KC = OK_SGEMM_KC, OK_MC_PANELS = 12, OK_NC = OK_SGEMM_NC };
+// Blocking per kernel (KC, MC rows, NC columns); the AVX-512 one is tuned for the
+// Xeon here (32 KB L1d, 1 MB L2): see SGEMM.md. Overridable for tuning runs.
+#ifndef OK_AVX512_KC
+#define OK_AVX512_KC 256
+#endif
+#ifndef OK_AVX512_MC
+#define OK_AVX512_MC 144
+#endif
+#ifndef OK_AVX512_NC
+#define OK_AVX512_NC 512
+#endif
+// Every kernel's NC must stay <= OK_SGEMM_NC (the im2col packer's row buffer).
+_Static_assert(OK_AVX512_NC <= OK_SGEMM_NC, "NC above the conv packer's buffer");
 #define OK_PACK_MAGIC 0x4b504753u  // "SGPK"
 
 typedef struct {
@@ -22,22 +34,27 @@ typedef struct {
 // ---------------------------------------------------------------- dispatch
 
 static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kernel_4x8__scalar,
-                                              "ok_sgemm_kernel_4x8__scalar", NULL, 0};
+                                              "ok_sgemm_kernel_4x8__scalar", NULL, 0, 256, 48, 512};
 #if OK_HAVE_X86
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
                                             "ok_sgemm_kernel_6x16__avx2_fma",
-                                            ok_sgemm_kernel_6x16__avx2_fma_rowa, 1};
+                                            ok_sgemm_kernel_6x16__avx2_fma_rowa, 1, 256, 72, 512};
+static const ok_sgemm_kernel_desc k_avx512 = {OK_ISA_AVX512, 12, 32, ok_sgemm_kernel_12x32__avx512,
+                                              "ok_sgemm_kernel_12x32__avx512",
+                                              ok_sgemm_kernel_12x32__avx512_rowa, 1,
+                                              OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL, 0};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 8, 8, ok_sgemm_kernel_8x8__neon, "ok_sgemm_kernel_8x8__neon", NULL, 0, 256, 96, 512};
 #else
-static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL, 0};
+static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4x8__neon, "ok_sgemm_kernel_4x8__neon", NULL, 0, 256, 48, 512};
 #endif
 #endif
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 #if OK_HAVE_X86
+    if (isa == OK_ISA_AVX512) return &k_avx512;
     if (isa == OK_ISA_AVX2_FMA) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -49,6 +66,7 @@ const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void) {
 #if OK_HAVE_X86
+    if (ok_isa_enabled(OK_ISA_AVX512)) return &k_avx512;
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -110,6 +128,10 @@ static void apply_epilogue_isa(int isa, float *c, ptrdiff_t ldc, int rows, int c
                                const ok_epilogue *ep) {
     if (!ep || (!ep->bias && ep->activation == OK_ACT_NONE)) return;
 #if OK_HAVE_X86
+    if (isa == OK_ISA_AVX512) {
+        ok_apply_epilogue__avx512(c, ldc, rows, cols, row0, col0, ep);
+        return;
+    }
     if (isa == OK_ISA_AVX2_FMA) {
         ok_apply_epilogue__avx2(c, ldc, rows, cols, row0, col0, ep);
         return;
@@ -175,7 +197,7 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
 /// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of B into NR-column panels.
 static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
                          int p0, int kc) {
-    if (csb == 1 && (nr == 16 || nr == 8)) {
+    if (csb == 1 && (nr == 32 || nr == 16 || nr == 8)) {
         // Row-major B: walk each source row once (sequential reads), scattering
         // NR-float pieces to the panels; the ragged last panel is zero-padded.
         int full = (N - j0) < nc ? (N - j0) : nc;
@@ -193,7 +215,9 @@ static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrd
                 const float *src = B + (ptrdiff_t)(p0 + pb) * rsb + j0 + (ptrdiff_t)q * nr;
                 // Constant-size memcpy: inlined as vector moves (a plain loop stays
                 // scalar because the compiler cannot rule out aliasing).
-                if (q < panels_full && nr == 16) {
+                if (q < panels_full && nr == 32) {
+                    for (int p = 0; p < pe; p++) memcpy(o + p * 32, src + p * rsb, 32 * sizeof(float));
+                } else if (q < panels_full && nr == 16) {
                     for (int p = 0; p < pe; p++) memcpy(o + p * 16, src + p * rsb, 16 * sizeof(float));
                 } else if (q < panels_full) {
                     for (int p = 0; p < pe; p++) memcpy(o + p * 8, src + p * rsb, 8 * sizeof(float));
@@ -234,6 +258,16 @@ static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrd
 
 static int round_up(int x, int m) { return (x + m - 1) / m * m; }
 
+/// Depth of the K blocks: K split into equal blocks of at most KC (multiple of 8),
+/// e.g. K = 576 -> 2 x 288 rather than 256 + 256 + 64 (a short last block pays the
+/// C load/store of a full one). Packing and the driver use the same split.
+static int block_kc(int K, int KC) {
+    if (K <= KC) return K > 0 ? K : 1;
+    int nb = (K + KC - 1) / KC;
+    int kc = round_up((K + nb - 1) / nb, 8);
+    return kc < KC ? kc : KC;
+}
+
 size_t ok_sgemm_packed_a_size(int M, int K) {
     const ok_sgemm_kernel_desc *k = ok_sgemm_kernel_current();
     return 64 + sizeof(float) * (size_t)round_up(M > 0 ? M : 1, k->mr) * (size_t)(K > 0 ? K : 1);
@@ -254,8 +288,9 @@ void ok_sgemm_pack_a(int M, int K, float alpha, const float *A, ptrdiff_t rsa, p
     h->isa = k->isa; h->mr = k->mr; h->nr = k->nr;
     h->rows = M; h->depth = K; h->padded = round_up(M, k->mr); h->is_b = 0;
     float *data = (float *)((char *)packed + 64);
-    for (int p0 = 0; p0 < K; p0 += OK_KC) {
-        int kc = K - p0 < OK_KC ? K - p0 : OK_KC;
+    const int KB = block_kc(K, k->kc);
+    for (int p0 = 0; p0 < K; p0 += KB) {
+        int kc = K - p0 < KB ? K - p0 : KB;
         pack_a_block(data + (ptrdiff_t)p0 * h->padded, k->mr, A, rsa, csa, M, 0, h->padded, p0, kc, alpha);
     }
 }
@@ -268,8 +303,9 @@ void ok_sgemm_pack_b(int K, int N, const float *B, ptrdiff_t rsb, ptrdiff_t csb,
     h->isa = k->isa; h->mr = k->mr; h->nr = k->nr;
     h->rows = N; h->depth = K; h->padded = round_up(N, k->nr); h->is_b = 1;
     float *data = (float *)((char *)packed + 64);
-    for (int p0 = 0; p0 < K; p0 += OK_KC) {
-        int kc = K - p0 < OK_KC ? K - p0 : OK_KC;
+    const int KB = block_kc(K, k->kc);
+    for (int p0 = 0; p0 < K; p0 += KB) {
+        int kc = K - p0 < KB ? K - p0 : KB;
         pack_b_block(data + (ptrdiff_t)p0 * h->padded, k->nr, B, rsb, csb, N, 0, h->padded, p0, kc);
     }
 }
@@ -278,13 +314,13 @@ int ok_sgemm_packed_isa(const void *packed) { return ((const ok_pack_header *)pa
 
 // ---------------------------------------------------------------- driver
 
-enum { OK_MR_MAX = 8, OK_NR_MAX = 16 };
-
 static size_t per_thread_floats(int M, int N, int K) {
-    int kc = K < OK_KC ? (K > 0 ? K : 1) : OK_KC;
+    // Bounds for every kernel (the one used is known only at run time: packed
+    // buffers carry their ISA).
+    int kc = K < OK_KC_MAX ? (K > 0 ? K : 1) : OK_KC_MAX;
     int mc = round_up(M > 0 ? M : 1, OK_MR_MAX) + OK_MR_MAX;
-    if (mc > OK_MC_PANELS * OK_MR_MAX) mc = OK_MC_PANELS * OK_MR_MAX;
-    int nc = round_up(N < OK_NC ? (N > 0 ? N : 1) : OK_NC, OK_NR_MAX);
+    if (mc > OK_MC_MAX + OK_MR_MAX) mc = OK_MC_MAX + OK_MR_MAX;
+    int nc = round_up(N < OK_NC_MAX ? (N > 0 ? N : 1) : OK_NC_MAX, OK_NR_MAX);
     size_t floats = (size_t)mc * kc + (size_t)nc * kc + OK_MR_MAX * OK_NR_MAX;
     return OK_ALIGN64(floats * sizeof(float)) / sizeof(float);
 }
@@ -315,11 +351,14 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const ok_sgemm_kernel_desc *k = g->k;
     const int MR = k->mr, NR = k->nr;
     float *ws = g->ws + (size_t)thread * g->ws_stride;
-    int kcap = g->K < OK_KC ? g->K : OK_KC;
+    const int KC = block_kc(g->K, k->kc);
+    int kcap = g->K < KC ? g->K : KC;
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
     int act = g->ep ? g->ep->activation : OK_ACT_NONE;
-    int fuse = k->fused_epilogue && g->ep && act != OK_ACT_SIGMOID && act != OK_ACT_TANH && act != OK_ACT_SILU;
+    // (the AVX-512 kernel has Sigmoid and SiLU in registers too).
+    int transcendental = act == OK_ACT_TANH || ((act == OK_ACT_SIGMOID || act == OK_ACT_SILU) && k->isa != OK_ISA_AVX512);
+    int fuse = k->fused_epilogue && g->ep && !transcendental;
     // The three regions stay within the sizes computed in per_thread_floats.
     float *wa = ws;
     float *wb = ws + (size_t)round_up(g->mc_max, OK_MR_MAX) * kcap;
@@ -329,8 +368,8 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
         int m0 = mg * g->mrange, m1 = m0 + g->mrange < g->M ? m0 + g->mrange : g->M;
         int jc = nb * g->nc_max;
         int nc = g->N - jc < g->nc_max ? g->N - jc : g->nc_max;
-        for (int p0 = 0; p0 < g->K; p0 += OK_KC) {
-            int kc = g->K - p0 < OK_KC ? g->K - p0 : OK_KC;
+        for (int p0 = 0; p0 < g->K; p0 += KC) {
+            int kc = g->K - p0 < KC ? g->K - p0 : KC;
             const float *bbase;
             if (g->pb) {
                 bbase = g->pb + (ptrdiff_t)p0 * g->pb_padded + (ptrdiff_t)jc * kc;
@@ -424,9 +463,9 @@ static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const flo
     g.pack_b = pack_b; g.pack_b_ctx = pack_b_ctx;
 
     int threads = ok_pool_threads(pool);
-    g.mc_max = OK_MC_PANELS * k->mr;
+    g.mc_max = k->mc;
     if (g.mc_max > round_up(M, k->mr)) g.mc_max = round_up(M, k->mr);
-    g.nc_max = OK_NC;
+    g.nc_max = k->nc;
     if (g.nc_max > round_up(N, k->nr)) g.nc_max = round_up(N, k->nr);
     int nblocks = (N + g.nc_max - 1) / g.nc_max;
     g.mgroups = 1;

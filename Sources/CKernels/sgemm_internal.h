@@ -30,7 +30,11 @@ typedef struct {
     const char *name;
     ok_sgemm_ukernel_rowa fn_rowa;  // NULL: A is always packed
     int fused_epilogue;             // 1: the kernel applies bias + cheap activations itself
+    int kc, mc, nc;                 // blocking: depth (KC), rows per A block (MC), columns per B block (NC)
 } ok_sgemm_kernel_desc;
+
+// Upper bounds of the per-kernel blocking (workspace sizing).
+enum { OK_KC_MAX = 384, OK_MC_MAX = 192, OK_NC_MAX = 1024, OK_MR_MAX = 16, OK_NR_MAX = 32 };
 
 // Micro-kernels (sgemm_kernels_*.c).
 void ok_sgemm_kernel_4x8__scalar(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
@@ -41,6 +45,11 @@ void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, floa
 void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                          ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
+void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
+void ok_sgemm_kernel_12x32__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+    const ok_epilogue *ep, int row0, int col0);
+void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+                                        ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)

@@ -35,7 +35,7 @@ func runKernelBench(_ args: [String]) -> Int {
 
     let cases = benchCases()
     var isas: [ok_isa] = []
-    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_NEON] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
+    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512, OK_ISA_NEON] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
         isas.append(isa)
     }
     let pool2 = ok_pool_create(2)
@@ -49,7 +49,8 @@ func runKernelBench(_ args: [String]) -> Int {
     }
     for c in cases {
         for isa in isas {
-            ok_cpu_restrict((1 << isa.rawValue) | 1)
+            // AVX-512 keeps AVX2 enabled, as on a real CPU (element-wise kernels).
+            ok_cpu_restrict((1 << isa.rawValue) | 1 | (isa == OK_ISA_AVX512 ? 1 << OK_ISA_AVX2_FMA.rawValue : 0))
             for threads in [1, 2] {
                 let pool: OpaquePointer? = threads == 1 ? nil : pool2
                 let seconds = c.measure(pool, quick || isa == OK_ISA_SCALAR)
@@ -169,7 +170,8 @@ private func convCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel:
                      m: m, n: n, k: k, flops: 2 * Double(m * n * k * group)) { pool in
         var q = params
         // Re-pack when the dispatch changed (the packed layout follows the ISA).
-        let isa = Int32(ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 ? 1 : (ok_isa_enabled(OK_ISA_NEON) != 0 ? 2 : 0))
+        let isa: Int32 = ok_isa_enabled(OK_ISA_AVX512) != 0 ? 5
+            : (ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 ? 1 : (ok_isa_enabled(OK_ISA_NEON) != 0 ? 2 : 0))
         if isa != packedISA {
             ok_conv_pack_weights(&q, wt, packed)
             packedISA = isa

@@ -107,6 +107,36 @@ extension CKernelTests {
         }
     }
 
+    /// Small planes take the zero-padded tile path (every output row whole vectors,
+    /// bias/activation in registers); 112x112 is too big for the tile (border path).
+    @Test func depthwiseSmallPlanesTilePath() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(77)
+                let cases: [(size: Int, k: Int, stride: Int, dil: Int, pad: Int)] = [
+                    (8, 3, 1, 1, 1), (8, 3, 2, 1, 1), (1, 3, 1, 1, 1), (4, 3, 1, 1, 1), (32, 3, 1, 1, 1),
+                    (14, 3, 2, 1, 1), (7, 5, 1, 1, 2), (10, 5, 2, 1, 2), (9, 3, 1, 2, 2), (17, 3, 2, 1, 0),
+                    (112, 3, 1, 1, 1)]
+                for (n, c) in cases.enumerated() {
+                    var p = ok_conv_params()
+                    p.ndim = 2; p.batch = 1; p.cin = 12; p.cout = 12; p.group = 12
+                    p.in_shape = (Int32(c.size), Int32(c.size), 1)
+                    let ext = (c.k - 1) * c.dil + 1
+                    let o = Int32((c.size + 2 * c.pad - ext) / c.stride + 1)
+                    p.out_shape = (o, o, 1)
+                    p.kernel = (Int32(c.k), Int32(c.k), 1); p.stride = (Int32(c.stride), Int32(c.stride), 1)
+                    p.dilation = (Int32(c.dil), Int32(c.dil), 1)
+                    p.pad_begin = (Int32(c.pad), Int32(c.pad), 0); p.pad_end = (Int32(c.pad), Int32(c.pad), 0)
+                    #expect(ok_conv_algorithm(&p) == 2)
+                    check(p, pool: n % 2 == 0 ? nil : pool2, rng: &rng,
+                          tag: "dw tile \(c) \(String(cString: ok_isa_name(isa)))")
+                }
+            }
+        }
+    }
+
     @Test func transposedConvolutionMatchesReference() {
         let pool2 = ok_pool_create(2)
         defer { ok_pool_destroy(pool2) }

@@ -19,15 +19,18 @@ struct TestRNG {
 /// ISA paths this machine can run (scalar always).
 func availableISAs() -> [ok_isa] {
     var out: [ok_isa] = []
-    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_NEON] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
+    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_NEON, OK_ISA_AVX512] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
         out.append(isa)
     }
     return out
 }
 
-/// Runs `body` with dispatch restricted to `isa` (plus scalar).
+/// Runs `body` with dispatch restricted to `isa` (plus scalar; AVX-512 keeps AVX2
+/// as on a real CPU, for the kernels without an AVX-512 variant).
 func withISA(_ isa: ok_isa, _ body: () -> Void) {
-    ok_cpu_restrict((1 << isa.rawValue) | 1)
+    var mask: UInt32 = (1 << isa.rawValue) | 1
+    if isa == OK_ISA_AVX512 { mask |= 1 << OK_ISA_AVX2_FMA.rawValue }
+    ok_cpu_restrict(mask)
     body()
     ok_cpu_restrict(0xffff_ffff)
 }
@@ -129,6 +132,9 @@ extension CKernelTests {
         withISA(OK_ISA_SCALAR) { #expect(String(cString: ok_sgemm_kernel_name()) == "ok_sgemm_kernel_4x8__scalar") }
         if ok_cpu_supported_isas() & (1 << OK_ISA_AVX2_FMA.rawValue) != 0 {
             withISA(OK_ISA_AVX2_FMA) { #expect(String(cString: ok_sgemm_kernel_name()) == "ok_sgemm_kernel_6x16__avx2_fma") }
+        }
+        if ok_cpu_supported_isas() & (1 << OK_ISA_AVX512.rawValue) != 0 {
+            withISA(OK_ISA_AVX512) { #expect(String(cString: ok_sgemm_kernel_name()) == "ok_sgemm_kernel_12x32__avx512") }
         }
     }
 }

@@ -10,6 +10,7 @@ typedef enum {
     OK_ISA_NEON = 2,       // ARM: Advanced SIMD (aarch64 or armv7 with NEON)
     OK_ISA_NEON_DOT = 3,   // ARMv8.2 dot product (sdot/udot)
     OK_ISA_NEON_I8MM = 4,  // ARMv8.6 int8 matrix multiply (smmla)
+    OK_ISA_AVX512 = 5,     // x86-64: AVX-512 F+BW+VL+DQ (+ AVX2/FMA), OS saves ZMM state
 } ok_isa;
 
 /// Bit mask (1 << ok_isa) of the ISAs this CPU supports. Scalar is always set.
@@ -18,9 +19,10 @@ uint32_t ok_cpu_supported_isas(void);
 uint32_t ok_cpu_enabled_isas(void);
 /// Restricts dispatch to `mask & supported` (tests use this to run every path);
 /// pass 0xffffffff to lift the restriction. Also read from OUTPOST_ISA at start
-/// ("scalar", "avx2", "neon", "dot", "i8mm": the highest level allowed).
+/// ("scalar", "avx2", "avx512", "neon", "dot", "i8mm": the highest level allowed;
+/// "avx2" excludes AVX-512, "avx512" keeps AVX2 for the kernels without an AVX-512 path).
 void ok_cpu_restrict(uint32_t mask);
-/// Human-readable name of an ISA ("scalar", "avx2+fma", "neon", "neon-dot", "neon-i8mm").
+/// Human-readable name of an ISA ("scalar", "avx2+fma", "neon", "neon-dot", "neon-i8mm", "avx512").
 const char *ok_isa_name(ok_isa isa);
 /// 1 if `isa` is enabled for dispatch.
 int ok_isa_enabled(ok_isa isa);
