@@ -189,32 +189,57 @@ OK_POOL_AVX2 static inline __m256 pool_odd8(const float *p) {
 // Interior outputs lo.. of one row from the column reductions: 8 outputs per step
 // for stride 1 (any width) and stride 2 (width 2 or 3), while every load stays
 // inside col[0..W). Returns the first output not written (the caller finishes).
-OK_POOL_AVX2 static int64_t pool_row_avx2(const float *col, int64_t W, int64_t lo, int64_t hi, int64_t KW, int64_t SW,
-                                          int64_t PW, int is_max, float count, float *yr) {
-    int64_t ow = lo;
-    const __m256 vc = _mm256_set1_ps(count);
+OK_POOL_AVX2 __attribute__((always_inline)) static inline void pool_block8_avx2(const float *col, int64_t ow, int64_t KW, int64_t SW, int64_t PW,
+                                                 int is_max, __m256 vc, float *yr) {
+    __m256 acc;
     if (SW == 1) {
-        for (; ow + 8 <= hi && ow - PW + KW - 1 + 8 <= W; ow += 8) {
-            const float *c = col + ow - PW;
-            __m256 acc = _mm256_loadu_ps(c);
-            for (int64_t k = 1; k < KW; k++) {
-                const __m256 v = _mm256_loadu_ps(c + k);
-                acc = is_max ? _mm256_max_ps(v, acc) : _mm256_add_ps(acc, v);
-            }
-            _mm256_storeu_ps(yr + ow, is_max ? acc : _mm256_div_ps(acc, vc));
+        const float *c = col + ow - PW;
+        acc = _mm256_loadu_ps(c);
+        for (int64_t k = 1; k < KW; k++) {
+            const __m256 v = _mm256_loadu_ps(c + k);
+            acc = is_max ? _mm256_max_ps(v, acc) : _mm256_add_ps(acc, v);
         }
-    } else if (SW == 2 && (KW == 2 || KW == 3)) {
-        for (; ow + 8 <= hi && 2 * ow - PW + (KW == 3 ? 18 : 16) <= W; ow += 8) {
-            const float *c = col + 2 * ow - PW;
-            const __m256 e = pool_even8(c), o = pool_odd8(c);
-            __m256 acc = is_max ? _mm256_max_ps(o, e) : _mm256_add_ps(e, o);
-            if (KW == 3) {
-                const __m256 e2 = pool_even8(c + 2);
-                acc = is_max ? _mm256_max_ps(e2, acc) : _mm256_add_ps(acc, e2);
-            }
-            _mm256_storeu_ps(yr + ow, is_max ? acc : _mm256_div_ps(acc, vc));
+    } else {
+        const float *c = col + 2 * ow - PW;
+        const __m256 e = pool_even8(c), o = pool_odd8(c);
+        acc = is_max ? _mm256_max_ps(o, e) : _mm256_add_ps(e, o);
+        if (KW == 3) {
+            const __m256 e2 = pool_even8(c + 2);
+            acc = is_max ? _mm256_max_ps(e2, acc) : _mm256_add_ps(acc, e2);
         }
     }
+    _mm256_storeu_ps(yr + ow, is_max ? acc : _mm256_div_ps(acc, vc));
+}
+
+// Interior outputs lo.. of one row from the column reductions: 8 outputs per step
+// for stride 1 (any width) and stride 2 (width 2 or 3), while every load stays
+// inside col[0..W); a last partial block is redone as the 8 outputs ending at
+// hi (overlapping outputs get the same bits). Returns the first output not
+// written (the caller finishes the row).
+OK_POOL_AVX2 static int64_t pool_row_avx2(const float *col, int64_t W, int64_t lo, int64_t hi, int64_t KW, int64_t SW,
+                                          int64_t PW, int is_max, float count, float *yr) {
+    if (!(SW == 1 || (SW == 2 && (KW == 2 || KW == 3))) || hi - lo < 8) return lo;
+    const __m256 vc = _mm256_set1_ps(count);
+    // Last column read by the block starting at ow, + 1.
+#define POOL_BLOCK_END(ow) (SW == 1 ? (ow) - PW + KW - 1 + 8 : 2 * (ow) - PW + (KW == 3 ? 18 : 16))
+    // Constant stride and kind per loop, so each specialises.
+#define POOL_ROW_LOOP(S, MAX)                                                                      \
+    do {                                                                                           \
+        for (; ow + 8 <= hi && POOL_BLOCK_END(ow) <= W; ow += 8)                                   \
+            pool_block8_avx2(col, ow, KW, S, PW, MAX, vc, yr);                                     \
+        if (ow < hi && POOL_BLOCK_END(hi - 8) <= W) {                                              \
+            pool_block8_avx2(col, hi - 8, KW, S, PW, MAX, vc, yr);                                 \
+            ow = hi;                                                                               \
+        }                                                                                          \
+    } while (0)
+    int64_t ow = lo;
+    if (SW == 1) {
+        if (is_max) POOL_ROW_LOOP(1, 1); else POOL_ROW_LOOP(1, 0);
+    } else {
+        if (is_max) POOL_ROW_LOOP(2, 1); else POOL_ROW_LOOP(2, 0);
+    }
+#undef POOL_ROW_LOOP
+#undef POOL_BLOCK_END
     return ow;
 }
 #else
