@@ -143,6 +143,117 @@ static void max_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
     }
 }
 
+
+// ---- AVX2 rows for the separable path ---------------------------------------------
+// Same operations in the same order as the portable loops below (max as
+// `a > b ? a : b` == _mm256_max_ps(a, b); sums left to right), so the results
+// are bit-identical to them.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "ok_cpu.h"
+#define OK_POOL_AVX2 __attribute__((target("avx2,fma")))
+
+static int pool_use_avx2(void) { return ok_isa_enabled(OK_ISA_AVX2_FMA); }
+
+// col[w] = reduce over `rows` input rows (stride W) of x[.. + w].
+OK_POOL_AVX2 static void pool_cols_avx2(const float *x, int64_t W, int64_t rows, int is_max, float *col) {
+    int64_t w = 0;
+    for (; w + 8 <= W; w += 8) {
+        __m256 acc = _mm256_loadu_ps(x + w);
+        for (int64_t h = 1; h < rows; h++) {
+            const __m256 v = _mm256_loadu_ps(x + h * W + w);
+            acc = is_max ? _mm256_max_ps(v, acc) : _mm256_add_ps(acc, v);
+        }
+        _mm256_storeu_ps(col + w, acc);
+    }
+    for (; w < W; w++) {
+        float acc = x[w];
+        for (int64_t h = 1; h < rows; h++) {
+            const float v = x[h * W + w];
+            acc = is_max ? (v > acc ? v : acc) : acc + v;
+        }
+        col[w] = acc;
+    }
+}
+
+// Even (lanes 0,2,..) or odd elements of p[0..16).
+OK_POOL_AVX2 static inline __m256 pool_even8(const float *p) {
+    const __m256 s = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+OK_POOL_AVX2 static inline __m256 pool_odd8(const float *p) {
+    const __m256 s = _mm256_shuffle_ps(_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8), _MM_SHUFFLE(3, 1, 3, 1));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// Interior outputs lo.. of one row from the column reductions: 8 outputs per step
+// for stride 1 (any width) and stride 2 (width 2 or 3), while every load stays
+// inside col[0..W). Returns the first output not written (the caller finishes).
+OK_POOL_AVX2 __attribute__((always_inline)) static inline void pool_block8_avx2(const float *col, int64_t ow, int64_t KW, int64_t SW, int64_t PW,
+                                                 int is_max, __m256 vc, float *yr) {
+    __m256 acc;
+    if (SW == 1) {
+        const float *c = col + ow - PW;
+        acc = _mm256_loadu_ps(c);
+        for (int64_t k = 1; k < KW; k++) {
+            const __m256 v = _mm256_loadu_ps(c + k);
+            acc = is_max ? _mm256_max_ps(v, acc) : _mm256_add_ps(acc, v);
+        }
+    } else {
+        const float *c = col + 2 * ow - PW;
+        const __m256 e = pool_even8(c), o = pool_odd8(c);
+        acc = is_max ? _mm256_max_ps(o, e) : _mm256_add_ps(e, o);
+        if (KW == 3) {
+            const __m256 e2 = pool_even8(c + 2);
+            acc = is_max ? _mm256_max_ps(e2, acc) : _mm256_add_ps(acc, e2);
+        }
+    }
+    _mm256_storeu_ps(yr + ow, is_max ? acc : _mm256_div_ps(acc, vc));
+}
+
+// Interior outputs lo.. of one row from the column reductions: 8 outputs per step
+// for stride 1 (any width) and stride 2 (width 2 or 3), while every load stays
+// inside col[0..W); a last partial block is redone as the 8 outputs ending at
+// hi (overlapping outputs get the same bits). Returns the first output not
+// written (the caller finishes the row).
+OK_POOL_AVX2 static int64_t pool_row_avx2(const float *col, int64_t W, int64_t lo, int64_t hi, int64_t KW, int64_t SW,
+                                          int64_t PW, int is_max, float count, float *yr) {
+    if (!(SW == 1 || (SW == 2 && (KW == 2 || KW == 3))) || hi - lo < 8) return lo;
+    const __m256 vc = _mm256_set1_ps(count);
+    // Last column read by the block starting at ow, + 1.
+#define POOL_BLOCK_END(ow) (SW == 1 ? (ow) - PW + KW - 1 + 8 : 2 * (ow) - PW + (KW == 3 ? 18 : 16))
+    // Constant stride and kind per loop, so each specialises.
+#define POOL_ROW_LOOP(S, MAX)                                                                      \
+    do {                                                                                           \
+        for (; ow + 8 <= hi && POOL_BLOCK_END(ow) <= W; ow += 8)                                   \
+            pool_block8_avx2(col, ow, KW, S, PW, MAX, vc, yr);                                     \
+        if (ow < hi && POOL_BLOCK_END(hi - 8) <= W) {                                              \
+            pool_block8_avx2(col, hi - 8, KW, S, PW, MAX, vc, yr);                                 \
+            ow = hi;                                                                               \
+        }                                                                                          \
+    } while (0)
+    int64_t ow = lo;
+    if (SW == 1) {
+        if (is_max) POOL_ROW_LOOP(1, 1); else POOL_ROW_LOOP(1, 0);
+    } else {
+        if (is_max) POOL_ROW_LOOP(2, 1); else POOL_ROW_LOOP(2, 0);
+    }
+#undef POOL_ROW_LOOP
+#undef POOL_BLOCK_END
+    return ow;
+}
+#else
+static int pool_use_avx2(void) { return 0; }
+static void pool_cols_avx2(const float *x, int64_t W, int64_t rows, int is_max, float *col) {
+    (void)x; (void)W; (void)rows; (void)is_max; (void)col;
+}
+static int64_t pool_row_avx2(const float *col, int64_t W, int64_t lo, int64_t hi, int64_t KW, int64_t SW, int64_t PW,
+                             int is_max, float count, float *yr) {
+    (void)col; (void)W; (void)hi; (void)KW; (void)SW; (void)PW; (void)is_max; (void)count; (void)yr;
+    return lo;
+}
+#endif
+
 // Separable 2-D max/average pool of one plane (any stride, no dilation): for each
 // output row, the window's input rows are reduced column by column into `col`
 // (contiguous, vectorised), then each output reduces its columns of `col`.
@@ -150,7 +261,7 @@ static void max_plane_2d(const ok_pool_params *prm, const float *x, float *y) {
 // (within float rounding). Divisors follow the reference's rules per dimension.
 #define POOL_COL_CAP 4096
 
-static void plane_2d_separable(const ok_pool_params *prm, const float *x, float *y) {
+static void plane_2d_separable(const ok_pool_params *prm, const float *x, float *y, int avx2) {
     const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];
     const int64_t KH = prm->kernel[1], KW = prm->kernel[2], SH = prm->stride[1], SW = prm->stride[2];
     const int64_t PH = prm->pad_begin[1], PW = prm->pad_begin[2], EH = prm->pad_end[1], EW = prm->pad_end[2];
@@ -164,13 +275,17 @@ static void plane_2d_separable(const ok_pool_params *prm, const float *x, float 
             continue;
         }
         const float *r = x + hs * W;
-        for (int64_t w = 0; w < W; w++) col[w] = r[w];
-        for (int64_t h = hs + 1; h < he; h++) {
-            r = x + h * W;
-            if (is_max)
-                for (int64_t w = 0; w < W; w++) col[w] = r[w] > col[w] ? r[w] : col[w];
-            else
-                for (int64_t w = 0; w < W; w++) col[w] += r[w];
+        if (avx2) {
+            pool_cols_avx2(x + hs * W, W, he - hs, is_max, col);
+        } else {
+            for (int64_t w = 0; w < W; w++) col[w] = r[w];
+            for (int64_t h = hs + 1; h < he; h++) {
+                r = x + h * W;
+                if (is_max)
+                    for (int64_t w = 0; w < W; w++) col[w] = r[w] > col[w] ? r[w] : col[w];
+                else
+                    for (int64_t w = 0; w < W; w++) col[w] += r[w];
+            }
         }
         int64_t rows_valid = he - hs;
         int64_t ph0 = h0 > -PH ? h0 : -PH, ph1 = h0 + KH < H + EH ? h0 + KH : H + EH;
@@ -180,20 +295,25 @@ static void plane_2d_separable(const ok_pool_params *prm, const float *x, float 
         if (hi > OW) hi = OW;
         if (lo > hi) lo = hi;
         float *yr = y + oh * OW;
+        int64_t vlo = lo;  // outputs lo..vlo-1 done by the AVX2 row
+        if (avx2 && lo < hi) {
+            const float count = (float)((prm->count_include_pad ? rows_padded : rows_valid) * KW);
+            vlo = pool_row_avx2(col, W, lo, hi, KW, SW, PW, is_max, count, yr);
+        }
         if (is_max) {
             if (KW == 2)
-                for (int64_t ow = lo; ow < hi; ow++) {
+                for (int64_t ow = vlo; ow < hi; ow++) {
                     const float *c = col + ow * SW - PW;
                     yr[ow] = c[1] > c[0] ? c[1] : c[0];
                 }
             else if (KW == 3)
-                for (int64_t ow = lo; ow < hi; ow++) {
+                for (int64_t ow = vlo; ow < hi; ow++) {
                     const float *c = col + ow * SW - PW;
                     float m = c[1] > c[0] ? c[1] : c[0];
                     yr[ow] = c[2] > m ? c[2] : m;
                 }
             else
-                for (int64_t ow = lo; ow < hi; ow++) {
+                for (int64_t ow = vlo; ow < hi; ow++) {
                     const float *c = col + ow * SW - PW;
                     float m = c[0];
                     for (int64_t k = 1; k < KW; k++) m = c[k] > m ? c[k] : m;
@@ -201,7 +321,7 @@ static void plane_2d_separable(const ok_pool_params *prm, const float *x, float 
                 }
         } else {
             const float count = (float)((prm->count_include_pad ? rows_padded : rows_valid) * KW);
-            for (int64_t ow = lo; ow < hi; ow++) {
+            for (int64_t ow = vlo; ow < hi; ow++) {
                 const float *c = col + ow * SW - PW;
                 float acc = c[0];
                 for (int64_t k = 1; k < KW; k++) acc += c[k];
@@ -247,10 +367,11 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     const pool_job *job = (const pool_job *)ctx;
     const ok_pool_params *prm = job->prm;
     if (is_plain_2d(prm)) {
+        const int avx2 = pool_use_avx2();
         int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
         for (int64_t p = begin; p < end; p++) {
             if (prm->in[2] <= POOL_COL_CAP)
-                plane_2d_separable(prm, job->x + p * in_plane, job->y + p * out_plane);
+                plane_2d_separable(prm, job->x + p * in_plane, job->y + p * out_plane, avx2);
             else if (prm->kind == OK_POOL_MAX)
                 max_plane_2d(prm, job->x + p * in_plane, job->y + p * out_plane);
             else

@@ -27,6 +27,8 @@ final class AxisGather {
     private let offsets: UnsafeMutablePointer<Int64>
     private let tables: UnsafeMutablePointer<UnsafePointer<Int64>?>
     private let innerContiguous: Bool
+    /// Axes passed to the C routine after folding trailing contiguous axes.
+    private let runRank: Int
 
     /// indices[k][i] is the source index along source axis `k` (after any
     /// permutation the caller applied through `strides`) for output index i on axis k.
@@ -36,7 +38,7 @@ final class AxisGather {
         var total = 0
         for t in indices { total += t.count }
         shape = .allocate(capacity: max(rank, 1))
-        offsets = .allocate(capacity: max(total, 1))
+        offsets = .allocate(capacity: total + 1)  // + 1: the folded run's start
         tables = .allocate(capacity: max(rank, 1))
         var at = 0
         var contiguous = false
@@ -57,6 +59,33 @@ final class AxisGather {
             }
         }
         innerContiguous = contiguous
+        // Fold trailing axes that continue the contiguous run (e.g. Slice along C of
+        // NCHW: one memcpy per kept channel block instead of one per row of W).
+        var runRank = rank
+        if contiguous && rank > 1 {
+            var runBytes = Int64(outShape[rank - 1] * elementSize)
+            var first = tables[rank - 1]![0]
+            var k = rank - 2
+            while k >= 0 {
+                let t = tables[k]!
+                var arithmetic = true
+                for i in 0..<outShape[k] where t[i] < 0 || t[i] != t[0] + Int64(i) * runBytes {
+                    arithmetic = false
+                    break
+                }
+                if !arithmetic { break }
+                first += t[0]
+                runBytes *= Int64(outShape[k])
+                runRank = k + 1
+                k -= 1
+            }
+            if runRank < rank {
+                shape[runRank - 1] = runBytes / Int64(elementSize)
+                offsets[total] = first
+                tables[runRank - 1] = UnsafePointer(offsets + total)
+            }
+        }
+        self.runRank = runRank
     }
 
     deinit {
@@ -78,7 +107,7 @@ final class AxisGather {
     }
 
     func run(_ dst: UnsafeMutableRawPointer, _ src: UnsafeRawPointer, fill: UnsafeRawPointer) {
-        ok_gather_axes(dst, src, Int32(rank), shape, tables, elementSize, fill, innerContiguous ? 1 : 0)
+        ok_gather_axes(dst, src, Int32(runRank), shape, tables, elementSize, fill, innerContiguous ? 1 : 0)
     }
 }
 
