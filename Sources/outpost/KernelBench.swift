@@ -1,5 +1,6 @@
 import CKernels
 import COutpostSystem
+import OutpostRuntime
 
 /// `outpost bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
 /// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
