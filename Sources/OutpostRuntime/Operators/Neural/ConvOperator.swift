@@ -37,6 +37,23 @@ func setTuple3(_ t: inout (Int32, Int32, Int32), _ v: [Int], _ fill: Int32) {
     t = (v.count > 0 ? Int32(v[0]) : fill, v.count > 1 ? Int32(v[1]) : fill, v.count > 2 ? Int32(v[2]) : fill)
 }
 
+/// The C parameter block shared by Conv and ConvTranspose: batch and channels,
+/// then the per-axis spatial geometry (up to 3 axes).
+func makeConvParams(batch: Int, cin: Int, cout: Int, group: Int, inShape: [Int], outShape: [Int], kernel: [Int],
+                    strides: [Int], dilations: [Int], padBegin: [Int], padEnd: [Int]) -> ok_conv_params {
+    var p = ok_conv_params()
+    p.ndim = Int32(inShape.count)
+    p.batch = Int32(batch); p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
+    setTuple3(&p.in_shape, inShape, 1)
+    setTuple3(&p.out_shape, outShape, 1)
+    setTuple3(&p.kernel, kernel, 1)
+    setTuple3(&p.stride, strides, 1)
+    setTuple3(&p.dilation, dilations, 1)
+    setTuple3(&p.pad_begin, padBegin, 0)
+    setTuple3(&p.pad_end, padEnd, 0)
+    return p
+}
+
 /// ONNX Conv (float32, NCHW, 1-D/2-D/3-D), on the CKernels convolution: im2col +
 /// SGEMM with pre-packed weights, a pointwise fast path and a depthwise direct kernel.
 /// Bias and the fused activation run in the GEMM epilogue.
@@ -107,16 +124,9 @@ final class ConvOperator: Operator {
                 out[i] = (span - ext) / strides[i] + 1
             }
         }
-        var p = ok_conv_params()
-        p.ndim = Int32(nd)
-        p.batch = Int32(x.shape[0]); p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
-        setTuple3(&p.in_shape, Array(x.shape[2...]), 1)
-        setTuple3(&p.out_shape, out, 1)
-        setTuple3(&p.kernel, kernel, 1)
-        setTuple3(&p.stride, strides, 1)
-        setTuple3(&p.dilation, dilations, 1)
-        setTuple3(&p.pad_begin, padBegin, 0)
-        setTuple3(&p.pad_end, padEnd, 0)
+        var p = makeConvParams(batch: x.shape[0], cin: cin, cout: cout, group: group, inShape: Array(x.shape[2...]),
+                               outShape: out, kernel: kernel, strides: strides, dilations: dilations,
+                               padBegin: padBegin, padEnd: padEnd)
         params = p
         packedBytes = align64(ok_conv_packed_weights_size(&p))
         workspaceBytes = align64(ok_conv_workspace_size(&p, Int32(neuralPlannedThreads)))

@@ -84,16 +84,9 @@ final class ConvTransposeOperator: Operator {
             }
             if out[i] < 1 { throw node.shapeError("output size \(out[i]) on spatial axis \(i) is not positive") }
         }
-        var p = ok_conv_params()
-        p.ndim = Int32(nd)
-        p.batch = Int32(x.shape[0]); p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
-        setTuple3(&p.in_shape, Array(x.shape[2...]), 1)
-        setTuple3(&p.out_shape, out, 1)
-        setTuple3(&p.kernel, kernel, 1)
-        setTuple3(&p.stride, strides, 1)
-        setTuple3(&p.dilation, dilations, 1)
-        setTuple3(&p.pad_begin, padBegin, 0)
-        setTuple3(&p.pad_end, padEnd, 0)
+        var p = makeConvParams(batch: x.shape[0], cin: cin, cout: cout, group: group, inShape: Array(x.shape[2...]),
+                               outShape: out, kernel: kernel, strides: strides, dilations: dilations,
+                               padBegin: padBegin, padEnd: padEnd)
         params = p
         packedBytes = align64(ok_conv_transpose_packed_weights_size(&p))
         workspaceBytes = align64(ok_conv_transpose_workspace_size(&p, Int32(neuralPlannedThreads)))
