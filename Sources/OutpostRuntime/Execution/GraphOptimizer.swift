@@ -109,7 +109,7 @@ struct GraphOptimizer {
             removed.insert(bnIndex)
         }
         if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+            removeNodes(removed)
             pruneUnusedInitializers()
         }
     }
@@ -136,7 +136,7 @@ struct GraphOptimizer {
             removed.insert(actIndex)
         }
         if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+            removeNodes(removed)
         }
     }
 
@@ -168,7 +168,7 @@ struct GraphOptimizer {
             }
         }
         if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+            removeNodes(removed)
         }
     }
 
@@ -206,6 +206,11 @@ struct GraphOptimizer {
         default:
             return nil
         }
+    }
+
+    /// Drops the nodes at these indices (the ones a rewrite absorbed).
+    private func removeNodes(_ indices: Set<Int>) {
+        graph.nodes = graph.nodes.enumerated().filter { !indices.contains($0.offset) }.map { $0.element }
     }
 
     /// Drops initializers no node reads any more (weights replaced by folding).
