@@ -25,7 +25,7 @@ var targets: [Target] = [
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
-    .target(name: "OutpostJSON", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
@@ -38,6 +38,7 @@ var targets: [Target] = [
 if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
