@@ -30,8 +30,15 @@ var targets: [Target] = [
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
+    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. Embedded
+    // ignores the module map's link line, hence linkerSettings.
+    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // Signed model packages: container, manifest, verification, golden self-test.
+    .target(name: "OutpostPackage",
+            dependencies: ["OutpostJSON", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
+            swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
     .executableTarget(name: "outpost",
-                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "COutpostSystem", "CKernels"],
+                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
@@ -39,6 +46,7 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
+        .testTarget(name: "OutpostPackageTests", dependencies: ["OutpostPackage", "OutpostJSON", "OutpostONNX", "OutpostRuntime"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
@@ -54,6 +62,7 @@ let package = Package(
         .library(name: "OutpostRuntime", targets: ["OutpostRuntime"]),
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
+        .library(name: "OutpostPackage", targets: ["OutpostPackage"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v5]
