@@ -53,18 +53,24 @@ public final class ModelPackage {
     }
 
     /// Maps and fully verifies a package (see the type's documentation).
-    public static func open(path: String, policy: VerificationPolicy) throws(PackageError) -> ModelPackage {
-        let buffer: Buffer
-        do { buffer = try Buffer(mappingFile: path) } catch {
+    /// `log` receives one line per check passed (the CLI's `package verify` prints them).
+    public static func open(path: String, policy: VerificationPolicy,
+                            log: (String) -> Void = { _ in }) throws(PackageError) -> ModelPackage {
+        return try open(buffer: try map(path), policy: policy, log: log)
+    }
+
+    public static func map(_ path: String) throws(PackageError) -> Buffer {
+        do { return try Buffer(mappingFile: path) } catch {
             if case let .io(p, r) = error { throw .io(path: p, reason: r) }
             throw .runtime(error)
         }
-        return try open(buffer: buffer, policy: policy)
     }
 
-    public static func open(buffer: Buffer, policy: VerificationPolicy) throws(PackageError) -> ModelPackage {
+    public static func open(buffer: Buffer, policy: VerificationPolicy,
+                            log: (String) -> Void = { _ in }) throws(PackageError) -> ModelPackage {
         let p = UnsafeRawBufferPointer(start: buffer.base, count: buffer.byteCount)
         let layout = try ContainerLayout.parse(p)
+        log("container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)")
         // Authenticate before parsing the manifest: untrusted JSON is not parsed.
         guard let sigRange = layout.signatureRange else { throw .missingSignature }
         let keyID = Hex.encode(Array(p[sigRange.lowerBound..<(sigRange.lowerBound + PackageFormat.keyIDBytes)]))
@@ -77,20 +83,28 @@ public final class ModelPackage {
         let message = PackageFormat.signedMessage(header: UnsafeRawBufferPointer(rebasing: p[0..<PackageFormat.headerSize]),
                                                   manifest: UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard try key.verify(signature, message: message) else { throw .badSignature(keyID: keyID) }
+        log("signature: valid Ed25519 signature by trusted key \(keyID)")
 
         let manifest = try Manifest.decode(UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard manifest.keyID == keyID else {
             throw .malformedManifest("key_id '\(manifest.keyID)' differs from the signing key \(keyID)")
         }
+        log("manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)")
         try layout.checkBounds(manifest)
-        if let minimum = policy.minimumRelease, manifest.release < minimum {
-            throw .releaseTooOld(release: manifest.release, minimum: minimum)
+        if let minimum = policy.minimumRelease {
+            if manifest.release < minimum { throw .releaseTooOld(release: manifest.release, minimum: minimum) }
+            log("release: \(manifest.release) ≥ minimum \(minimum)")
         }
-        if policy.checkRequirements { try checkRequirements(manifest.requirements) }
+        if policy.checkRequirements {
+            try checkRequirements(manifest.requirements)
+            var isa = ""
+            for f in manifest.requirements.isa { isa += " " + f }
+            log("requirements: runtime \(PackageFormat.runtimeVersion) ≥ \(manifest.requirements.minRuntimeVersion)" + (isa.isEmpty ? ", no ISA requirement" : ", ISA" + isa))
+        }
+        guard manifest.modelBlob != nil else { throw .missingBlob("model (a blob of kind 'onnx')") }
         let package = ModelPackage(buffer: buffer, layout: layout, manifest: manifest, signatureKeyID: keyID)
         package.signatureVerified = true
-        try package.verifyBlobDigests()
-        guard manifest.modelBlob != nil else { throw .missingBlob("model (a blob of kind 'onnx')") }
+        try package.verifyBlobDigests(log: log)
         return package
     }
 
@@ -127,12 +141,13 @@ public final class ModelPackage {
         UnsafeRawBufferPointer(rebasing: bytes[(layout.dataOffset + entry.offset)..<(layout.dataOffset + entry.offset + entry.length)])
     }
 
-    public func verifyBlobDigests() throws(PackageError) {
+    public func verifyBlobDigests(log: (String) -> Void = { _ in }) throws(PackageError) {
         for b in manifest.blobs {
             let actual = Hex.encode(SHA256.digest(blobBytes(b)))
             if actual != b.sha256.lowercased() {
                 throw .blobDigestMismatch(name: b.name, expected: b.sha256, actual: actual)
             }
+            log("blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok")
         }
     }
 
