@@ -46,7 +46,10 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
-        .testTarget(name: "OutpostPackageTests", dependencies: ["OutpostPackage", "OutpostJSON", "OutpostONNX", "OutpostRuntime"]),
+        // Not named OutpostPackageTests: SwiftPM reserves <package name>PackageTests
+        // (this package is "Outpost") for its aggregate test product.
+        .testTarget(name: "ModelPackageTests", dependencies: ["OutpostPackage", "OutpostJSON", "OutpostONNX", "OutpostRuntime"],
+                    path: "Tests/OutpostPackageTests"),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
