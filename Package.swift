@@ -26,18 +26,34 @@ var targets: [Target] = [
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "OutpostJSON", swiftSettings: deviceSwiftSettings),
+    // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
+    .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
+    // The system libsqlite3 (headers from libsqlite3-dev) plus inline shims for the
+    // macros Swift cannot import (SQLITE_TRANSIENT). Embedded ignores the module
+    // map's link line, hence the explicit linkerSettings on OutpostTelemetry.
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
+            swiftSettings: deviceSwiftSettings,
+            linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .executableTarget(name: "outpost",
-                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "COutpostSystem", "CKernels"],
+                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostDrift", "OutpostTelemetry",
+                                     "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
 if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        // Test-only writer process for the power-loss (SIGKILL) test.
+        .executableTarget(name: "outpost-telemetry-writer", dependencies: ["OutpostTelemetry"],
+                          path: "Tests/TelemetryWriter"),
+        .testTarget(name: "OutpostDriftTests", dependencies: ["OutpostDrift", "OutpostJSON"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "OutpostTelemetryTests", dependencies: ["OutpostTelemetry", "outpost-telemetry-writer"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
