@@ -25,7 +25,7 @@ var targets: [Target] = [
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
-    .target(name: "OutpostJSON", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
     // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
     .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     // The system libsqlite3 (headers from libsqlite3-dev) plus inline shims for the
@@ -48,6 +48,7 @@ var targets: [Target] = [
 if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
         // Test-only writer process for the power-loss (SIGKILL) test.
         .executableTarget(name: "outpost-telemetry-writer", dependencies: ["OutpostTelemetry"],
                           path: "Tests/TelemetryWriter"),
