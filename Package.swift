@@ -54,7 +54,7 @@ if !embedded {
                           path: "Tests/TelemetryWriter"),
         .testTarget(name: "OutpostDriftTests", dependencies: ["OutpostDrift", "OutpostJSON"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "OutpostTelemetryTests", dependencies: ["OutpostTelemetry", "outpost-telemetry-writer"]),
+        .testTarget(name: "OutpostTelemetryTests", dependencies: ["OutpostTelemetry", "CSQLite", "outpost-telemetry-writer"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
