@@ -5,6 +5,7 @@
 #ifndef OUTPOST_CSQLITE_H
 #define OUTPOST_CSQLITE_H
 #include <sqlite3.h>
+#include <unistd.h>
 
 /// sqlite3_bind_text with SQLITE_TRANSIENT (SQLite copies the bytes).
 static inline int op_sqlite_bind_text(sqlite3_stmt *stmt, int index, const char *text, int bytes) {
@@ -22,4 +23,10 @@ static inline int op_sqlite_bind_blob(sqlite3_stmt *stmt, int index, const void 
 static inline int op_sqlite_set_defensive(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
 }
+
+/// Removes a file; 0 or -1 (errno set). Used to delete a database with its -wal/-shm.
+static inline int op_sqlite_remove_file(const char *path) { return unlink(path); }
+
+/// The process id (unique temporary database names for benchmarks).
+static inline long op_sqlite_process_id(void) { return (long)getpid(); }
 #endif

@@ -434,3 +434,15 @@ public final class TelemetryStore {
         try db.scalarInt("PRAGMA page_count") * db.scalarInt("PRAGMA page_size")
     }
 }
+
+extension TelemetryStore {
+    /// Deletes a (closed) database and its WAL and shared-memory files.
+    public static func removeDatabase(path: String) {
+        for suffix in ["", "-wal", "-shm"] { _ = (path + suffix).withCString { op_sqlite_remove_file($0) } }
+    }
+
+    /// A per-process temporary database path under `directory`.
+    public static func temporaryPath(directory: String = "/tmp", tag: String = "telemetry") -> String {
+        "\(directory)/outpost-\(tag)-\(op_sqlite_process_id()).db"
+    }
+}

@@ -15,6 +15,8 @@ enum OutpostCLI {
       inspect        Describe a model: inputs, outputs, operators, parameters, quantization.
       conformance    Run ONNX backend test folders and report pass/fail/skip.
       bench-kernels  Measure the float GEMM and convolution kernels (GFLOPS per ISA).
+      monitor        Stream inputs through a model and print per-window drift against a baseline.
+      bench-telemetry  Measure telemetry store throughput and the monitoring cost per inference.
       version        Print the version.
 
       See 'outpost <subcommand> --help' for details.
@@ -39,6 +41,8 @@ enum OutpostCLI {
             case "inspect": return try InspectCommand.main(rest)
             case "conformance": return try ConformanceCommand.main(rest)
             case "bench-kernels": return runKernelBench(rest)
+            case "monitor": return try MonitorCommand.main(rest)
+            case "bench-telemetry": return try TelemetryBenchCommand.main(rest)
             default:
                 Console.error("error: unknown subcommand '\(command)' (see 'outpost --help')")
                 return 2
