@@ -73,6 +73,9 @@ public final class FeatureExtractor {
     /// Computes every feature of sample `sample` into `values` (NaN for a feature whose
     /// source is not bound).
     public func extract(sample: Int) {
+        // Mean and std of the same channel share one pass over the plane.
+        var lastPlane: UnsafePointer<Float>?
+        var lastSums = (0.0, 0.0)
         for i in 0..<specs.count {
             let b = bindings[i]
             guard let data = b.data, sample < b.samples else { values[i] = .nan; continue }
@@ -81,11 +84,17 @@ public final class FeatureExtractor {
             switch s.kind {
             case .scalar:
                 values[i] = Double(base[s.index])
-            case .channelMean:
-                let (sum, _) = FeatureExtractor.sums(base + s.index * b.plane, b.plane)
-                values[i] = sum / Double(b.plane)
-            case .channelStd:
-                let (sum, squares) = FeatureExtractor.sums(base + s.index * b.plane, b.plane)
+            case .channelMean, .channelStd:
+                let plane = base + s.index * b.plane
+                if plane != lastPlane {
+                    lastSums = FeatureExtractor.sums(plane, b.plane)
+                    lastPlane = plane
+                }
+                let (sum, squares) = lastSums
+                if s.kind == .channelMean {
+                    values[i] = sum / Double(b.plane)
+                    continue
+                }
                 let n = Double(b.plane)
                 let mean = sum / n
                 let variance = max(0, squares / n - mean * mean)

@@ -96,9 +96,9 @@ final class Statement {
         stmt = nil
     }
 
+    /// Ready to run again; bindings stay (every caller rebinds every parameter).
     func reset() {
         sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
     }
 
     func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }

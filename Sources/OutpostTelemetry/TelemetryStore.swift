@@ -25,6 +25,7 @@ public final class TelemetryStore {
     private var updateState: Statement
     private var sampleState: UInt64
     private var skippedSinceFlush: Int64 = 0
+    private var batchDepth = 0
 
     public init(path: String, options: TelemetryOptions = TelemetryOptions()) throws(TelemetryError) {
         self.path = path
@@ -154,6 +155,7 @@ public final class TelemetryStore {
     /// state and commits. On any failure: rollback, reload the state from the
     /// database, rethrow. `COMMIT` returning is the durability point.
     private func transaction(_ body: () throws(TelemetryError) -> Void) throws(TelemetryError) {
+        if batchDepth > 0 { try body(); return }  // inside batch { }: the outer transaction commits
         do throws(TelemetryError) {
             try db.execute("BEGIN IMMEDIATE")
             try body()
@@ -185,6 +187,17 @@ public final class TelemetryStore {
         u.bind(9, s.evictedBytes)
         u.bind(10, s.skippedSamples)
         try u.run()
+    }
+
+    /// Runs several appends/acknowledgements as ONE transaction (one fsync):
+    /// all of them are durable when this returns, or none is (on a throw).
+    public func batch(_ body: () throws(TelemetryError) -> Void) throws(TelemetryError) {
+        if batchDepth > 0 { try body(); return }
+        try transaction { () throws(TelemetryError) in
+            batchDepth += 1
+            defer { batchDepth -= 1 }
+            try body()
+        }
     }
 
     // MARK: append

@@ -169,13 +169,14 @@ final class DriftRecorder {
     /// Inference records are appended in batches of this many (one transaction).
     let batchSize: Int
     private var pending: [InferenceRecord] = []
+    private var pendingWindows: [DriftWindowRecord] = []
     private(set) var samples = 0
     private(set) var windows = 0
     private(set) var telemetryFailures = 0
     private(set) var firstTelemetryError: String?
 
     init(baseline: DriftBaseline, policy: WindowPolicy, thresholds: DriftThresholds, store: TelemetryStore?,
-         modelName: String, modelVersion: String, batchSize: Int = 256) throws(OutpostError) {
+         modelName: String, modelVersion: String, batchSize: Int = 1024) throws(OutpostError) {
         extractor = FeatureExtractor(specs: baseline.specs)
         monitor = DriftMonitor(baseline: baseline, policy: policy, thresholds: thresholds)
         self.store = store
@@ -200,7 +201,8 @@ final class DriftRecorder {
             if let r = monitor.observe(UnsafePointer(extractor.values.baseAddress!), time: now) {
                 closed.append(r)
                 windows += 1
-                saveWindow(r, now: now)
+                pendingWindows.append(DriftWindowRecord(timeMs: now, model: modelName, version: modelVersion,
+                                                        verdict: r.verdict.name, report: r.json()))
             }
             samples += 1
             if store != nil {
@@ -219,6 +221,7 @@ final class DriftRecorder {
                 if pending.count >= batchSize { flushRecords() }
             }
         }
+        if !pendingWindows.isEmpty { flushRecords() }  // a closed window is stored with the records so far, one commit
         return closed
     }
 
@@ -227,22 +230,26 @@ final class DriftRecorder {
         let last = monitor.flush()
         if let r = last {
             windows += 1
-            saveWindow(r, now: op_unix_time_s() * 1000)
+            pendingWindows.append(DriftWindowRecord(timeMs: op_unix_time_s() * 1000, model: modelName, version: modelVersion,
+                                                    verdict: r.verdict.name, report: r.json()))
         }
         flushRecords()
         return last
     }
 
+    /// Appends the buffered inference records and drift windows in one transaction
+    /// (one fsync). A failure is reported once and counted; inference goes on.
     func flushRecords() {
-        guard let store, !pending.isEmpty else { return }
-        do { try store.append(pending) } catch { failed(error) }
-        pending.removeAll(keepingCapacity: true)
-    }
-
-    private func saveWindow(_ r: DriftWindowReport, now: Int64) {
-        guard let store else { return }
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            pendingWindows.removeAll(keepingCapacity: true)
+        }
+        guard let store, !pending.isEmpty || !pendingWindows.isEmpty else { return }
         do {
-            try store.append(DriftWindowRecord(timeMs: now, model: modelName, version: modelVersion, verdict: r.verdict.name, report: r.json()))
+            try store.batch { () throws(TelemetryError) in
+                try store.append(pending)
+                try store.append(pendingWindows)
+            }
         } catch { failed(error) }
     }
 

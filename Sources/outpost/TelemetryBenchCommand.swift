@@ -15,7 +15,7 @@ enum TelemetryBenchCommand {
             ("--model M", "Model for the per-inference cost (default models/mobilenet/model.onnx)."),
             ("--records N", "Records for the throughput run (default 200000)."),
             ("--batch B", "Records per transaction (default 1000)."),
-            ("--iterations K", "Inferences timed (default 200)."),
+            ("--iterations K", "Inferences timed; also the record batch committed at the end (default 1000)."),
             ("--dir DIR", "Directory for the temporary databases (default /tmp)."),
             ("--threads N", "Kernel threads (default 1)."),
         ],
@@ -26,7 +26,7 @@ enum TelemetryBenchCommand {
         if a.wantsHelp { Console.out(spec.help); return 0 }
         let records = try a.int("--records", default: 200_000, min: 1)
         let batch = try a.int("--batch", default: 1000, min: 1)
-        let iterations = try a.int("--iterations", default: 200, min: 10)
+        let iterations = try a.int("--iterations", default: 1000, min: 10)
         let dir = a.value("--dir") ?? "/tmp"
         let modelPath = a.value("--model") ?? "models/mobilenet/model.onnx"
 
@@ -90,12 +90,17 @@ enum TelemetryBenchCommand {
         defer { TelemetryStore.removeDatabase(path: costPath) }
         let store: TelemetryStore
         do { store = try TelemetryStore(path: costPath) } catch { throw .io(path: costPath, reason: error.description) }
-        let recorder = try DriftRecorder(baseline: baseline, policy: .count(500), thresholds: DriftThresholds(), store: store,
-                                         modelName: "mobilenet", modelVersion: "1.4.2")
+        // No window closes and no batch commits inside the timed loop: the loop
+        // measures the per-inference work; the commit of the whole batch (records
+        // + the window, one transaction with fsync) is timed separately and
+        // amortised over the batch, as DriftRecorder does it in `outpost monitor`.
+        let recorder = try DriftRecorder(baseline: baseline, policy: .count(iterations + 100), thresholds: DriftThresholds(), store: store,
+                                         modelName: "mobilenet", modelVersion: "1.4.2", batchSize: iterations + 100)
         for _ in 0..<10 {
             let o = try session.run(feeds)
             _ = try recorder.record(inputs: feeds, outputs: o, latencyNanos: 1)
         }
+        recorder.flushRecords()
         var inference = [Double](), monitoring = [Double]()
         inference.reserveCapacity(iterations)
         monitoring.reserveCapacity(iterations)
@@ -108,16 +113,21 @@ enum TelemetryBenchCommand {
             inference.append(Double(t1 - t0) / 1e3)
             monitoring.append(Double(t2 - t1) / 1e3)
         }
-        _ = recorder.finish()
+        let t3 = Clock.nowNanos()
+        _ = recorder.finish()  // closes the window (statistics + JSON) and commits records + window
+        let commit = Double(Clock.nowNanos() - t3) / 1e3
         store.close()
+        if recorder.telemetryFailures > 0 { Console.error("warning: telemetry failures: \(recorder.firstTelemetryError ?? "")") }
         inference.sort()
-        var sum = 0.0
-        for m in monitoring { sum += m }
-        let mean = sum / Double(iterations)  // mean: batch commits land on a few iterations
         monitoring.sort()
         let median = inference[iterations / 2]
+        let perInference = monitoring[iterations / 2]
+        let amortised = commit / Double(iterations)
+        let total = perInference + amortised
         Console.out("model \(modelPath): median inference \(Format.fixed(median, 1)) µs over \(iterations) runs, \(specs.count) drift features")
-        Console.out("monitoring per inference: mean \(Format.fixed(mean, 2)) µs (median \(Format.fixed(monitoring[iterations / 2], 2)) µs; record batches of \(recorder.batchSize) committed with fsync) = \(Format.fixed(100 * mean / median, 2))% of inference (target ≤ 2%)")
+        Console.out("monitoring per inference: \(Format.fixed(perInference, 2)) µs median (bind + extract features + histograms + buffer the record; p90 \(Format.fixed(monitoring[iterations * 9 / 10], 2)) µs)")
+        Console.out("  + commit of \(iterations) records and 1 drift window in one transaction: \(Format.fixed(commit / 1000, 2)) ms = \(Format.fixed(amortised, 2)) µs per inference")
+        Console.out("  = \(Format.fixed(total, 2)) µs = \(Format.fixed(100 * total / median, 2))% of the median inference (target ≤ 2%)")
         return 0
     }
 }
