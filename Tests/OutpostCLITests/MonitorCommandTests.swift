@@ -96,6 +96,6 @@ import Testing
         let r = try cli.outpost(["bench-telemetry", "--records", "5000", "--iterations", "10", "--model", "models/mlp/model.onnx"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("records/s"))
-        #expect(r.stdout.contains("% of inference"))
+        #expect(r.stdout.contains("% of the median inference"))
     }
 }
