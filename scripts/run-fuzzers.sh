@@ -44,14 +44,14 @@ if [ ! -f "$stamp" ] || [ -n "$(find Sources fuzz/targets scripts/run-fuzzers.sh
         "$clang" "${c_flags[@]}" -I Sources/CKernels/include -I Sources/COutpostSystem/include -I Sources/COutpostCrypto/include -c "$c" -o "$o"
         c_objs+=("$o")
     done < <(find Sources/COutpostSystem Sources/CKernels Sources/COutpostCrypto -name '*.c' | sort)
-    for module in OutpostJSON OutpostRuntime OutpostONNX OutpostPackage; do
+    for module in OutpostJSON OutpostDrift OutpostRuntime OutpostONNX OutpostPackage; do
         mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
         swiftc "${swift_flags[@]}" -wmo -module-name "$module" -emit-module \
             -emit-module-path "$obj/$module.swiftmodule" -c -o "$obj/$module.o" "${files[@]}"
     done
     for t in "${all_targets[@]}"; do
         swiftc "${swift_flags[@]}" -module-name "Fuzz_$t" "fuzz/targets/$t.swift" \
-            "$obj/OutpostJSON.o" "$obj/OutpostRuntime.o" "$obj/OutpostONNX.o" "$obj/OutpostPackage.o" "${c_objs[@]}" \
+            "$obj/OutpostJSON.o" "$obj/OutpostDrift.o" "$obj/OutpostRuntime.o" "$obj/OutpostONNX.o" "$obj/OutpostPackage.o" "${c_objs[@]}" \
             -use-ld=lld -Xlinker -lpthread -Xlinker -lm -Xlinker -lcrypto -o "$out/fuzz-$t"
     done
     exec 2>&3

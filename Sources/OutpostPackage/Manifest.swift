@@ -1,3 +1,4 @@
+import OutpostDrift
 import OutpostJSON
 import OutpostRuntime
 
@@ -298,14 +299,14 @@ public struct Manifest: Equatable {
     public var lineage: Lineage
     public var inputs: [TensorSignature]
     public var outputs: [TensorSignature]
-    /// Drift baseline in OutpostDrift's JSON form (format, sample_count, smoothing, features).
-    public var driftBaseline: JSONValue?
+    /// Drift baseline (OutpostDrift; stored in its JSON form).
+    public var driftBaseline: DriftBaseline?
     public var golden: GoldenSet?
     public var requirements: Requirements
     public var blobs: [BlobEntry]
 
     public init(name: String, version: String, release: Int, createdAt: String, keyID: String, lineage: Lineage,
-                inputs: [TensorSignature], outputs: [TensorSignature], driftBaseline: JSONValue?, golden: GoldenSet?,
+                inputs: [TensorSignature], outputs: [TensorSignature], driftBaseline: DriftBaseline?, golden: GoldenSet?,
                 requirements: Requirements, blobs: [BlobEntry]) {
         self.name = name; self.version = version; self.release = release; self.createdAt = createdAt
         self.keyID = keyID; self.lineage = lineage; self.inputs = inputs; self.outputs = outputs
@@ -335,7 +336,7 @@ public struct Manifest: Equatable {
             ("key_id", .string(keyID)),
             ("lineage", lineage.jsonValue()),
             ("signature", .object([("inputs", .array(ins)), ("outputs", .array(outs))])),
-            ("drift_baseline", driftBaseline ?? .null),
+            ("drift_baseline", driftBaseline?.jsonValue() ?? .null),
             ("golden", golden?.jsonValue() ?? .null),
             ("requirements", .object([("min_runtime_version", .string(requirements.minRuntimeVersion)), ("isa", .array(isa))])),
             ("blobs", .array(bl)),
@@ -384,8 +385,9 @@ public struct Manifest: Equatable {
         switch v["drift_baseline"] {
         case nil, .null?: driftBaseline = nil
         case let b?:
-            guard b.objectValue != nil else { throw .malformedManifest("drift_baseline must be an object or null") }
-            driftBaseline = b
+            do { driftBaseline = try DriftBaseline(json: b) } catch {
+                throw .malformedManifest("drift_baseline: \(error.description)")
+            }
         }
         switch v["golden"] {
         case nil, .null?: golden = nil

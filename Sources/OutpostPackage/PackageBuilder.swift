@@ -1,4 +1,5 @@
 import COutpostSystem
+import OutpostDrift
 import OutpostJSON
 import OutpostONNX
 import OutpostRuntime
@@ -51,7 +52,10 @@ public enum PackageBuilder {
 
         var golden = [GoldenCase]()
         var goldenBytes = [UInt8]()
-        var baseline: BaselineBuilder?
+        // Drift baseline: OutpostDrift's default features from the first run's
+        // concrete shapes, one observation per batch row.
+        var extractor: FeatureExtractor?
+        var baseline: DriftBaselineBuilder?
         for (si, set) in reference.enumerated() {
             guard set.count == session.inputs.count else {
                 throw .invalidInput("reference set \(si) has \(set.count) input(s), the model \(session.inputs.count)")
@@ -60,13 +64,30 @@ public enum PackageBuilder {
             do {
                 for t in try session.run(set) { outputs.append(t.copy()) }
             } catch { throw .invalidInput("reference set \(si): \(error.description)") }
-            if baseline == nil {
+            if si == 0 {
                 var ins = [(name: String, shape: [Int])](), outs = [(name: String, shape: [Int])]()
-                for (i, t) in set.enumerated() { ins.append((session.inputs[i].name, t.shape)) }
-                for (i, t) in outputs.enumerated() { outs.append((session.outputs[i].name, t.shape)) }
-                baseline = BaselineBuilder(inputs: ins, outputs: outs, bins: options.bins)
+                for (i, t) in set.enumerated() where t.dtype == .float32 { ins.append((session.inputs[i].name, t.shape)) }
+                for (i, t) in outputs.enumerated() where t.dtype == .float32 { outs.append((session.outputs[i].name, t.shape)) }
+                let specs = FeatureSpec.defaults(inputs: ins, outputs: outs)
+                if !specs.isEmpty {
+                    extractor = FeatureExtractor(specs: specs)
+                    baseline = DriftBaselineBuilder(specs: specs, bins: options.bins)
+                }
             }
-            baseline!.add(inputs: set, outputs: outputs)
+            if let x = extractor {
+                do {
+                    for (i, t) in set.enumerated() where t.dtype == .float32 {
+                        try x.bind(.input(i), data: UnsafePointer(t.floats), shape: t.shape)
+                    }
+                    for (i, t) in outputs.enumerated() where t.dtype == .float32 {
+                        try x.bind(.output(i), data: UnsafePointer(t.floats), shape: t.shape)
+                    }
+                    for n in 0..<x.sampleCount {
+                        x.extract(sample: n)
+                        try baseline!.add(UnsafeBufferPointer(x.values))
+                    }
+                } catch { throw .invalidInput("reference set \(si): \(error.description)") }
+            }
             if golden.count < options.goldenCases {
                 var c = GoldenCase(inputs: [], outputs: [])
                 for (i, t) in set.enumerated() { c.inputs.append(append(t, name: session.inputs[i].name, to: &goldenBytes)) }
@@ -74,13 +95,17 @@ public enum PackageBuilder {
                 golden.append(c)
             }
         }
+        var drift: DriftBaseline?
+        if let b = baseline {
+            do { drift = try b.build() } catch { throw .invalidInput("drift baseline: \(error.description)") }
+        }
         var ins = [TensorSignature](), outs = [TensorSignature]()
         for i in session.inputs { ins.append(TensorSignature(i)) }
         for o in session.outputs { outs.append(TensorSignature(o)) }
         let manifest = Manifest(
             name: options.name, version: options.version, release: options.release,
             createdAt: options.createdAt ?? Timestamp.nowISO8601(), keyID: key.publicKey.keyID,
-            lineage: options.lineage, inputs: ins, outputs: outs, driftBaseline: baseline?.jsonValue(),
+            lineage: options.lineage, inputs: ins, outputs: outs, driftBaseline: drift,
             golden: GoldenSet(blob: "golden", absoluteTolerance: options.absoluteTolerance,
                               relativeTolerance: options.relativeTolerance, cases: golden),
             requirements: Requirements(minRuntimeVersion: options.minRuntimeVersion, isa: options.isa),

@@ -21,15 +21,35 @@ enum ModelFile {
         return try ONNXLoader.load(path: path)
     }
 
+    /// Like `load`, and also returns the verified package when `path` is one
+    /// (for its manifest: drift baseline, name, version).
+    static func open(_ path: String, trustedKeys: [String] = []) throws(OutpostError) -> (model: Model, package: ModelPackage?) {
+        if !FileSystem.isDirectory(path) && ModelPackage.isPackage(path: path) {
+            let package = try openPackage(path, trustedKeys: trustedKeys)
+            do { return (try package.loadModel(), package) } catch {
+                if case let .runtime(inner) = error { throw inner }
+                throw .io(path: path, reason: "package refused: " + error.description)
+            }
+        }
+        return (try load(path, trustedKeys: trustedKeys), nil)
+    }
+
     static func loadPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> Model {
+        let package = try openPackage(path, trustedKeys: paths)
+        do { return try package.loadModel() } catch {
+            if case let .runtime(inner) = error { throw inner }
+            throw .io(path: path, reason: "package refused: " + error.description)
+        }
+    }
+
+    static func openPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> ModelPackage {
         let keys: [PublicKey]
         do { keys = try PackageCommand.trustedKeys(paths) } catch { throw .io(path: path, reason: error.description) }
         if keys.isEmpty {
             throw .usage("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)")
         }
         do {
-            let package = try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
-            return try package.loadModel()
+            return try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
         } catch {
             if case let .runtime(inner) = error { throw inner }
             throw .io(path: path, reason: "package refused: " + error.description)

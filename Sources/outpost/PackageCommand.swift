@@ -128,8 +128,7 @@ enum PackageCommand {
             let result = try PackageBuilder.build(model: modelBytes, reference: reference, options: options, key: key)
             try FileIO.write(result.bytes, to: out)
             let m = result.manifest
-            var features = 0
-            if let f = m.driftBaseline?["features"]?.arrayValue { features = f.count }
+            let features = m.driftBaseline?.features.count ?? 0
             Console.out("wrote \(out) (\(Format.bytes(result.bytes.count)))")
             Console.out("  \(m.name) \(m.version) release \(m.release), created \(m.createdAt), signed by key \(m.keyID)")
             Console.out("  \(reference.count) reference run(s): drift baseline with \(features) feature(s), \(m.golden?.cases.count ?? 0) golden case(s)")
@@ -218,11 +217,10 @@ enum PackageCommand {
             for s in m.inputs { Console.out("  " + s.description) }
             Console.out("outputs:")
             for s in m.outputs { Console.out("  " + s.description) }
-            if let b = m.driftBaseline, let features = b["features"]?.arrayValue {
-                Console.out("drift baseline: \(features.count) feature(s) from \(b["sample_count"]?.intValue ?? 0) reference sample(s)")
-                for f in features {
-                    let bins = (f["proportions"]?.arrayValue?.count) ?? 0
-                    Console.out("  \(f["name"]?.stringValue ?? "?") (\(f["kind"]?.stringValue ?? "?"), \(bins) bins)")
+            if let b = m.driftBaseline {
+                Console.out("drift baseline: \(b.features.count) feature(s) from \(b.sampleCount) reference sample(s)")
+                for f in b.features {
+                    Console.out("  \(f.spec.name) (\(f.spec.kind.name), \(f.binCount) bins)")
                 }
             } else {
                 Console.out("drift baseline: none")

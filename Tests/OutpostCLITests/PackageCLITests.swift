@@ -75,6 +75,11 @@ import Testing
         #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
         #expect(viaEnv.stdout.contains("\"median_ms\""))
 
+        // monitor takes the drift baseline from the package manifest.
+        let mon = try outpost(["monitor", pkg, "--trusted-key", signer + ".pub", "--input-dir", "models/tiny", "--window", "1"])
+        #expect(mon.status == 0, "\(mon.stderr)")
+        #expect(mon.stdout.contains("8 features") && mon.stdout.contains("probabilities.class"))
+
         // Refusals: no key (usage, 2), another publisher's key, rollback, tampering (1).
         let noKey = try outpost(["run", pkg, "--input-dir", "models/tiny/test_data_set_0"], env: ["OUTPOST_TRUSTED_KEYS": ""])
         #expect(noKey.status == 2 && noKey.stderr.contains("--trusted-key"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import OutpostDrift
 import OutpostJSON
 import OutpostONNX
 @testable import OutpostPackage
@@ -81,11 +82,12 @@ import OutpostRuntime
         #expect(m.blobs.map(\.name) == ["model.onnx", "golden"])
         for b in m.blobs { #expect((p.layout.dataOffset + b.offset) % 64 == 0) }
         #expect(m.modelBlob?.length == Fixture.modelBytes.count)
-        // The drift baseline is in OutpostDrift's JSON form.
+        // The drift baseline (OutpostDrift): image channel statistics and the output class.
         let baseline = try #require(m.driftBaseline)
-        #expect(baseline["format"]?.intValue == 1)
-        let names = baseline["features"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
-        #expect(names.contains("input.mean[0]") && names.contains("probabilities.class"))
+        #expect(baseline.sampleCount == 1)
+        let names = baseline.features.map(\.spec.name)
+        #expect(names.contains("input.mean[0]") && names.contains("input.std[2]") && names.contains("probabilities.class"))
+        #expect(m.jsonValue()["drift_baseline"]?["format"]?.intValue == 1)
         // The model in the blob runs, and the golden self-test passes.
         let session = try Session(model: try p.loadModel())
         let r = try p.runGoldenSelfTest(session: session)
@@ -337,6 +339,7 @@ import OutpostRuntime
         #expect(try refused(replacing("release", .number(-1)))?.contains("release") == true)
         #expect(try refused(replacing("release", .number(1.5)))?.contains("release") == true)
         #expect(try refused(replacing("blobs", .string("none")))?.contains("blobs") == true)
+        #expect(try refused(replacing("drift_baseline", .object([("format", .number(9))])))?.contains("drift_baseline") == true)
         // Duplicate keys are a JSON error (a signed manifest must be unambiguous).
         let dup = "{\"name\":\"a\"," + String(good.serialized().dropFirst())
         #expect(try refused(dup)?.contains("duplicate") == true)
