@@ -39,9 +39,16 @@ var targets: [Target] = [
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
+    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. Embedded
+    // ignores the module map's link line, hence linkerSettings.
+    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // Signed model packages: container, manifest, verification, golden self-test.
+    .target(name: "OutpostPackage",
+            dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
+            swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
     .executableTarget(name: "outpost",
-                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostDrift", "OutpostTelemetry",
-                                     "COutpostSystem", "CKernels"],
+                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "OutpostDrift",
+                                     "OutpostTelemetry", "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
@@ -49,6 +56,10 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
+        // Not named OutpostPackageTests: SwiftPM reserves <package name>PackageTests
+        // (this package is "Outpost") for its aggregate test product.
+        .testTarget(name: "ModelPackageTests", dependencies: ["OutpostPackage", "OutpostJSON", "OutpostONNX", "OutpostRuntime"],
+                    path: "Tests/OutpostPackageTests"),
         // Test-only writer process for the power-loss (SIGKILL) test.
         .executableTarget(name: "outpost-telemetry-writer", dependencies: ["OutpostTelemetry"],
                           path: "Tests/TelemetryWriter"),
@@ -70,6 +81,7 @@ let package = Package(
         .library(name: "OutpostRuntime", targets: ["OutpostRuntime"]),
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
+        .library(name: "OutpostPackage", targets: ["OutpostPackage"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v5]
