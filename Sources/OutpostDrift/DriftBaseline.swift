@@ -97,10 +97,14 @@ public struct DriftBaselineBuilder {
         try values.withUnsafeBufferPointer { (b: UnsafeBufferPointer<Double>) throws(DriftError) in try add(b) }
     }
 
-    public func build() throws(DriftError) -> DriftBaseline {
+    /// The baseline. A feature without any reference value (never bound, or all
+    /// NaN) is an error, or left out with `droppingEmpty` (e.g. defaults picked for
+    /// a tensor that turned out not to be float).
+    public func build(droppingEmpty: Bool = false) throws(DriftError) -> DriftBaseline {
         var features = [FeatureBaseline]()
         for (i, spec) in specs.enumerated() {
             var values = samples[i]
+            if values.isEmpty && droppingEmpty { continue }
             guard !values.isEmpty else { throw .invalidReference("feature '\(spec.name)' has no reference values") }
             values.sort()
             var edges = [Double]()
@@ -120,6 +124,7 @@ public struct DriftBaselineBuilder {
             f.proportions = DriftStatistics.smoothedProportions(h.counts, smoothing: smoothing)
             features.append(f)
         }
+        guard !features.isEmpty else { throw .invalidReference("no feature has reference values") }
         return DriftBaseline(features: features, sampleCount: sampleCount, smoothing: smoothing)
     }
 

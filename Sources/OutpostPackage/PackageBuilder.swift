@@ -97,7 +97,7 @@ public enum PackageBuilder {
         }
         var drift: DriftBaseline?
         if let b = baseline {
-            do { drift = try b.build() } catch { throw .invalidInput("drift baseline: \(error.description)") }
+            do { drift = try b.build(droppingEmpty: true) } catch { throw .invalidInput("drift baseline: \(error.description)") }
         }
         var ins = [TensorSignature](), outs = [TensorSignature]()
         for i in session.inputs { ins.append(TensorSignature(i)) }

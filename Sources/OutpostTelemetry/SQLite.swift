@@ -80,7 +80,7 @@ final class SQLiteConnection {
 /// A prepared statement. Bind indices start at 1, column indices at 0.
 final class Statement {
     private var stmt: OpaquePointer?
-    unowned let connection: SQLiteConnection
+    let connection: SQLiteConnection  // strong: Embedded Swift has no unowned; no cycle (the connection keeps no statements)
     let sql: String
 
     init(_ stmt: OpaquePointer, connection: SQLiteConnection, sql: String) {

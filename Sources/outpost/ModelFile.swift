@@ -21,19 +21,6 @@ enum ModelFile {
         return try ONNXLoader.load(path: path)
     }
 
-    /// Like `load`, and also returns the verified package when `path` is one
-    /// (for its manifest: drift baseline, name, version).
-    static func open(_ path: String, trustedKeys: [String] = []) throws(OutpostError) -> (model: Model, package: ModelPackage?) {
-        if !FileSystem.isDirectory(path) && ModelPackage.isPackage(path: path) {
-            let package = try openPackage(path, trustedKeys: trustedKeys)
-            do { return (try package.loadModel(), package) } catch {
-                if case let .runtime(inner) = error { throw inner }
-                throw .io(path: path, reason: "package refused: " + error.description)
-            }
-        }
-        return (try load(path, trustedKeys: trustedKeys), nil)
-    }
-
     static func loadPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> Model {
         let package = try openPackage(path, trustedKeys: paths)
         do { return try package.loadModel() } catch {

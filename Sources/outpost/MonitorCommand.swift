@@ -1,6 +1,7 @@
 import COutpostSystem
 import OutpostDrift
 import OutpostJSON
+import OutpostPackage
 import OutpostRuntime
 import OutpostTelemetry
 
@@ -11,11 +12,11 @@ import OutpostTelemetry
 enum MonitorCommand {
     static let spec = CommandSpec(
         name: "monitor",
-        usage: "outpost monitor MODEL|PKG --input-dir DIR... (--baseline FILE.json | --make-baseline OUT.json) [--window N] [--db FILE] [--json]",
+        usage: "outpost monitor MODEL_OR_PKG --input-dir DIR... [--baseline FILE.json | --make-baseline OUT.json] [--window N] [--db FILE] [--json]",
         summary: "Stream inputs through a model and print per-window drift of its features against a baseline (PSI, Jensen-Shannon distance, binned KS; verdict by PSI: < 0.1 stable, 0.1-0.25 moderate, > 0.25 major), recording inference records and drift windows in a telemetry store. With --make-baseline, build the baseline from reference inputs instead. Input directories hold ONNX test-data sets (input_<i>.pb), subdirectories of them, or .npy/.pb files of a single-input model; a batch of N counts as N samples.",
         options: [
             ("--input-dir DIR", "Inputs to stream (repeatable, in order)."),
-            ("--baseline FILE", "Drift baseline JSON (from --make-baseline; default for a package: its manifest's baseline)."),
+            ("--baseline FILE", "Drift baseline JSON (from --make-baseline); a package carries its own in the manifest."),
             ModelFile.trustedKeyOption,
             ("--make-baseline OUT", "Build a baseline from the inputs and write it to OUT (JSON)."),
             ("--bins N", "Bins per continuous feature for --make-baseline (default 10)."),
@@ -38,7 +39,26 @@ enum MonitorCommand {
         let dirs = a.all("--input-dir")
         guard !dirs.isEmpty else { throw .usage("give at least one --input-dir DIR") }
         let path = a.positionals[0]
-        let (model, package) = try ModelFile.open(path, trustedKeys: a.all("--trusted-key"))
+        // A signed package brings its model, name, version and drift baseline (verified first).
+        var packageInfo: (name: String, version: String, baseline: DriftBaseline?)?
+        let model: Model
+        if ModelPackage.isPackage(path: path) {
+            let keys: [PublicKey]
+            do { keys = try PackageCommand.trustedKeys(a.all("--trusted-key")) } catch { throw .io(path: path, reason: error.description) }
+            if keys.isEmpty {
+                throw .usage("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)")
+            }
+            do {
+                let package = try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
+                model = try package.loadModel()
+                packageInfo = (package.manifest.name, package.manifest.version, package.manifest.driftBaseline)
+            } catch {
+                if case let .runtime(inner) = error { throw inner }
+                throw .io(path: path, reason: "package refused: " + error.description)
+            }
+        } else {
+            model = try ModelFile.load(path)
+        }
         let session = try Session(model: model, options: SessionOptions(threads: try a.int("--threads", default: 0, min: 0)))
         let samples = try InputStream.collect(dirs, inputs: session.inputs)
         guard !samples.isEmpty else { throw .usage("no inputs found in \(dirs.count == 1 ? dirs[0] : "the input directories")") }
@@ -49,10 +69,13 @@ enum MonitorCommand {
         let baseline: DriftBaseline
         if let baselinePath = a.value("--baseline") {
             baseline = try readBaseline(baselinePath)
-        } else if let packaged = package?.manifest.driftBaseline {
+        } else if let info = packageInfo {
+            guard let packaged = info.baseline else {
+                throw .usage("\(path) has no drift baseline in its manifest (build it with --reference-data, or give --baseline FILE.json)")
+            }
             baseline = packaged
         } else {
-            throw .usage("give --baseline FILE.json (or --make-baseline OUT.json to build one from reference inputs)")
+            throw .usage("give --baseline FILE.json (or --make-baseline OUT.json to build one from reference inputs, or monitor a package)")
         }
         let thresholds = DriftThresholds(psiModerate: try a.double("--psi-moderate", default: 0.1),
                                          psiMajor: try a.double("--psi-major", default: 0.25))
@@ -65,8 +88,8 @@ enum MonitorCommand {
             }
         }
         let recorder = try DriftRecorder(baseline: baseline, policy: .count(window), thresholds: thresholds, store: store,
-                                         modelName: a.value("--model-name") ?? package?.manifest.name ?? FileSystem.basename(path),
-                                         modelVersion: a.value("--model-version") ?? package?.manifest.version ?? "0.0.0")
+                                         modelName: a.value("--model-name") ?? packageInfo?.name ?? FileSystem.basename(path),
+                                         modelVersion: a.value("--model-version") ?? packageInfo?.version ?? "0.0.0")
         let json = a.has("--json")
         if !json {
             Console.out("monitoring \(path): \(baseline.features.count) features, windows of \(window) samples, baseline of \(baseline.sampleCount) samples")
