@@ -1,3 +1,4 @@
+import OutpostDrift
 import OutpostJSON
 import OutpostPackage
 import OutpostRuntime
