@@ -70,6 +70,14 @@ import Testing
         #expect(table.status == 0)
         #expect(table.stdout.contains("verdict MAJOR DRIFT"))
         #expect(table.stdout.contains("input[0]"))
+        // Sampled inputs (opt-in) and time windows.
+        let sampled = try cli.outpost(["monitor", "models/mlp/model.onnx", "--input-dir", tmp.appendingPathComponent("same").path,
+                                       "--baseline", baseline, "--window-seconds", "3600", "--sample-rate", "0.5",
+                                       "--db", tmp.appendingPathComponent("sampled.db").path])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        #expect(sampled.stdout.contains("windows of 3600 s"))
+        #expect(sampled.stdout.contains("window 0 (partial)  samples 640"))
+        #expect(sampled.stdout.contains("sampled_input"))
         // Second run appends to the same store: 2 + 1 windows, 1280 + 640 inference records.
         #expect(table.stdout.contains("inference 1920") && table.stdout.contains("drift_window 3"), "\(table.stdout.suffix(300))")
     }
