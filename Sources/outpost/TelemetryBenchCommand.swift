@@ -14,7 +14,7 @@ enum TelemetryBenchCommand {
         options: [
             ("--model M", "Model for the per-inference cost (default models/mobilenet/model.onnx)."),
             ("--records N", "Records for the throughput run (default 200000)."),
-            ("--batch B", "Records per transaction (default 1000)."),
+            ("--batch B", "Records per transaction (default: 1000 and 5000)."),
             ("--iterations K", "Inferences timed; also the record batch committed at the end (default 1000)."),
             ("--dir DIR", "Directory for the temporary databases (default /tmp)."),
             ("--threads N", "Kernel threads (default 1)."),
@@ -30,40 +30,52 @@ enum TelemetryBenchCommand {
         let dir = a.value("--dir") ?? "/tmp"
         let modelPath = a.value("--model") ?? "models/mobilenet/model.onnx"
 
-        // 1. Throughput.
-        let path = TelemetryStore.temporaryPath(directory: dir, tag: "bench-telemetry")
-        TelemetryStore.removeDatabase(path: path)
-        defer { TelemetryStore.removeDatabase(path: path) }
-        do {
-            let store = try TelemetryStore(path: path, options: TelemetryOptions(budget: .unlimited))
-            var buffer = [InferenceRecord]()
-            buffer.reserveCapacity(batch)
-            let t0 = Clock.nowNanos()
-            var written = 0
-            while written < records {
-                buffer.removeAll(keepingCapacity: true)
-                for i in 0..<min(batch, records - written) {
-                    buffer.append(InferenceRecord(timeMs: 1_764_300_000_000 + Int64(written + i), model: "mobilenet", version: "1.4.2",
-                                                  latencyMicros: 1900, status: 0, topClass: Int32((written + i) % 100), score: 0.83))
+        // 1. Throughput, per batch size (one transaction = one fsync per batch).
+        var batches = [batch]
+        if a.value("--batch") == nil { batches = [1000, 5000] }
+        for b in batches {
+            let path = TelemetryStore.temporaryPath(directory: dir, tag: "bench-telemetry")
+            TelemetryStore.removeDatabase(path: path)
+            defer { TelemetryStore.removeDatabase(path: path) }
+            do {
+                let store = try TelemetryStore(path: path, options: TelemetryOptions(budget: .unlimited))
+                var buffer = [InferenceRecord]()
+                buffer.reserveCapacity(b)
+                let t0 = Clock.nowNanos()
+                var written = 0
+                while written < records {
+                    buffer.removeAll(keepingCapacity: true)
+                    for i in 0..<min(b, records - written) {
+                        buffer.append(InferenceRecord(timeMs: 1_764_300_000_000 + Int64(written + i), model: "mobilenet", version: "1.4.2",
+                                                      latencyMicros: 1900, status: 0, topClass: Int32((written + i) % 100), score: 0.83))
+                    }
+                    try store.append(buffer)
+                    written += buffer.count
                 }
-                try store.append(buffer)
-                written += buffer.count
+                let seconds = Double(Clock.nowNanos() - t0) / 1e9
+                let fileBytes = try store.fileBytes()
+                store.close()
+                Console.out("telemetry append, batches of \(b): \(records) records in \(Format.fixed(seconds, 3)) s = \(Int(Double(records) / seconds)) records/s (target ≥ 100000/s; database \(Format.bytes(Int(fileBytes))))")
+            } catch {
+                throw .io(path: path, reason: error.description)
             }
-            let seconds = Double(Clock.nowNanos() - t0) / 1e9
-            // One record per transaction (one fsync each), for comparison.
-            let single = 500
+        }
+        // One record per transaction (one fsync each), for comparison.
+        do {
+            let path = TelemetryStore.temporaryPath(directory: dir, tag: "bench-telemetry-single")
+            TelemetryStore.removeDatabase(path: path)
+            defer { TelemetryStore.removeDatabase(path: path) }
+            let store = try TelemetryStore(path: path, options: TelemetryOptions(budget: .unlimited))
+            let single = 300
             let t1 = Clock.nowNanos()
             for i in 0..<single {
                 try store.append(InferenceRecord(timeMs: Int64(i), model: "mobilenet", version: "1.4.2", latencyMicros: 1900))
             }
             let singleSeconds = Double(Clock.nowNanos() - t1) / 1e9
-            let fileBytes = try store.fileBytes()
             store.close()
-            Console.out("telemetry append, batches of \(batch): \(records) records in \(Format.fixed(seconds, 3)) s = \(Int(Double(records) / seconds)) records/s (target ≥ 100000/s)")
-            Console.out("telemetry append, 1 per transaction: \(Int(Double(single) / singleSeconds)) records/s (\(Format.fixed(singleSeconds * 1e6 / Double(single), 0)) µs per commit)")
-            Console.out("database: \(Format.bytes(Int(fileBytes))) for \(records + single) records (synchronous=FULL, WAL)")
+            Console.out("telemetry append, 1 per transaction: \(Int(Double(single) / singleSeconds)) records/s (\(Format.fixed(singleSeconds * 1e6 / Double(single), 0)) µs per commit: the fsync of synchronous=FULL)")
         } catch {
-            throw .io(path: path, reason: error.description)
+            throw .io(path: dir, reason: error.description)
         }
 
         // 2. Monitoring cost per inference.
