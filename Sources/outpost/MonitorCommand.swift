@@ -202,8 +202,11 @@ final class DriftRecorder {
     let store: TelemetryStore?
     let modelName: String
     let modelVersion: String
-    /// Inference records are appended in batches of this many (one transaction).
+    /// Inference records are appended in batches of this many (one transaction),
+    /// or when the oldest buffered one is `flushIntervalMs` old.
     let batchSize: Int
+    let flushIntervalMs: Int64
+    private var firstPendingTime: Int64 = Int64.max
     private var pending: [InferenceRecord] = []
     private var pendingWindows: [DriftWindowRecord] = []
     private var pendingSamples: [SampledInput] = []
@@ -213,13 +216,14 @@ final class DriftRecorder {
     private(set) var firstTelemetryError: String?
 
     init(baseline: DriftBaseline, policy: WindowPolicy, thresholds: DriftThresholds, store: TelemetryStore?,
-         modelName: String, modelVersion: String, batchSize: Int = 1024) throws(OutpostError) {
+         modelName: String, modelVersion: String, batchSize: Int = 4096, flushIntervalMs: Int64 = 10_000) throws(OutpostError) {
         extractor = FeatureExtractor(specs: baseline.specs)
         monitor = DriftMonitor(baseline: baseline, policy: policy, thresholds: thresholds)
         self.store = store
         self.modelName = modelName
         self.modelVersion = modelVersion
         self.batchSize = batchSize
+        self.flushIntervalMs = flushIntervalMs
         pending.reserveCapacity(batchSize)
     }
 
@@ -252,6 +256,7 @@ final class DriftRecorder {
                     top = Int32(best)
                     score = Double(row[best])
                 }
+                if pending.isEmpty { firstPendingTime = now }
                 pending.append(InferenceRecord(timeMs: now, model: modelName, version: modelVersion,
                                                latencyMicros: Int64(latencyNanos / 1000) / Int64(n), status: 0,
                                                topClass: top, score: score))
@@ -267,7 +272,9 @@ final class DriftRecorder {
                 if pending.count >= batchSize { flushRecords() }
             }
         }
-        if !pendingWindows.isEmpty { flushRecords() }  // a closed window is stored with the records so far, one commit
+        // Commit by count (batchSize) or age (flushIntervalMs), never per inference:
+        // each commit is an fsync. Closed windows wait for the next commit too.
+        if store != nil && now - firstPendingTime >= flushIntervalMs { flushRecords() }
         return closed
     }
 
@@ -297,6 +304,7 @@ final class DriftRecorder {
     /// (one fsync). A failure is reported once and counted; inference goes on.
     func flushRecords() {
         defer {
+            firstPendingTime = Int64.max
             pending.removeAll(keepingCapacity: true)
             pendingWindows.removeAll(keepingCapacity: true)
             pendingSamples.removeAll()
