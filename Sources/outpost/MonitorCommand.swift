@@ -21,6 +21,8 @@ enum MonitorCommand {
             ("--make-baseline OUT", "Build a baseline from the inputs and write it to OUT (JSON)."),
             ("--bins N", "Bins per continuous feature for --make-baseline (default 10)."),
             ("--window N", "Samples per drift window (default 500; under ~200 PSI's sampling noise alone crosses 0.1)."),
+            ("--window-seconds S", "Close windows by time instead: every S seconds of wall clock."),
+            ("--sample-rate R", "Keep this fraction of input samples in the store for retraining (default 0: off)."),
             ("--db FILE", "Telemetry store (SQLite; default: none)."),
             ("--model-name NAME", "Model name in telemetry records (default: the file name)."),
             ("--model-version V", "Model version in telemetry records (default 0.0.0)."),
@@ -80,19 +82,24 @@ enum MonitorCommand {
         let thresholds = DriftThresholds(psiModerate: try a.double("--psi-moderate", default: 0.1),
                                          psiMajor: try a.double("--psi-major", default: 0.25))
         let window = try a.int("--window", default: 500, min: 1)
+        let seconds = try a.double("--window-seconds", default: 0)
+        let policy: WindowPolicy = seconds > 0 ? .duration(Int64(seconds * 1000)) : .count(window)
+        let sampleRate = try a.double("--sample-rate", default: 0)
+        guard sampleRate >= 0 && sampleRate <= 1 else { throw .usage("--sample-rate expects a fraction in [0, 1]") }
         var store: TelemetryStore?
         if let db = a.value("--db") {
-            do { store = try TelemetryStore(path: db) } catch {
+            do { store = try TelemetryStore(path: db, options: TelemetryOptions(sampleRate: sampleRate)) } catch {
                 // Telemetry never stops inference: report and carry on without a store.
                 Console.error("warning: \(error.description); continuing without telemetry")
             }
         }
-        let recorder = try DriftRecorder(baseline: baseline, policy: .count(window), thresholds: thresholds, store: store,
+        let recorder = try DriftRecorder(baseline: baseline, policy: policy, thresholds: thresholds, store: store,
                                          modelName: a.value("--model-name") ?? packageInfo?.name ?? FileSystem.basename(path),
                                          modelVersion: a.value("--model-version") ?? packageInfo?.version ?? "0.0.0")
         let json = a.has("--json")
         if !json {
-            Console.out("monitoring \(path): \(baseline.features.count) features, windows of \(window) samples, baseline of \(baseline.sampleCount) samples")
+            let windows = seconds > 0 ? "windows of \(Format.significant(seconds, 6)) s" : "windows of \(window) samples"
+            Console.out("monitoring \(path): \(baseline.features.count) features, \(windows), baseline of \(baseline.sampleCount) samples")
         }
         var runs = 0
         for feeds in samples {
@@ -104,6 +111,7 @@ enum MonitorCommand {
                 show(report, json: json, partial: false)
             }
         }
+        if case .duration = policy, let r = recorder.poll() { show(r, json: json, partial: false) }
         if let last = recorder.finish() { show(last, json: json, partial: true) }
         if !json {
             Console.out("\(runs) runs, \(recorder.samples) samples, \(recorder.windows) window(s)")
@@ -194,23 +202,28 @@ final class DriftRecorder {
     let store: TelemetryStore?
     let modelName: String
     let modelVersion: String
-    /// Inference records are appended in batches of this many (one transaction).
+    /// Inference records are appended in batches of this many (one transaction),
+    /// or when the oldest buffered one is `flushIntervalMs` old.
     let batchSize: Int
+    let flushIntervalMs: Int64
+    private var firstPendingTime: Int64 = Int64.max
     private var pending: [InferenceRecord] = []
     private var pendingWindows: [DriftWindowRecord] = []
+    private var pendingSamples: [SampledInput] = []
     private(set) var samples = 0
     private(set) var windows = 0
     private(set) var telemetryFailures = 0
     private(set) var firstTelemetryError: String?
 
     init(baseline: DriftBaseline, policy: WindowPolicy, thresholds: DriftThresholds, store: TelemetryStore?,
-         modelName: String, modelVersion: String, batchSize: Int = 1024) throws(OutpostError) {
+         modelName: String, modelVersion: String, batchSize: Int = 4096, flushIntervalMs: Int64 = 10_000) throws(OutpostError) {
         extractor = FeatureExtractor(specs: baseline.specs)
         monitor = DriftMonitor(baseline: baseline, policy: policy, thresholds: thresholds)
         self.store = store
         self.modelName = modelName
         self.modelVersion = modelVersion
         self.batchSize = batchSize
+        self.flushIntervalMs = flushIntervalMs
         pending.reserveCapacity(batchSize)
     }
 
@@ -243,14 +256,36 @@ final class DriftRecorder {
                     top = Int32(best)
                     score = Double(row[best])
                 }
+                if pending.isEmpty { firstPendingTime = now }
                 pending.append(InferenceRecord(timeMs: now, model: modelName, version: modelVersion,
                                                latencyMicros: Int64(latencyNanos / 1000) / Int64(n), status: 0,
                                                topClass: top, score: score))
+                if store!.shouldSampleInput(), let input = inputs.first, input.dtype == .float32 {
+                    // One sample's slice of the first input, raw little-endian float32.
+                    let per = input.count / n
+                    var shape = input.shape
+                    if shape.count >= 2 { shape[0] = 1 }
+                    let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(input.floats + s * per), count: per * 4)
+                    pendingSamples.append(SampledInput(timeMs: now, model: modelName, version: modelVersion,
+                                                       descriptor: "\(input.dtype.name)\(formatShape(shape))", payload: [UInt8](bytes)))
+                }
                 if pending.count >= batchSize { flushRecords() }
             }
         }
-        if !pendingWindows.isEmpty { flushRecords() }  // a closed window is stored with the records so far, one commit
+        // Commit by count (batchSize) or age (flushIntervalMs), never per inference:
+        // each commit is an fsync. Closed windows wait for the next commit too.
+        if store != nil && now - firstPendingTime >= flushIntervalMs { flushRecords() }
         return closed
+    }
+
+    /// Closes a time window that is due (duration policy), storing it.
+    func poll() -> DriftWindowReport? {
+        let now = op_unix_time_s() * 1000
+        guard let r = monitor.poll(now: now) else { return nil }
+        windows += 1
+        pendingWindows.append(DriftWindowRecord(timeMs: now, model: modelName, version: modelVersion, verdict: r.verdict.name, report: r.json()))
+        flushRecords()
+        return r
     }
 
     /// Flushes buffered records and returns the partial last window, if any.
@@ -269,14 +304,17 @@ final class DriftRecorder {
     /// (one fsync). A failure is reported once and counted; inference goes on.
     func flushRecords() {
         defer {
+            firstPendingTime = Int64.max
             pending.removeAll(keepingCapacity: true)
             pendingWindows.removeAll(keepingCapacity: true)
+            pendingSamples.removeAll()
         }
-        guard let store, !pending.isEmpty || !pendingWindows.isEmpty else { return }
+        guard let store, !pending.isEmpty || !pendingWindows.isEmpty || !pendingSamples.isEmpty else { return }
         do {
             try store.batch { () throws(TelemetryError) in
                 try store.append(pending)
                 try store.append(pendingWindows)
+                try store.append(pendingSamples)
             }
         } catch { failed(error) }
     }

@@ -70,8 +70,39 @@ import Testing
         #expect(table.status == 0)
         #expect(table.stdout.contains("verdict MAJOR DRIFT"))
         #expect(table.stdout.contains("input[0]"))
+        // Sampled inputs (opt-in) and time windows.
+        let sampled = try cli.outpost(["monitor", "models/mlp/model.onnx", "--input-dir", tmp.appendingPathComponent("same").path,
+                                       "--baseline", baseline, "--window-seconds", "3600", "--sample-rate", "0.5",
+                                       "--db", tmp.appendingPathComponent("sampled.db").path])
+        #expect(sampled.status == 0, "\(sampled.stderr)")
+        #expect(sampled.stdout.contains("windows of 3600 s"))
+        #expect(sampled.stdout.contains("window 0 (partial)  samples 640"))
+        #expect(sampled.stdout.contains("sampled_input"))
         // Second run appends to the same store: 2 + 1 windows, 1280 + 640 inference records.
         #expect(table.stdout.contains("inference 1920") && table.stdout.contains("drift_window 3"), "\(table.stdout.suffix(300))")
+    }
+
+    @Test func monitorReadsTheBaselineFromASignedPackage() throws {
+        let tmp = try cli.tempDir()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try Self.makeInputs(tmp.appendingPathComponent("reference"), files: 20, shift: 0, seed: 4)
+        try Self.makeInputs(tmp.appendingPathComponent("shifted"), files: 10, shift: 1, seed: 5)
+        let key = tmp.appendingPathComponent("k").path
+        #expect(try cli.outpost(["keys", "generate", "--out", key]).status == 0)
+        let pkg = tmp.appendingPathComponent("mlp.opkg").path
+        let built = try cli.outpost(["package", "build", "--model", "models/mlp/model.onnx", "--name", "mlp", "--version", "2.1.0",
+                                     "--release", "7", "--reference-data", tmp.appendingPathComponent("reference").path,
+                                     "--key", key + ".key", "-o", pkg])
+        #expect(built.status == 0, "\(built.stderr)")
+        let db = tmp.appendingPathComponent("t.db").path
+        let r = try cli.outpost(["monitor", pkg, "--trusted-key", key + ".pub", "--input-dir", tmp.appendingPathComponent("shifted").path,
+                                 "--window", "640", "--db", db])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("baseline of 1280 samples"))
+        #expect(r.stdout.contains("verdict MAJOR DRIFT"))
+        // Without the key the package is refused.
+        let refused = try cli.outpost(["monitor", pkg, "--input-dir", tmp.appendingPathComponent("shifted").path])
+        #expect(refused.status != 0 && refused.stderr.contains("--trusted-key"))
     }
 
     @Test func monitorErrorsAndUnwritableStore() throws {
