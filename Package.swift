@@ -25,19 +25,47 @@ var targets: [Target] = [
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
-    .target(name: "OutpostJSON", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
+    // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
+    .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
+    // The system libsqlite3 (headers from libsqlite3-dev) plus inline shims for the
+    // macros Swift cannot import (SQLITE_TRANSIENT). Embedded ignores the module
+    // map's link line, hence the explicit linkerSettings on OutpostTelemetry.
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
+            swiftSettings: deviceSwiftSettings,
+            linkerSettings: [.linkedLibrary("sqlite3")]),
     .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
+    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. Embedded
+    // ignores the module map's link line, hence linkerSettings.
+    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // Signed model packages: container, manifest, verification, golden self-test.
+    .target(name: "OutpostPackage",
+            dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
+            swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
     .executableTarget(name: "outpost",
-                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "COutpostSystem", "CKernels"],
+                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "OutpostDrift", "OutpostTelemetry",
+                                     "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
 if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
+        // Not named OutpostPackageTests: SwiftPM reserves <package name>PackageTests
+        // (this package is "Outpost") for its aggregate test product.
+        .testTarget(name: "ModelPackageTests", dependencies: ["OutpostPackage", "OutpostDrift", "OutpostJSON", "OutpostONNX", "OutpostRuntime"],
+                    path: "Tests/OutpostPackageTests"),
+        // Test-only writer process for the power-loss (SIGKILL) test.
+        .executableTarget(name: "outpost-telemetry-writer", dependencies: ["OutpostTelemetry"],
+                          path: "Tests/TelemetryWriter"),
+        .testTarget(name: "OutpostDriftTests", dependencies: ["OutpostDrift", "OutpostJSON"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "OutpostTelemetryTests", dependencies: ["OutpostTelemetry", "CSQLite", "outpost-telemetry-writer"]),
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
@@ -53,6 +81,7 @@ let package = Package(
         .library(name: "OutpostRuntime", targets: ["OutpostRuntime"]),
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
+        .library(name: "OutpostPackage", targets: ["OutpostPackage"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v5]

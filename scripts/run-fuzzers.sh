@@ -6,7 +6,8 @@
 #   scripts/run-fuzzers.sh [seconds-per-target] [target...]     (default 60 s, all targets)
 #
 # Targets: onnx (ONNXLoader.load(buffer:)), tensorproto (TensorProtoFile.decode),
-# npy (NpyFile.decode). Seeds: fuzz/corpus/<target>/ (committed, small). New inputs
+# npy (NpyFile.decode), package (package container parser + verification),
+# manifest (JSON reader + manifest decoder). Seeds: fuzz/corpus/<target>/ (committed, small). New inputs
 # found go to fuzz/corpus-work/<target>/, crash reproducers to fuzz/out/crashes/<target>/
 # (both git-ignored). Reproduce a crash: fuzz/out/fuzz-<target> <crash-file>
 # The build uses swiftc/clang directly (no SwiftPM): the C modules are compiled with
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(onnx tensorproto npy); fi
+all_targets=(onnx tensorproto npy package manifest)
+if [ ${#targets[@]} -eq 0 ]; then targets=("${all_targets[@]}"); fi
 
 swift_bin="$(dirname "$(readlink -f "$(command -v swiftc)")")"
 clang="$swift_bin/clang"
@@ -26,7 +28,7 @@ mkdir -p "$obj"
 
 sanitize=(-sanitize=fuzzer,address)
 swift_flags=(-O -g -parse-as-library -swift-version 5 "${sanitize[@]}"
-             -I Sources/COutpostSystem/include -I Sources/CKernels/include -I "$obj")
+             -I Sources/COutpostSystem/include -I Sources/CKernels/include -I Sources/COutpostCrypto/include -I "$obj")
 c_flags=(-O2 -g -fsanitize=fuzzer-no-link,address -fno-math-errno -ffp-contract=off)
 
 # Rebuild only when a source is newer than the last build.
@@ -39,18 +41,18 @@ if [ ! -f "$stamp" ] || [ -n "$(find Sources fuzz/targets scripts/run-fuzzers.sh
     rm -f "$obj"/c_*.o
     while IFS= read -r c; do
         o="$obj/c_$(echo "${c#Sources/}" | tr '/' '_' | sed 's/\.c$//').o"
-        "$clang" "${c_flags[@]}" -I Sources/CKernels/include -I Sources/COutpostSystem/include -c "$c" -o "$o"
+        "$clang" "${c_flags[@]}" -I Sources/CKernels/include -I Sources/COutpostSystem/include -I Sources/COutpostCrypto/include -c "$c" -o "$o"
         c_objs+=("$o")
-    done < <(find Sources/COutpostSystem Sources/CKernels -name '*.c' | sort)
-    for module in OutpostRuntime OutpostONNX; do
+    done < <(find Sources/COutpostSystem Sources/CKernels Sources/COutpostCrypto -name '*.c' | sort)
+    for module in OutpostJSON OutpostDrift OutpostRuntime OutpostONNX OutpostPackage; do
         mapfile -t files < <(find "Sources/$module" -name '*.swift' | sort)
         swiftc "${swift_flags[@]}" -wmo -module-name "$module" -emit-module \
             -emit-module-path "$obj/$module.swiftmodule" -c -o "$obj/$module.o" "${files[@]}"
     done
-    for t in onnx tensorproto npy; do
+    for t in "${all_targets[@]}"; do
         swiftc "${swift_flags[@]}" -module-name "Fuzz_$t" "fuzz/targets/$t.swift" \
-            "$obj/OutpostRuntime.o" "$obj/OutpostONNX.o" "${c_objs[@]}" \
-            -use-ld=lld -Xlinker -lpthread -Xlinker -lm -o "$out/fuzz-$t"
+            "$obj/OutpostJSON.o" "$obj/OutpostDrift.o" "$obj/OutpostRuntime.o" "$obj/OutpostONNX.o" "$obj/OutpostPackage.o" "${c_objs[@]}" \
+            -use-ld=lld -Xlinker -lpthread -Xlinker -lm -Xlinker -lcrypto -o "$out/fuzz-$t"
     done
     exec 2>&3
     trap - ERR

@@ -15,7 +15,7 @@ as_root() {
 
 command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain must be on PATH (swift.org)" >&2; exit 1; }
 
-apt_packages=(libsqlite3-dev)
+apt_packages=(libsqlite3-dev libssl-dev)
 if [[ $minimal -eq 0 ]]; then
   # Cross compilers and qemu-user run the ARM kernel tests (NEON, dot product).
   apt_packages+=(qemu-user gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf)

@@ -6,12 +6,13 @@ import OutpostRuntime
 enum BenchCommand {
     static let spec = CommandSpec(
         name: "bench",
-        usage: "outpost bench MODEL [--input-dir DIR] [--threads N] [--warmup W] [--iterations K] [--json] [--profile]",
+        usage: "outpost bench MODEL|PKG [--input-dir DIR] [--threads N] [--warmup W] [--iterations K] [--json] [--profile]",
         summary: "Measure a model: load time (parse + optimise + plan), latency over K timed runs after W warm-up runs, and peak RSS. Without inputs, random ones of the declared shapes are used (symbolic dimensions = 1).",
         options: [
             ("--input-dir DIR", "Directory with input_<i>.pb files."),
             ("--input NAME=FILE", "Feed input NAME from a .npy or .pb file (repeatable)."),
             ("--threads N", "Kernel threads (default: the CPUs available)."),
+            ModelFile.trustedKeyOption,
             ("--warmup W", "Untimed runs first (default 5)."),
             ("--iterations K", "Timed runs (default 50)."),
         ],
@@ -30,7 +31,7 @@ enum BenchCommand {
         let path = a.positionals[0]
 
         let t0 = Clock.nowNanos()
-        let model = try ModelFile.load(path)
+        let model = try ModelFile.load(path, trustedKeys: a.all("--trusted-key"))
         let session = try Session(model: model, options: SessionOptions(threads: threads, profile: a.has("--profile")))
         let loadMs = Clock.millis(since: t0)
 

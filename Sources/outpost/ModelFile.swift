@@ -1,15 +1,46 @@
 import OutpostONNX
+import OutpostPackage
 import OutpostRuntime
 
-/// Opens whatever the user points a command at as a model.
+/// Opens whatever the user points a command at as a model: an ONNX file, a
+/// folder holding model.onnx, or a signed package (recognised by its magic).
+/// A package is verified before use (signature by a trusted key, blob digests,
+/// requirements); the keys come from --trusted-key or, if none is given, from
+/// OUTPOST_TRUSTED_KEYS (colon-separated .pub paths). The golden self-test is
+/// `outpost package verify`'s job, not every run's.
 enum ModelFile {
-    static func load(_ path: String) throws(OutpostError) -> Model {
+    static let trustedKeyOption = (name: "--trusted-key FILE", help: "Public key (.pub) a package must be signed with (repeatable; default: OUTPOST_TRUSTED_KEYS).")
+
+    static func load(_ path: String, trustedKeys: [String] = []) throws(OutpostError) -> Model {
         if FileSystem.isDirectory(path) {
             let inner = FileSystem.join(path, "model.onnx")
             if FileSystem.exists(inner) { return try ONNXLoader.load(path: inner) }
             throw .io(path: path, reason: "is a directory without model.onnx")
         }
+        if ModelPackage.isPackage(path: path) { return try loadPackage(path, trustedKeys: trustedKeys) }
         return try ONNXLoader.load(path: path)
+    }
+
+    static func loadPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> Model {
+        let package = try openPackage(path, trustedKeys: paths)
+        do { return try package.loadModel() } catch {
+            if case let .runtime(inner) = error { throw inner }
+            throw .io(path: path, reason: "package refused: " + error.description)
+        }
+    }
+
+    static func openPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> ModelPackage {
+        let keys: [PublicKey]
+        do { keys = try PackageCommand.trustedKeys(paths) } catch { throw .io(path: path, reason: error.description) }
+        if keys.isEmpty {
+            throw .usage("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)")
+        }
+        do {
+            return try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
+        } catch {
+            if case let .runtime(inner) = error { throw inner }
+            throw .io(path: path, reason: "package refused: " + error.description)
+        }
     }
 
     /// Class names from `labels.txt` in the model's folder (one per line), if present.

@@ -15,6 +15,10 @@ enum OutpostCLI {
       inspect        Describe a model: inputs, outputs, operators, parameters, quantization.
       conformance    Run ONNX backend test folders and report pass/fail/skip.
       bench-kernels  Measure the float GEMM and convolution kernels (GFLOPS per ISA).
+      keys           Generate Ed25519 package signing keys.
+      package        Build, verify and inspect signed model packages.
+      monitor        Stream inputs through a model and print per-window drift against a baseline.
+      bench-telemetry  Measure telemetry store throughput and the monitoring cost per inference.
       version        Print the version.
 
       See 'outpost <subcommand> --help' for details.
@@ -39,6 +43,10 @@ enum OutpostCLI {
             case "inspect": return try InspectCommand.main(rest)
             case "conformance": return try ConformanceCommand.main(rest)
             case "bench-kernels": return runKernelBench(rest)
+            case "keys": return try KeysCommand.main(rest)
+            case "package": return try PackageCommand.main(rest)
+            case "monitor": return try MonitorCommand.main(rest)
+            case "bench-telemetry": return try TelemetryBenchCommand.main(rest)
             default:
                 Console.error("error: unknown subcommand '\(command)' (see 'outpost --help')")
                 return 2

@@ -5,13 +5,14 @@ import OutpostRuntime
 enum RunCommand {
     static let spec = CommandSpec(
         name: "run",
-        usage: "outpost run MODEL [--input-dir DIR] [--input NAME=FILE ...] [--output-dir DIR] [--threads N]",
+        usage: "outpost run MODEL|PKG [--input-dir DIR] [--input NAME=FILE ...] [--output-dir DIR] [--threads N]",
         summary: "Run a model once. Inputs come from DIR/input_<i>.pb (ONNX test-data layout, graph-input order) and/or --input NAME=FILE.npy|.pb; outputs go to DIR/output_<j>.pb (graph-output order) or are summarised on stdout.",
         options: [
             ("--input-dir DIR", "Directory with input_0.pb, input_1.pb, … (ONNX TensorProto files)."),
             ("--input NAME=FILE", "Feed input NAME from a .npy or .pb file (repeatable)."),
             ("--output-dir DIR", "Write output_<j>.pb files here (created if missing)."),
             ("--threads N", "Kernel threads (default: the CPUs available)."),
+            ModelFile.trustedKeyOption,
         ],
         flags: [
             ("--trace", "Print the time spent in each operator."),
@@ -22,7 +23,7 @@ enum RunCommand {
         if a.wantsHelp { Console.out(spec.help); return 0 }
         guard a.positionals.count == 1 else { throw .usage("expected exactly one MODEL argument (see 'outpost run --help')") }
         let threads = try a.int("--threads", default: 0, min: 0)
-        let model = try ModelFile.load(a.positionals[0])
+        let model = try ModelFile.load(a.positionals[0], trustedKeys: a.all("--trusted-key"))
         let session = try Session(model: model, options: SessionOptions(threads: threads, profile: a.has("--trace")))
         let feeds: [Tensor]
         if a.value("--input-dir") == nil && a.all("--input").isEmpty {
