@@ -140,8 +140,14 @@ void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x
 }
 
 void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
-    // Byte gathers: AVX2 has none, and 4 independent loads per iteration already
-    // keep this near one element per cycle.
+#if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_qlut_apply_avx512(table, x, y, n); return; }
+    if (OK_Q_AVX2) { ok_qlut_apply_avx2(table, x, y, n); return; }
+#endif
+    ok_qlut_apply_reference(table, x, y, n);
+}
+
+void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const uint8_t a = table[x[i]], b = table[x[i + 1]], c = table[x[i + 2]], d = table[x[i + 3]];

@@ -119,6 +119,27 @@ OK_T void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, p
     }
 }
 
+/// 256-entry byte table: 16 sub-tables of 16 bytes; vpshufb looks up the low nibble
+/// in each, the high nibble selects which one.
+OK_T void ok_qlut_apply_avx2(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    __m256i t[16];
+    for (int k = 0; k < 16; k++) t[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(x + i));
+        const __m256i lo = _mm256_and_si256(v, nibble);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+        __m256i r = _mm256_setzero_si256();
+        for (int k = 0; k < 16; k++) {
+            const __m256i sel = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8((char)k));
+            r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(t[k], lo), sel));
+        }
+        _mm256_storeu_si256((__m256i *)(y + i), r);
+    }
+    for (; i < n; i++) y[i] = table[x[i]];
+}
+
 // ---- AVX-512 (F+BW+VL+DQ): the same operations on 16 lanes --------------------
 
 #define OK_T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
@@ -192,5 +213,23 @@ OK_T512 void ok_qbinary_avx512(int mul, const void *a, ptrdiff_t sa, const void 
         const void *ta = sa ? (const void *)(pa + i) : a, *tb = sb ? (const void *)(pb + i) : b;
         ok_qbinary_avx2(mul, ta, sa, tb, sb, pc + i, type, n - i, p);
     }
+}
+OK_T512 void ok_qlut_apply_avx512(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    __m512i t[16];
+    for (int k = 0; k < 16; k++) t[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
+    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        const __m512i lo = _mm512_and_si512(v, nibble);
+        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+        __m512i r = _mm512_setzero_si512();
+        for (int k = 0; k < 16; k++) {
+            const __mmask64 sel = _mm512_cmpeq_epi8_mask(hi, _mm512_set1_epi8((char)k));
+            r = _mm512_mask_shuffle_epi8(r, sel, t[k], lo);
+        }
+        _mm512_storeu_si512((void *)(y + i), r);
+    }
+    if (i < n) ok_qlut_apply_avx2(table, x + i, y + i, n - i);
 }
 #endif

@@ -206,6 +206,21 @@ import Testing
         #expect(out == [1, 9])   // (6 - 3) / 3 = 1; (31 - 3) / 3 = 9.33 -> 9
     }
 
+    @Test func lookupMatchesReference() {
+        eachLevel {
+            var rng = RNG(state: 17)
+            let table = (0..<256).map { _ in UInt8(rng.int(0, 255)) }
+            for n in [1, 15, 32, 63, 64, 65, 200, 1000] {
+                let x = (0..<n).map { i in i < 256 ? UInt8(i) : UInt8(rng.int(0, 255)) }
+                var a = [UInt8](repeating: 0, count: n), b = a
+                ok_qlut_apply(table, x, &a, n)
+                ok_qlut_apply_reference(table, x, &b, n)
+                #expect(a == b, "n \(n)")
+                #expect(b == x.map { table[Int($0)] })
+            }
+        }
+    }
+
     @Test func poolSplitsGiveTheSameBytes() {
         let pool = ok_pool_create(2)
         defer { ok_pool_destroy(pool) }

@@ -65,8 +65,10 @@ void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
 enum { OK_QLUT_SIGMOID = 0, OK_QLUT_LEAKY_RELU = 1 };
 void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x_zero_point,
                    float y_scale, int32_t y_zero_point, uint8_t table[256]);
-/// y[i] = table[x[i]] (bytes; works for uint8 and int8 alike).
+/// y[i] = table[x[i]] (bytes; works for uint8 and int8 alike). SIMD: 16 vpshufb lookups
+/// of 16-byte sub-tables selected by the high nibble.
 void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
+void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
 
 /// QLinearSoftmax: table[d] = expf(-d * x_scale) for d = 0..255 (the exponential of an
 /// input d steps below the row maximum; the zero point cancels out).
