@@ -46,7 +46,7 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
     qgeom g = to3(p);
     int cig = p->cin / p->group, cog = p->cout / p->group;
     int32_t *row = malloc(sizeof(int32_t) * (g.out_sp ? g.out_sp : 1));
-    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp};
+    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp, 0, 0, 0, 0};
     for (int b = 0; b < p->batch; b++)
         for (int co = 0; co < p->cout; co++) {
             int grp = co / cog;
@@ -290,7 +290,7 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
 #endif
             dw_plane_generic(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
         ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out),
-                     (ptrdiff_t)g->out_sp};
+                     (ptrdiff_t)g->out_sp, 0, 0, 0, 0};
         j->epi(&e, acc, 0, 1, (int)g->out_sp, c, 0);
     }
 }
