@@ -160,6 +160,39 @@ OK_AVX512_TARGET void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrd
     const __m512 lo = _mm512_set1_ps((float)(ep->qmin - ep->out_zero_point));
     const __m512 hi = _mm512_set1_ps((float)(ep->qmax - ep->out_zero_point));
     const __m512i zp = _mm512_set1_epi32(ep->out_zero_point);
+    if (!corr && !col_scale && !col_bias) {
+        // Nothing per column (depthwise planes): one long row loop per row.
+        for (int i = 0; i < rows; i++) {
+            int m = row0 + i;
+            const __m512i badd = _mm512_set1_epi32(pbias ? pbias[m] : 0);
+            const __m512 sc = _mm512_set1_ps(!pscale ? 1.0f : pscale[ep->scale_per == OK_QPER_ROW ? m : 0]);
+            const __m512 fb = _mm512_set1_ps(pfb ? pfb[m] : 0.0f);
+            const int32_t *arow = acc + (ptrdiff_t)i * ldt;
+            char *crow = C + ((ptrdiff_t)m * ldc + col0) * (ptrdiff_t)es;
+            for (int j = 0; j < cols; j += 16) {
+                const int full = cols - j >= 16;
+                __mmask16 k = full ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1);
+                __m512i v = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, arow + j), badd);
+                if (out == OK_QOUT_I32) {
+                    if (full) _mm512_storeu_si512(crow + 4 * j, v);
+                    else _mm512_mask_storeu_epi32(crow + 4 * j, k, v);
+                    continue;
+                }
+                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), sc);
+                if (out == OK_QOUT_F32) {
+                    if (pfb) f = _mm512_add_ps(f, fb);
+                    if (full) _mm512_storeu_ps(crow + 4 * j, f);
+                    else _mm512_mask_storeu_ps(crow + 4 * j, k, f);
+                    continue;
+                }
+                f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+                __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
+                if (full) _mm_storeu_si128((__m128i *)(crow + j), _mm512_cvtepi32_epi8(r));
+                else _mm512_mask_cvtepi32_storeu_epi8(crow + j, k, r);
+            }
+        }
+        return;
+    }
     for (int i0 = 0; i0 < rows; i0 += 16) {
         int nrow = rows - i0 < 16 ? rows - i0 : 16;
         int32_t rc[16], rza[16], rra[16];
