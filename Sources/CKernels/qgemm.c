@@ -296,11 +296,11 @@ static void init_fuse(const qjob *g, ok_qfuse *f) {
     f->zp = ep->out_zero_point;
 }
 
-static void fuse_cols(const qjob *g, ok_qfuse *f, int j0) {
+static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
     const ok_qepilogue *ep = g->e.ep;
     int colb = ep->bias && ep->bias_per == OK_QPER_COL;
     uint32_t za = (uint32_t)g->e.za0;
-    for (int j = 0; j < g->k->nr; j++) {
+    for (int j = 0; j < nr; j++) {  // (columns past nr are never stored)
         int n = j0 + j;
         f->colc[j] = (int32_t)(za * (uint32_t)g->e.cb[n] + (colb ? (uint32_t)ep->bias[n] : 0u));
         if (f->col_scale) f->cols[j] = ep->scale[n];
@@ -308,11 +308,11 @@ static void fuse_cols(const qjob *g, ok_qfuse *f, int j0) {
     }
 }
 
-static void fuse_rows(const qjob *g, ok_qfuse *f, int i0) {
+static void fuse_rows(const qjob *g, ok_qfuse *f, int i0, int mr) {
     const ok_qepilogue *ep = g->e.ep;
     int rowb = ep->bias && ep->bias_per != OK_QPER_COL;
     uint32_t zb = (uint32_t)g->e.zb0;
-    for (int i = 0; i < g->k->mr; i++) {
+    for (int i = 0; i < mr; i++) {  // (rows past mr are never stored)
         int m = i0 + i;
         f->rowc[i] = (int32_t)((rowb ? (uint32_t)ep->bias[m] : 0u) - zb * (uint32_t)g->e.ra[m]);
         if (!f->col_scale) f->rows[i] = ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? m : 0] : 1.0f;
@@ -337,14 +337,14 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
             for (int jr = jc; jr < j1; jr += NR) {
                 int nr = j1 - jr < NR ? j1 - jr : NR;
                 const char *bp = g->pb + (size_t)(jr / NR) * g->b_panel;
-                int fuse = g->fuse && nr == NR;
-                if (fuse) fuse_cols(g, &fz, jr);
+                int fuse = g->fuse;
+                if (fuse) fuse_cols(g, &fz, jr, nr);
                 for (int ir = ic; ir < ie; ir += MR) {
                     int mr = ie - ir < MR ? ie - ir : MR;
-                    if (fuse && mr == MR) {
-                        fuse_rows(g, &fz, ir);
+                    if (fuse) {
+                        fuse_rows(g, &fz, ir, mr);
                         char *c = (char *)g->e.C + ((ptrdiff_t)ir * g->e.ldc + jr) * g->out_es;
-                        k->fused(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, &fz, c, g->e.ldc);
+                        k->fused(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, &fz, c, g->e.ldc, mr, nr);
                         continue;
                     }
                     k->fn(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, tile);

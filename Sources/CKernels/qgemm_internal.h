@@ -49,7 +49,9 @@ typedef struct {
     float lo, hi;
     int32_t zp;
 } ok_qfuse;
-typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc);
+/// Stores the first mr rows and nr columns of the tile.
+typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,
+                                  int mr, int nr);
 
 typedef struct {
     int isa;
@@ -90,7 +92,7 @@ void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *b, int32_t *til
 void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
 void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
 void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
-                                           ptrdiff_t ldc);
+                                           ptrdiff_t ldc, int mr, int nr);
 void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 #endif

@@ -44,7 +44,7 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni(int kg, const void *a, const
 // The same kernel with the epilogue fused (full tiles, uniform zero points): the
 // accumulators start at the correction + bias, and leave as the final outputs.
 OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f,
-                                                          void *C, ptrdiff_t ldc) {
+                                                          void *C, ptrdiff_t ldc, int mr, int nr) {
     const ok_qi32u *pa = a;
     const __m512i *pb = b;
     const __m512i cc0 = _mm512_load_si512(f->colc), cc1 = _mm512_load_si512(f->colc + 16);
@@ -65,26 +65,37 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a,
         pa += 12;
         pb += 2;
     }
+    // Rows past mr are not stored; columns past nr are masked (ragged edges).
+    const __mmask16 k0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1);
+    const __mmask16 k1 = nr >= 32 ? (__mmask16)0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const int fullw = nr == 32;
     if (f->out == OK_QOUT_U8 || f->out == OK_QOUT_S8) {
         const __m512 lo = _mm512_set1_ps(f->lo), hi = _mm512_set1_ps(f->hi);
         const __m512i zp = _mm512_set1_epi32(f->zp);
         const int cs = f->col_scale;
         const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
         char *c = C;
-#define Q(acc, s, off) \
-    _mm_storeu_si128((__m128i *)(off), _mm512_cvtepi32_epi8(_mm512_add_epi32( \
-        _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s), lo), hi)), zp)));
-#define W(i) { \
+#define RQ(acc, s) _mm512_add_epi32( \
+        _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s), lo), hi)), zp)
+#define W(i) if ((i) < mr) { \
         __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
-        Q(c##i##0, r0, c + (i) * ldc) Q(c##i##1, r1, c + (i) * ldc + 16) }
+        __m512i q0 = RQ(c##i##0, r0), q1 = RQ(c##i##1, r1); \
+        if (fullw) { \
+            _mm_storeu_si128((__m128i *)(c + (i) * ldc), _mm512_cvtepi32_epi8(q0)); \
+            _mm_storeu_si128((__m128i *)(c + (i) * ldc + 16), _mm512_cvtepi32_epi8(q1)); \
+        } else { \
+            _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc, k0, q0); \
+            _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc + 16, k1, q1); \
+        } }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
-#undef Q
+#undef RQ
         return;
     }
     if (f->out == OK_QOUT_I32) {
         int32_t *c = C;
-#define W(i) _mm512_storeu_si512(c + (i) * ldc, c##i##0); _mm512_storeu_si512(c + (i) * ldc + 16, c##i##1);
+#define W(i) if ((i) < mr) { \
+        _mm512_mask_storeu_epi32(c + (i) * ldc, k0, c##i##0); _mm512_mask_storeu_epi32(c + (i) * ldc + 16, k1, c##i##1); }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
         return;
@@ -94,13 +105,13 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a,
         const int cs = f->col_scale, cf = f->col_fb, fb = f->has_fb;
         const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
         const __m512 b0 = _mm512_load_ps(f->colfb), b1 = _mm512_load_ps(f->colfb + 16);
-#define F(acc, s, bb, off) { __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), s); \
+#define F(acc, s, bb, off, km) { __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), s); \
         if (fb) { v = _mm512_add_ps(v, bb); } \
-        _mm512_storeu_ps(off, v); }
-#define W(i) { \
+        _mm512_mask_storeu_ps(off, km, v); }
+#define W(i) if ((i) < mr) { \
         __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
         __m512 q0 = cf ? b0 : _mm512_set1_ps(f->rowfb[i]), q1 = cf ? b1 : q0; \
-        F(c##i##0, r0, q0, c + (i) * ldc) F(c##i##1, r1, q1, c + (i) * ldc + 16) }
+        F(c##i##0, r0, q0, c + (i) * ldc, k0) F(c##i##1, r1, q1, c + (i) * ldc + 16, k1) }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
 #undef F
