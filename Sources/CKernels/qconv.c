@@ -46,7 +46,7 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
     qgeom g = to3(p);
     int cig = p->cin / p->group, cog = p->cout / p->group;
     int32_t *row = malloc(sizeof(int32_t) * (g.out_sp ? g.out_sp : 1));
-    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp};
+    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp, 0, 0, 0, 0};
     for (int b = 0; b < p->batch; b++)
         for (int co = 0; co < p->cout; co++) {
             int grp = co / cog;
@@ -98,7 +98,7 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
-        return 64 + OK_QALIGN64(sizeof(int16_t) * (size_t)p->cout * g.kv);
+        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -113,15 +113,15 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
     h->algo = ok_qconv_algorithm(p);
     char *data = (char *)packed + 64;
     if (h->algo == 2) {
-        // Depthwise: w - zw as int16, [c][kh][kw].
+        // Depthwise: w - zw as float (exact integers), [c][kh][kw].
         qgeom g = to3(p);
-        int16_t *d = (int16_t *)data;
+        float *d = (float *)data;
         for (int c = 0; c < p->cout; c++) {
             int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? c : 0] : 0;
             for (size_t k = 0; k < g.kv; k++) {
                 size_t i = (size_t)c * g.kv + k;
                 int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
-                d[i] = (int16_t)(v - z);
+                d[i] = (float)(v - z);
             }
         }
         return;
@@ -138,14 +138,27 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
 
 // ---------------------------------------------------------------- workspace
 
+/// Channels per float depthwise call (amortizes the kernel's tile setup; ~256 KB of planes).
+static int dw_chunk(const qgeom *g) {
+    size_t per = sizeof(float) * (g->in_sp + g->out_sp);
+    int c = (int)((256 * 1024) / (per ? per : 1));
+    return c < 1 ? 1 : c > 16 ? 16 : c;
+}
+
 static size_t dw_plane_bytes(const qgeom *g, int *hp, int *wp) {
     int H = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, W = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
     if (H < g->ih + g->ph) H = g->ih + g->ph;
     if (W < g->iw + g->pw) W = g->iw + g->pw;
     W = (W + 15) / 16 * 16 + 16;  // vector overreach
     *hp = H; *wp = W;
-    return OK_QALIGN64(sizeof(int16_t) * (size_t)H * W) + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16));
+    // int16 padded plane (generic path), int32 sums, float input and output planes.
+    return OK_QALIGN64(sizeof(int16_t) * (size_t)H * W) + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16)) +
+           OK_QALIGN64(sizeof(float) * g->in_sp * dw_chunk(g)) + OK_QALIGN64(sizeof(float) * g->out_sp * dw_chunk(g));
 }
+
+/// Largest kernel volume for which the float path is exact: every partial sum is an
+/// integer of magnitude <= kv * 255 * 255 < 2^24, so float adds / FMAs are exact.
+enum { OK_QDW_FLOAT_KV_MAX = 256 };
 
 size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     if (threads < 1) threads = 1;
@@ -162,10 +175,12 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
 
 // ---------------------------------------------------------------- im2col
 
-/// cols[k][n] (k = (ci, kd, kh, kw), n = output position), padding = zx (as a byte).
-static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols) {
+/// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
+/// [oh0, oh1) of every output depth), padding = zx (as a byte).
+static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1) {
     size_t N = g->out_sp;
     uint8_t *dst = cols;
+    const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
     for (int ci = 0; ci < cig; ci++)
         for (int kd = 0; kd < g->kd; kd++)
             for (int kh = 0; kh < g->kh; kh++)
@@ -176,9 +191,37 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                     int ow1 = g->iw - off <= 0 ? 0 : (g->iw - off + g->sw - 1) / g->sw;
                     if (ow1 > g->ow) ow1 = g->ow;
                     if (ow0 > ow1) ow0 = ow1;
+                    if (same) {
+                        // 2-D, stride 1, output rows as wide as the input: column n of this
+                        // tap row reads plane[n + delta], so the valid rows are one memcpy
+                        // clamped to the plane, then the few pad columns per row are reset.
+                        const uint8_t *plane = x + (size_t)ci * g->ih * g->iw;
+                        int dr = kh * g->dh - g->ph;  // input row = output row + dr
+                        int ra = oh0, rb = oh1;
+                        if (ra + dr < 0) ra = -dr;
+                        if (rb + dr > g->ih) rb = g->ih - dr;
+                        if (rb < ra) rb = ra;
+                        size_t nrow = (size_t)(oh1 - oh0) * g->ow;
+                        if (ra > oh0) memset(dst, zx, (size_t)(ra - oh0) * g->ow);
+                        if (rb < oh1) memset(dst + (size_t)(rb - oh0) * g->ow, zx, (size_t)(oh1 - rb) * g->ow);
+                        if (rb > ra) {
+                            ptrdiff_t s0 = (ptrdiff_t)(ra + dr) * g->iw + off, n = (ptrdiff_t)(rb - ra) * g->ow;
+                            uint8_t *d = dst + (size_t)(ra - oh0) * g->ow;
+                            ptrdiff_t lo = s0 < 0 ? -s0 : 0, hi = s0 + n > (ptrdiff_t)g->ih * g->iw ? (ptrdiff_t)g->ih * g->iw - s0 : n;
+                            if (lo > 0) memset(d, zx, (size_t)lo);
+                            if (hi > lo) memcpy(d + lo, plane + s0 + lo, (size_t)(hi - lo));
+                            if (hi < n) memset(d + hi, zx, (size_t)(n - hi));
+                            for (int r = ra; r < rb; r++, d += g->ow) {
+                                for (int c = 0; c < ow0; c++) d[c] = zx;
+                                for (int c = ow1; c < g->ow; c++) d[c] = zx;
+                            }
+                        }
+                        dst += nrow;
+                        continue;
+                    }
                     for (int od = 0; od < g->od; od++) {
                         int id = od * g->sd - g->pd + kd * g->dd;
-                        for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+                        for (int oh = oh0; oh < oh1; oh++, dst += g->ow) {
                             int ih = oh * g->sh - g->ph + kh * g->dh;
                             if (id < 0 || id >= g->id || ih < 0 || ih >= g->ih) {
                                 memset(dst, zx, (size_t)g->ow);
@@ -206,7 +249,7 @@ typedef struct {
     const uint8_t *x;
     int tx;
     int32_t zx;
-    const int16_t *w;
+    const float *w;
     void *y;
     const ok_qepilogue *ep;
     char *ws;
@@ -217,13 +260,13 @@ typedef struct {
 
 /// acc[oh][ow] = sum_taps w * P[(oh*sh + kh*dh) * wp + ow*sw + kw*dw] over the padded
 /// plane P of x - zx (int16). Plain C: the compiler vectorizes the stride-1 rows.
-static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const int16_t *w, int32_t *acc) {
+static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const float *w, int32_t *acc) {
     for (int oh = 0; oh < g->oh; oh++) {
         int32_t *a = acc + (size_t)oh * g->ow;
         for (int ow = 0; ow < g->ow; ow++) a[ow] = 0;
         for (int kh = 0; kh < g->kh; kh++)
             for (int kw = 0; kw < g->kw; kw++) {
-                int32_t wv = w[kh * g->kw + kw];
+                int32_t wv = (int32_t)w[kh * g->kw + kw];
                 const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + kw * g->dw;
                 if (g->sw == 1)
                     for (int ow = 0; ow < g->ow; ow++) a[ow] += wv * src[ow];
@@ -233,65 +276,56 @@ static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const int
     }
 }
 
-#if OK_Q_X86
-#include <immintrin.h>
-/// 3x3, any stride/dilation: 8 outputs per step, taps as int16 pairs through vpmaddwd
-/// (tap pairs (0,1), (2, -) per row: exact, |w| <= 255+128, |x - zx| <= 255).
-__attribute__((target("avx2,fma"))) static void dw_plane_avx2(const qgeom *g, const int16_t *P, int wp,
-                                                                const int16_t *w, int32_t *acc) {
-    if (g->sw != 1) {
-        dw_plane_generic(g, P, wp, w, acc);
-        return;
-    }
-    for (int oh = 0; oh < g->oh; oh++) {
-        int32_t *a = acc + (size_t)oh * g->ow;
-        for (int ow = 0; ow < g->ow; ow += 8) {
-            __m256i s = _mm256_setzero_si256();
-            for (int kh = 0; kh < g->kh; kh++) {
-                const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + ow;
-                for (int kw = 0; kw < g->kw; kw++) {
-                    __m256i xv = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(src + kw * g->dw)));
-                    s = _mm256_add_epi32(s, _mm256_mullo_epi32(xv, _mm256_set1_epi32(w[kh * g->kw + kw])));
-                }
-            }
-            if (g->ow - ow >= 8) _mm256_storeu_si256((__m256i *)(a + ow), s);
-            else {
-                int32_t t[8];
-                _mm256_storeu_si256((__m256i *)t, s);
-                for (int j = 0; ow + j < g->ow; j++) a[ow + j] = t[j];
-            }
-        }
-    }
-}
-#endif
-
 static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     const dw_job *j = raw;
     const qgeom *g = &j->g;
-    int16_t *P = (int16_t *)(j->ws + (size_t)thread * j->ws_stride);
-    int32_t *acc = (int32_t *)((char *)P + OK_QALIGN64(sizeof(int16_t) * (size_t)j->hp * j->wp));
-    const int C = j->p->cout;
-    memset(P, 0, sizeof(int16_t) * (size_t)j->hp * j->wp);
+    char *base = j->ws + (size_t)thread * j->ws_stride;
+    int16_t *P = (int16_t *)base;
+    int32_t *acc = (int32_t *)(base + OK_QALIGN64(sizeof(int16_t) * (size_t)j->hp * j->wp));
+    const int chunk = dw_chunk(g);
+    float *xf = (float *)((char *)acc + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16)));
+    float *yf = (float *)((char *)xf + OK_QALIGN64(sizeof(float) * g->in_sp * chunk));
+    const int C = j->p->cout, nchunks = (C + chunk - 1) / chunk;
+    const int flt = g->kv <= OK_QDW_FLOAT_KV_MAX;
+    const int s8 = j->tx == OK_QTYPE_S8;
+    const int32_t zx = j->zx;
+    if (!flt) memset(P, 0, sizeof(int16_t) * (size_t)j->hp * j->wp);
     for (int64_t t = begin; t < end; t++) {
-        int b = (int)(t / C), c = (int)(t % C);
-        const uint8_t *xs = j->x + ((size_t)b * C + c) * g->in_sp;
-        int flip = j->tx == OK_QTYPE_S8;
-        for (int ih = 0; ih < g->ih; ih++) {
-            int16_t *d = P + (size_t)(ih + g->ph) * j->wp + g->pw;
-            const uint8_t *s = xs + (size_t)ih * g->iw;
-            if (flip)
-                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)(int8_t)s[iw] - j->zx);
+        int b = (int)(t / nchunks), c0 = (int)(t % nchunks) * chunk;
+        int nc = C - c0 < chunk ? C - c0 : chunk;
+        char *yb = (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out);
+        ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, yb, (ptrdiff_t)g->out_sp, 0, 0, 0, 0};
+        const uint8_t *xs = j->x + ((size_t)b * C + c0) * g->in_sp;
+        if (flt) {
+            // nc channels at once through the float depthwise kernels (exact, see above).
+            size_t n = g->in_sp * (size_t)nc;
+            if (s8)
+                for (size_t i = 0; i < n; i++) xf[i] = (float)((int32_t)(int8_t)xs[i] - zx);
             else
-                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)s[iw] - j->zx);
+                for (size_t i = 0; i < n; i++) xf[i] = (float)((int32_t)xs[i] - zx);
+            ok_conv_params pc = *j->p;
+            pc.batch = 1; pc.cin = pc.cout = pc.group = nc;
+            ok_conv_depthwise(NULL, &pc, xf, j->w + (size_t)c0 * g->kv, yf, NULL);
+            for (int c = 0; c < nc; c++) {
+                const float *yc = yf + (size_t)c * g->out_sp;
+                for (size_t i = 0; i < g->out_sp; i++) acc[i] = (int32_t)yc[i];
+                j->epi(&e, acc, 0, 1, (int)g->out_sp, c0 + c, 0);
+            }
+            continue;
         }
-#if OK_Q_X86
-        if (ok_isa_enabled(OK_ISA_AVX2_FMA)) dw_plane_avx2(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
-        else
-#endif
-            dw_plane_generic(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
-        ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out),
-                     (ptrdiff_t)g->out_sp};
-        j->epi(&e, acc, 0, 1, (int)g->out_sp, c, 0);
+        for (int c = 0; c < nc; c++) {
+            const uint8_t *xc = xs + (size_t)c * g->in_sp;
+            for (int ih = 0; ih < g->ih; ih++) {
+                int16_t *d = P + (size_t)(ih + g->ph) * j->wp + g->pw;
+                const uint8_t *sr = xc + (size_t)ih * g->iw;
+                if (s8)
+                    for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)(int8_t)sr[iw] - zx);
+                else
+                    for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)sr[iw] - zx);
+            }
+            dw_plane_generic(g, P, j->wp, j->w + (size_t)(c0 + c) * g->kv, acc);
+            j->epi(&e, acc, 0, 1, (int)g->out_sp, c0 + c, 0);
+        }
     }
 }
 
@@ -310,10 +344,11 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
     }
     if (h->algo == 2) {
         int hp, wp;
-        dw_job j = {p, g, x, tx, zx, (const int16_t *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
+        dw_job j = {p, g, x, tx, zx, (const float *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
                     ok_qepi_current()};
         j.hp = hp; j.wp = wp;
-        ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, 1, dw_task, &j);
+        int chunk = dw_chunk(&g);
+        ok_pool_parallel_for(pool, (int64_t)p->batch * ((p->cout + chunk - 1) / chunk), 1, dw_task, &j);
         free(owned);
         return;
     }
@@ -331,10 +366,6 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         for (int grp = 0; grp < p->group; grp++) {
             const uint8_t *xg = (const uint8_t *)x + ((size_t)b * p->cin + (size_t)grp * cig) * g.in_sp;
             const void *B = xg;
-            if (h->algo == 0) {
-                im2col(&g, cig, xg, (uint8_t)zx, cols);
-                B = cols;
-            }
             // Per-output-channel epilogue arrays start at this group's first channel.
             ok_qepilogue eg = *ep;
             int row = eg.bias_per != OK_QPER_COL;
@@ -342,8 +373,23 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             if (eg.fbias && row) eg.fbias += grp * M;
             if (eg.scale && eg.scale_per == OK_QPER_ROW) eg.scale += grp * M;
             void *C = (char *)y + (((size_t)b * p->cout + (size_t)grp * M) * N) * es;
-            ok_qgemm(pool, M, N, K, NULL, 0, 0, 0, NULL, 0, wdata + (size_t)grp * h->group_bytes, B, tx, N, 1, &zx,
-                     OK_QPER_TENSOR, NULL, C, N, &eg, ws);
+            const void *pw = wdata + (size_t)grp * h->group_bytes;
+            if (h->algo == 1) {
+                ok_qgemm(pool, M, N, K, NULL, 0, 0, 0, NULL, 0, pw, B, tx, N, 1, &zx, OK_QPER_TENSOR, NULL, C, N, &eg, ws);
+                continue;
+            }
+            // im2col by blocks of output rows (~256 KB of columns) so the column block,
+            // its packed copy and the GEMM stay in L2; each block is a GEMM on the
+            // output columns [oh0 * OW, oh1 * OW). 3-D convolutions: one block.
+            int rows = g.od == 1 ? (int)((256 * 1024) / ((size_t)K * g.ow + 1)) : g.oh;
+            if (rows < 1) rows = 1;
+            for (int oh0 = 0; oh0 < g.oh; oh0 += rows) {
+                int oh1 = oh0 + rows < g.oh ? oh0 + rows : g.oh;
+                int nb = g.od == 1 ? (oh1 - oh0) * g.ow : N;
+                im2col(&g, cig, xg, (uint8_t)zx, cols, oh0, oh1);
+                ok_qgemm(pool, M, nb, K, NULL, 0, 0, 0, NULL, 0, pw, cols, tx, nb, 1, &zx, OK_QPER_TENSOR, NULL,
+                         (char *)C + (size_t)oh0 * g.ow * es, N, &eg, ws);
+            }
         }
     free(owned);
 }
