@@ -30,6 +30,61 @@ struct ConvAttributes {
         for x in v where x < 1 { throw node.invalid("\(name) must be positive, got \(x)") }
         return v
     }
+
+    /// Kernel, strides, dilations, resolved pads and output sizes of a forward
+    /// convolution (Conv, QLinearConv, ConvInteger) over `spatial` input sizes.
+    func geometry(spatial: [Int], weights: [Int], _ node: Node) throws(OutpostError) -> ConvGeometry {
+        let nd = spatial.count
+        var kernel = Array(weights[2...])
+        if let ks = kernelShape {
+            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match the weights \(formatShape(weights))") }
+            kernel = ks
+        }
+        let strides = try axes(strides, nd, 1, "strides", node)
+        let dilations = try axes(dilations, nd, 1, "dilations", node)
+        var padBegin = [Int](repeating: 0, count: nd), padEnd = padBegin, out = padBegin
+        if let pads, autoPad == "NOTSET" {
+            if pads.count != 2 * nd { throw node.invalid("pads has \(pads.count) values for \(nd) spatial axes") }
+            for i in 0..<nd {
+                padBegin[i] = pads[i]
+                padEnd[i] = pads[i + nd]
+                if padBegin[i] < 0 || padEnd[i] < 0 { throw node.unsupported("pads", "negative pads") }
+            }
+        }
+        for i in 0..<nd {
+            let input = spatial[i]
+            let ext = (kernel[i] - 1) * dilations[i] + 1
+            switch autoPad {
+            case "SAME_UPPER", "SAME_LOWER":
+                out[i] = (input + strides[i] - 1) / strides[i]
+                let total = max(0, (out[i] - 1) * strides[i] + ext - input)
+                padBegin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+                padEnd[i] = total - padBegin[i]
+            default:
+                let span = input + padBegin[i] + padEnd[i]
+                if span < ext {
+                    throw node.shapeError("kernel extent \(ext) exceeds padded input \(span) on spatial axis \(i)")
+                }
+                out[i] = (span - ext) / strides[i] + 1
+            }
+        }
+        return ConvGeometry(kernel: kernel, strides: strides, dilations: dilations,
+                            padBegin: padBegin, padEnd: padEnd, out: out)
+    }
+}
+
+/// Per-axis geometry of a forward convolution, resolved at planning.
+struct ConvGeometry {
+    var kernel: [Int], strides: [Int], dilations: [Int]
+    var padBegin: [Int], padEnd: [Int]
+    /// Output spatial sizes.
+    var out: [Int]
+}
+
+/// The C parameter block of a forward convolution with resolved geometry.
+func makeConvParams(batch: Int, cin: Int, cout: Int, group: Int, inShape: [Int], geometry g: ConvGeometry) -> ok_conv_params {
+    makeConvParams(batch: batch, cin: cin, cout: cout, group: group, inShape: inShape, outShape: g.out, kernel: g.kernel,
+                   strides: g.strides, dilations: g.dilations, padBegin: g.padBegin, padEnd: g.padEnd)
 }
 
 /// Fills a C parameter block's fixed-size arrays from Swift arrays.
@@ -91,42 +146,9 @@ final class ConvOperator: Operator {
             try requireDType(b, [.float32], "bias B")
             if b.count != cout { throw node.shapeError("bias B has \(b.count) values for \(cout) output channels") }
         }
-        var kernel = Array(w.shape[2...])
-        if let ks = attributes.kernelShape {
-            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match W \(formatShape(w.shape))") }
-            kernel = ks
-        }
-        let strides = try attributes.axes(attributes.strides, nd, 1, "strides", node)
-        let dilations = try attributes.axes(attributes.dilations, nd, 1, "dilations", node)
-        var padBegin = [Int](repeating: 0, count: nd), padEnd = padBegin, out = padBegin
-        if let pads = attributes.pads, attributes.autoPad == "NOTSET" {
-            if pads.count != 2 * nd { throw node.invalid("pads has \(pads.count) values for \(nd) spatial axes") }
-            for i in 0..<nd {
-                padBegin[i] = pads[i]
-                padEnd[i] = pads[i + nd]
-                if padBegin[i] < 0 || padEnd[i] < 0 { throw node.unsupported("pads", "negative pads") }
-            }
-        }
-        for i in 0..<nd {
-            let input = x.shape[2 + i]
-            let ext = (kernel[i] - 1) * dilations[i] + 1
-            switch attributes.autoPad {
-            case "SAME_UPPER", "SAME_LOWER":
-                out[i] = (input + strides[i] - 1) / strides[i]
-                let total = max(0, (out[i] - 1) * strides[i] + ext - input)
-                padBegin[i] = attributes.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
-                padEnd[i] = total - padBegin[i]
-            default:
-                let span = input + padBegin[i] + padEnd[i]
-                if span < ext {
-                    throw node.shapeError("kernel extent \(ext) exceeds padded input \(span) on spatial axis \(i)")
-                }
-                out[i] = (span - ext) / strides[i] + 1
-            }
-        }
+        let g = try attributes.geometry(spatial: Array(x.shape[2...]), weights: w.shape, node)
         var p = makeConvParams(batch: x.shape[0], cin: cin, cout: cout, group: group, inShape: Array(x.shape[2...]),
-                               outShape: out, kernel: kernel, strides: strides, dilations: dilations,
-                               padBegin: padBegin, padEnd: padEnd)
+                               geometry: g)
         params = p
         packedBytes = align64(ok_conv_packed_weights_size(&p))
         workspaceBytes = align64(ok_conv_workspace_size(&p, Int32(neuralPlannedThreads)))
@@ -136,7 +158,7 @@ final class ConvOperator: Operator {
             ok_conv_pack_weights(&p, wc.floats, buf.base)
             packedWeights = buf
         }
-        return [TensorType(.float32, [x.shape[0], cout] + out)]
+        return [TensorType(.float32, [x.shape[0], cout] + g.out)]
     }
 
     override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }

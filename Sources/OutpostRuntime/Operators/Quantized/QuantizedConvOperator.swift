@@ -87,42 +87,9 @@ final class QuantizedConvOperator: Operator {
             outType = .int32
         }
 
-        var kernel = Array(w.shape[2...])
-        if let ks = attributes.kernelShape {
-            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match w \(formatShape(w.shape))") }
-            kernel = ks
-        }
-        let strides = try attributes.axes(attributes.strides, nd, 1, "strides", node)
-        let dilations = try attributes.axes(attributes.dilations, nd, 1, "dilations", node)
-        var padBegin = [Int](repeating: 0, count: nd), padEnd = padBegin, out = padBegin
-        if let pads = attributes.pads, attributes.autoPad == "NOTSET" {
-            if pads.count != 2 * nd { throw node.invalid("pads has \(pads.count) values for \(nd) spatial axes") }
-            for i in 0..<nd {
-                padBegin[i] = pads[i]
-                padEnd[i] = pads[i + nd]
-                if padBegin[i] < 0 || padEnd[i] < 0 { throw node.unsupported("pads", "negative pads") }
-            }
-        }
-        for i in 0..<nd {
-            let input = x.shape[2 + i]
-            let ext = (kernel[i] - 1) * dilations[i] + 1
-            switch attributes.autoPad {
-            case "SAME_UPPER", "SAME_LOWER":
-                out[i] = (input + strides[i] - 1) / strides[i]
-                let total = max(0, (out[i] - 1) * strides[i] + ext - input)
-                padBegin[i] = attributes.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
-                padEnd[i] = total - padBegin[i]
-            default:
-                let span = input + padBegin[i] + padEnd[i]
-                if span < ext {
-                    throw node.shapeError("kernel extent \(ext) exceeds padded input \(span) on spatial axis \(i)")
-                }
-                out[i] = (span - ext) / strides[i] + 1
-            }
-        }
+        let g = try attributes.geometry(spatial: Array(x.shape[2...]), weights: w.shape, node)
         var p = makeConvParams(batch: x.shape[0], cin: cin, cout: cout, group: group, inShape: Array(x.shape[2...]),
-                               outShape: out, kernel: kernel, strides: strides, dilations: dilations,
-                               padBegin: padBegin, padEnd: padEnd)
+                               geometry: g)
         params = p
         scaleOffset = align64(max(cout, 1) * 4)
         qparams = Buffer(zeroedBytes: scaleOffset + align64(max(cout, 1) * 4))
@@ -136,7 +103,7 @@ final class QuantizedConvOperator: Operator {
             ok_qconv_pack_weights(&p, wc.raw, QuantType.code(wType), zwp, zwPer, buf.base)
             packedWeights = buf
         }
-        return [TensorType(outType, [x.shape[0], cout] + out)]
+        return [TensorType(outType, [x.shape[0], cout] + g.out)]
     }
 
     override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }
