@@ -17,7 +17,10 @@ sdk_args=()
 swiftc_args=()
 if [[ $arch == x86_64 ]]; then
   swiftc_args=(-Xswiftc -Xfrontend -Xswiftc -clang-target -Xswiftc -Xfrontend -Xswiftc "$clang_triple"
-               -Xlinker "$embedded_dir/libswiftUnicodeDataTables.a" -Xlinker -lm)
+               -Xswiftc -use-ld=lld -Xlinker "$embedded_dir/libswiftUnicodeDataTables.a" -Xlinker -lm)
+  for o in "${size_swift[@]}"; do swiftc_args+=(-Xswiftc "$o"); done
+  for o in "${size_c[@]}"; do swiftc_args+=(-Xcc "$o"); done
+  for o in "${size_ld[@]}"; do swiftc_args+=(-Xlinker "$o"); done
 else
   ensure_sysroot
   ensure_sdk

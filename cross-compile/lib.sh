@@ -69,6 +69,14 @@ ensure_sysroot() {
   echo "$want" > "$stamp"
 }
 
+# Size flags for every device target (kept here, not in Package.swift, so modules and
+# executables added later get them too). In Embedded Swift each client module
+# re-emits the generic and class code it uses as weak definitions; without one
+# section per function the linker keeps every duplicate copy (and all dead code).
+size_swift=(-Osize -Xfrontend -function-sections)
+size_c=(-ffunction-sections -fdata-sections)
+size_ld=(--gc-sections --icf=all -z pack-relative-relocs)
+
 # ensure_sdk: a Swift SDK bundle (Embedded Swift over the sysroot) in
 # .cross/swift-sdks/outpost-$arch.artifactbundle; sdk_name is what --swift-sdk takes.
 ensure_sdk() {
@@ -102,13 +110,13 @@ JSON
   }
 }
 JSON
-  local swift_opts=(-enable-experimental-feature Embedded -wmo
+  local swift_opts=(-enable-experimental-feature Embedded -wmo "${size_swift[@]}"
     -Xfrontend -clang-target -Xfrontend "$clang_triple"
     -Xcc "--target=$clang_triple")
   local o; for o in "${arch_swift_cc[@]}"; do swift_opts+=(-Xcc "$o"); done
   swift_opts+=(-Xclang-linker "--target=$clang_triple" -Xclang-linker "--sysroot=$sysroot" -use-ld=lld)
-  local c_opts=("--target=$clang_triple" "${arch_cflags[@]}")
-  local l_opts=("$embedded_dir/libswiftUnicodeDataTables.a" -lm)
+  local c_opts=("--target=$clang_triple" "${arch_cflags[@]}" "${size_c[@]}")
+  local l_opts=("$embedded_dir/libswiftUnicodeDataTables.a" -lm "${size_ld[@]}")
   json_list() { local s="" x; for x in "$@"; do s+="${s:+, }\"$x\""; done; echo "[$s]"; }
   cat > "$dir/toolset.json" <<JSON
 {
@@ -130,4 +138,17 @@ import json, sys
 d = json.load(sys.stdin)
 for p in d["products"]:
     if "executable" in p["type"]: print(p["name"])'
+}
+
+# strip_to IN OUT: the toolchain's llvm-objcopy strips every architecture (no
+# binutils per target needed).
+strip_to() { "$swift_bin/llvm-objcopy" --strip-all "$1" "$2"; }
+
+# sections BIN: "name size" of each section (any architecture).
+sections() {
+  "$swift_bin/llvm-objdump" -h "$1" | python3 -c '
+import sys
+for l in sys.stdin:
+    p = l.split()
+    if len(p) >= 3 and p[1].startswith("."): print(p[1], int(p[2], 16))'
 }
