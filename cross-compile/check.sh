@@ -48,7 +48,11 @@ qemu_run() {
 }
 
 run_models() {  # run_models ARCH CPU
-  qemu_run "$1" "$2" conformance models --quiet || return 1
+  # Must find and pass every fixture (a silent "0 passed" is a failure).
+  local n; n="$(find models -name 'test_data_set_*' -type d | sed 's|/test_data_set_[^/]*$||' | sort -u | wc -l)"
+  local summary; summary="$(qemu_run "$1" "$2" conformance models --quiet)" || { echo "$summary"; return 1; }
+  echo "$summary" | tail -2
+  grep -q "^$n passed, 0 failed" <<<"$summary" || { echo "  expected $n passed"; return 1; }
   local out; out="$(mktemp -d)"
   qemu_run "$1" "$2" run models/tiny --input-dir models/tiny/test_data_set_0 --output-dir "$out" >/dev/null &&
     [[ -s "$out/output_0.pb" ]] && qemu_run "$1" "$2" version >/dev/null
