@@ -7,7 +7,10 @@
 #   embedded     the device libraries + CLI built as Embedded Swift, run on the fixture models
 #   conformance  ONNX backend tests (node, pytorch-converted, pytorch-operator, light) with the release CLI
 #   models       the repository's fixture models against onnxruntime reference outputs
-#   arm          ARM kernels (NEON, dot product) cross-compiled and checked under qemu-user
+#   cross        ARM: the C kernels (NEON, dot product) and the Embedded `outpost` CLI
+#                cross-compiled for aarch64/armv7 and run on the fixture models under
+#                qemu-user (cortex-a72, max, cortex-a7); .deb packages built and checked
+#                (cross-compile/check.sh)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,13 +60,13 @@ models() {
   .build/release/outpost run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
 }
 
-arm() { scripts/test-kernels-arm.sh; }
+cross() { cross-compile/check.sh; }
 
 stage unit unit
 stage embedded embedded
 stage conformance conformance
 stage models models
-if [[ -x scripts/test-kernels-arm.sh ]]; then stage arm arm; fi
+stage cross cross
 
 echo
 if [[ $failed -gt 0 ]]; then echo "failed stages: ${failures[*]}"; fi

@@ -1,5 +1,10 @@
 // Implementation of the COutpostSystem shims: thin, typed wrappers over POSIX.
 #define _GNU_SOURCE
+// 64-bit off_t/ino_t on 32-bit targets (armv7): without it readdir/stat fail with
+// EOVERFLOW on file systems with 64-bit inode numbers or directory offsets (seen under
+// qemu-arm: `conformance models` found no test folders) and files over 2 GB can't be
+// opened. No effect on 64-bit targets.
+#define _FILE_OFFSET_BITS 64
 #include "outpost_system.h"
 
 #include <dirent.h>

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Proves the device side on ARM: cross-builds arm64 and armhf (Embedded Swift,
+# release) and runs under qemu-user
+#   - the C kernel tests (scripts/test-kernels-arm.sh: NEON/dot-product paths
+#     bit-exact against the scalar reference, aarch64 max + cortex-a72, armv7 cortex-a7),
+#   - `outpost conformance models` (every fixture model, float and int8: it recurses;
+#     outputs compared with the same test_data_set references the host tests use)
+#     and `outpost run` on the tiny model,
+#   on qemu-aarch64 -cpu max (dot product, i8mm), -cpu cortex-a72 (Raspberry Pi 4:
+#   no dot product, so the fallbacks) and qemu-arm -cpu cortex-a7 (armv7 NEON);
+# then builds the .deb packages (arm64, armhf, amd64) and checks them: dpkg-deb
+# --info/--contents, the amd64 one unpacked into a scratch root and run on the host,
+# the arm64 one's binary run from its unpacked tree under qemu.
+# Closing line: "cross: N passed, N failed"; exit status non-zero on any failure.
+#   cross-compile/check.sh
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+cd "$cross_root"
+
+passed=0
+failed=0
+failures=()
+check() {
+  local name="$1"; shift
+  local start=$SECONDS
+  if "$@"; then
+    echo "PASS $name ($((SECONDS - start)) s)"; passed=$((passed + 1))
+  else
+    echo "FAIL $name ($((SECONDS - start)) s)"; failed=$((failed + 1)); failures+=("$name")
+  fi
+}
+
+declare -A bins
+build() {  # build ARCH: cross-compiles, records the binaries' paths
+  local out
+  out="$("$here/build.sh" "$1" release)" || return 1
+  bins[$1]="$out"
+  echo "$out" | sed 's/^/  /'
+}
+
+# qemu_run ARCH CPU ARGS...: runs `outpost ARGS` for ARCH under qemu-user with CPU.
+qemu_run() {
+  local a="$1" cpu="$2"; shift 2
+  arch_vars "$a"
+  local bin; bin="$(grep '/outpost$' <<<"${bins[$a]}")"
+  timeout 900 "$qemu" -cpu "$cpu" -L "$sysroot" "$bin" "$@"
+}
+
+run_models() {  # run_models ARCH CPU
+  # Must find and pass every fixture (a silent "0 passed" is a failure).
+  local n; n="$(find models -name 'test_data_set_*' -type d | sed 's|/test_data_set_[^/]*$||' | sort -u | wc -l)"
+  local summary; summary="$(qemu_run "$1" "$2" conformance models --quiet)" || { echo "$summary"; return 1; }
+  echo "$summary" | tail -2
+  grep -q "^$n passed, 0 failed" <<<"$summary" || { echo "  expected $n passed"; return 1; }
+  local out; out="$(mktemp -d)"
+  qemu_run "$1" "$2" run models/tiny --input-dir models/tiny/test_data_set_0 --output-dir "$out" >/dev/null &&
+    [[ -s "$out/output_0.pb" ]] && qemu_run "$1" "$2" version >/dev/null
+  local rc=$?; rm -rf "$out"; return $rc
+}
+
+check "build arm64" build arm64
+check "build armhf" build armhf
+check "kernels (C driver, qemu)" scripts/test-kernels-arm.sh
+if [[ -n ${bins[arm64]:-} ]]; then
+  check "models aarch64 -cpu max" run_models arm64 max
+  check "models aarch64 -cpu cortex-a72" run_models arm64 cortex-a72
+fi
+if [[ -n ${bins[armhf]:-} ]]; then
+  check "models armv7 -cpu cortex-a7" run_models armhf cortex-a7
+fi
+
+# Debian packages.
+check "build x86_64" build x86_64
+debdir="$cross_root/.cross/deb"
+declare -A debs
+make_deb() {  # make_deb ARCH
+  arch_vars "$1"
+  local d
+  # shellcheck disable=SC2086
+  d="$(packaging/build-deb.sh "$deb_arch" "$debdir" ${bins[$1]})" || return 1
+  debs[$1]="$d"
+  dpkg-deb --info "$d" | sed 's/^/  /' && dpkg-deb --contents "$d" | sed 's/^/  /' || return 1
+  # Depends must cover every library the binary links.
+  local bin dep
+  for bin in ${bins[$1]}; do
+    for so in $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+      case "$so" in
+        libsqlite3*) dep=libsqlite3-0 ;; libcurl*) dep=libcurl4 ;; libssl*|libcrypto*) dep=libssl3 ;;
+        *) dep=libc6 ;;
+      esac
+      dpkg-deb --field "$d" Depends | grep -q "\b$dep\b" || { echo "  Depends lacks $dep for $so"; return 1; }
+    done
+  done
+}
+deb_run_amd64() {
+  local r; r="$(mktemp -d)"
+  dpkg -x "${debs[x86_64]}" "$r" && "$r/usr/bin/outpost" version &&
+    "$r/usr/bin/outpost" conformance models --quiet
+  local rc=$?; rm -rf "$r"; return $rc
+}
+deb_run_arm64() {
+  local r; r="$(mktemp -d)"
+  arch_vars arm64
+  dpkg -x "${debs[arm64]}" "$r" && "$qemu" -L "$sysroot" "$r/usr/bin/outpost" version &&
+    "$qemu" -L "$sysroot" "$r/usr/bin/outpost" run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
+  local rc=$?; rm -rf "$r"; return $rc
+}
+for a in arm64 armhf x86_64; do
+  [[ -n ${bins[$a]:-} ]] && check "deb $a (dpkg-deb --info/--contents, Depends)" make_deb "$a"
+done
+[[ -n ${debs[x86_64]:-} ]] && check "deb amd64 installed into a scratch root, run" deb_run_amd64
+[[ -n ${debs[arm64]:-} ]] && check "deb arm64 unpacked, run under qemu" deb_run_arm64
+
+echo
+if [[ $failed -gt 0 ]]; then echo "failed: ${failures[*]}"; fi
+echo "cross: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,154 @@
+# Shared helpers for the cross-compile scripts (sourced, not run).
+# Everything generated lives in .cross/ (git-ignored); build trees in .build-cross-ARCH.
+
+cross_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cross_dir="$cross_root/.cross"
+swift_bin="$(dirname "$(readlink -f "$(command -v swift)")")"
+swift_usr="$(cd "$swift_bin/.." && pwd)"
+
+# Debian packages unpacked into each sysroot: headers + libraries for everything
+# device code links (libc, libgcc, sqlite3, curl, OpenSSL).
+sysroot_packages=(libc6-dev libgcc-12-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev)
+
+# arch_vars ARCH: sets deb_arch, gnu_triple, swift_triple, embedded_dir, extra flags.
+arch_vars() {
+  case "$1" in
+    arm64|aarch64)
+      arch=arm64; deb_arch=arm64; gnu_triple=aarch64-linux-gnu; clang_triple=aarch64-unknown-linux-gnu
+      swift_triple=aarch64-none-none-elf; qemu=qemu-aarch64
+      arch_cflags=(-march=armv8-a); arch_swift_cc=() ;;
+    armhf|armv7)
+      arch=armhf; deb_arch=armhf; gnu_triple=arm-linux-gnueabihf; clang_triple=armv7-unknown-linux-gnueabihf
+      swift_triple=armv7-none-none-eabi; qemu=qemu-arm
+      arch_cflags=(-march=armv7-a -mfloat-abi=hard -mfpu=neon); arch_swift_cc=(-mfloat-abi=hard -mfpu=neon) ;;
+    x86_64|amd64)
+      arch=x86_64; deb_arch=amd64; gnu_triple=x86_64-linux-gnu; clang_triple=x86_64-unknown-linux-gnu
+      swift_triple=x86_64-unknown-linux-gnu; qemu=
+      arch_cflags=(); arch_swift_cc=() ;;
+    *) echo "unknown architecture '$1' (arm64, armhf, x86_64)" >&2; return 1 ;;
+  esac
+  sysroot="$cross_dir/sysroot-$arch"
+  embedded_dir="$swift_usr/lib/swift/embedded/$swift_triple"
+  scratch="$cross_root/.build-cross-$arch"
+}
+
+# ensure_sysroot: Debian bookworm packages for $deb_arch fetched with a private apt
+# state (the host's source lists, an empty dpkg status, never the host's dpkg
+# architectures) and unpacked with dpkg -x. Cached: a stamp records the package
+# list; a second run downloads nothing.
+ensure_sysroot() {
+  local stamp="$sysroot/.outpost-sysroot" want="${sysroot_packages[*]}"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then return 0; fi
+  local state="$cross_dir/apt-$deb_arch"
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+  : > "$state/status"
+  local opts=(-q -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache"
+              -o "Dir::State::status=$state/status" -o "APT::Architecture=$deb_arch"
+              -o "APT::Architectures=$deb_arch" -o "Debug::NoLocking=1"
+              -o "APT::Sandbox::User=root")
+  echo "sysroot $arch: apt-get update + download (${sysroot_packages[*]})" >&2
+  if ! ls "$state/lists/"*Packages* >/dev/null 2>&1; then
+    # A mirror caught mid-sync can fail one index (seen for bookworm-security armhf):
+    # retry once, then go on with the indexes that did arrive (older but consistent
+    # package versions are fine for a build sysroot).
+    apt-get "${opts[@]}" update >&2 || apt-get "${opts[@]}" update >&2 ||
+      echo "sysroot $arch: some apt indexes failed; using those that downloaded" >&2
+    ls "$state/lists/"*Packages* >/dev/null 2>&1 || return 1
+  fi
+  apt-get "${opts[@]}" install -y --download-only --no-install-recommends \
+    "${sysroot_packages[@]}" >&2 || return 1
+  rm -rf "$sysroot.tmp" && mkdir -p "$sysroot.tmp"
+  local deb
+  for deb in "$state/cache/archives/"*.deb; do dpkg -x "$deb" "$sysroot.tmp" || return 1; done
+  # Absolute symlinks inside the sysroot (e.g. usr/lib/…/libm.so -> /lib/…) must
+  # point into the sysroot, not to the host: make them relative.
+  find "$sysroot.tmp" -type l -lname '/*' | while read -r l; do
+    ln -sfnr "$sysroot.tmp$(readlink "$l")" "$l"
+  done
+  rm -rf "$sysroot" && mv "$sysroot.tmp" "$sysroot"
+  echo "$want" > "$stamp"
+}
+
+# Size flags for every device target (kept here, not in Package.swift, so modules and
+# executables added later get them too). In Embedded Swift each client module
+# re-emits the generic and class code it uses as weak definitions; without one
+# section per function the linker keeps every duplicate copy (and all dead code).
+size_swift=(-Osize -Xfrontend -function-sections)
+size_c=(-ffunction-sections -fdata-sections)
+size_ld=(--gc-sections --icf=all -z pack-relative-relocs)
+
+# ensure_sdk: a Swift SDK bundle (Embedded Swift over the sysroot) in
+# .cross/swift-sdks/outpost-$arch.artifactbundle; sdk_name is what --swift-sdk takes.
+ensure_sdk() {
+  sdk_name="outpost-$arch"
+  local bundle="$cross_dir/swift-sdks/$sdk_name.artifactbundle"
+  local dir="$bundle/$sdk_name"
+  mkdir -p "$dir"
+  local host_triple; host_triple="$(uname -m)-unknown-linux-gnu"
+  cat > "$bundle/info.json" <<JSON
+{
+  "schemaVersion": "1.0",
+  "artifacts": {
+    "$sdk_name": {
+      "type": "swiftSDK",
+      "version": "1.0",
+      "variants": [ { "path": "$sdk_name", "supportedTriples": ["$host_triple"] } ]
+    }
+  }
+}
+JSON
+  cat > "$dir/swift-sdk.json" <<JSON
+{
+  "schemaVersion": "4.0",
+  "targetTriples": {
+    "$swift_triple": {
+      "sdkRootPath": "$sysroot",
+      "swiftResourcesPath": "$swift_usr/lib/swift",
+      "swiftStaticResourcesPath": "$swift_usr/lib/swift",
+      "toolsetPaths": ["toolset.json"]
+    }
+  }
+}
+JSON
+  local swift_opts=(-enable-experimental-feature Embedded -wmo "${size_swift[@]}"
+    -Xfrontend -clang-target -Xfrontend "$clang_triple"
+    -Xcc "--target=$clang_triple")
+  local o; for o in "${arch_swift_cc[@]}"; do swift_opts+=(-Xcc "$o"); done
+  swift_opts+=(-Xclang-linker "--target=$clang_triple" -Xclang-linker "--sysroot=$sysroot" -use-ld=lld)
+  local c_opts=("--target=$clang_triple" "${arch_cflags[@]}" "${size_c[@]}")
+  local l_opts=("$embedded_dir/libswiftUnicodeDataTables.a" -lm "${size_ld[@]}")
+  json_list() { local s="" x; for x in "$@"; do s+="${s:+, }\"$x\""; done; echo "[$s]"; }
+  cat > "$dir/toolset.json" <<JSON
+{
+  "schemaVersion": "1.0",
+  "rootPath": "$swift_bin",
+  "swiftCompiler": { "extraCLIOptions": $(json_list "${swift_opts[@]}") },
+  "cCompiler": { "extraCLIOptions": $(json_list "${c_opts[@]}") },
+  "cxxCompiler": { "extraCLIOptions": $(json_list "${c_opts[@]}") },
+  "linker": { "extraCLIOptions": $(json_list "${l_opts[@]}") }
+}
+JSON
+}
+
+# executables: names of the executable products in Package.swift (Embedded flavour),
+# so new device executables (the agent…) are built without editing these scripts.
+executables() {
+  (cd "$cross_root" && OUTPOST_EMBEDDED=1 swift package --scratch-path "${scratch:-.build-cross}" dump-package 2>/dev/null) | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for p in d["products"]:
+    if "executable" in p["type"]: print(p["name"])'
+}
+
+# strip_to IN OUT: the toolchain's llvm-objcopy strips every architecture (no
+# binutils per target needed).
+strip_to() { "$swift_bin/llvm-objcopy" --strip-all "$1" "$2"; }
+
+# sections BIN: "name size" of each section (any architecture).
+sections() {
+  "$swift_bin/llvm-objdump" -h "$1" | python3 -c '
+import sys
+for l in sys.stdin:
+    p = l.split()
+    if len(p) >= 3 and p[1].startswith("."): print(p[1], int(p[2], 16))'
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Size and memory budget report for the Embedded device builds.
+#   cross-compile/size-report.sh [--no-build] [ARCH...]     (default: arm64 armhf x86_64)
+# For each architecture: the stripped size of every binary (budget for `outpost`:
+# <= 1 MB), the largest sections and the largest symbols; then peak RSS of
+#   outpost run models/mobilenet --input-dir models/mobilenet/test_data_set_0 --threads 1
+# (budget: model size + 8 MB). x86_64 runs natively: /usr/bin/time's max RSS is the
+# process's own. Under qemu-user the max RSS includes qemu itself (its code, its
+# translation cache, the guest's mapped binary and libc), so we report the raw figure,
+# qemu's baseline (the same binary running `outpost version`) and the difference —
+# what the model run itself adds — and check the budget on native x86_64 and on
+# native-baseline + qemu difference for the ARM builds.
+# Exit status non-zero when a budget is exceeded.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/lib.sh"
+cd "$cross_root"
+build=1
+[[ ${1:-} == --no-build ]] && { build=0; shift; }
+archs=("$@"); [[ ${#archs[@]} -gt 0 ]] || archs=(arm64 armhf x86_64)
+
+budget_bin=$((1024 * 1024))
+model=models/mobilenet
+model_bytes=$(stat -c %s "$model/model.onnx")
+budget_rss_kb=$(( (model_bytes + 8 * 1024 * 1024) / 1024 ))
+over=0
+native_base_kb=
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+
+maxrss() {  # maxrss CMD...: prints the max RSS in KB
+  /usr/bin/time -f '%M' -o "$tmp/rss" "$@" >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; echo 0; return 1; }
+  cat "$tmp/rss"
+}
+
+# x86_64 first: its native baseline is reused for the ARM estimates.
+ordered=()
+for a in "${archs[@]}"; do [[ $a == x86_64 ]] && ordered+=("$a"); done
+for a in "${archs[@]}"; do [[ $a != x86_64 ]] && ordered+=("$a"); done
+
+for a in "${ordered[@]}"; do
+  arch_vars "$a"
+  if [[ $build -eq 1 ]]; then
+    list="$("$here/build.sh" "$a" release)" || { echo "build $a failed"; over=1; continue; }
+  else
+    list="$(ls -d "$scratch"/*/release/* "$scratch"/release/* 2>/dev/null | while read -r f; do
+      [[ -f $f && -x $f ]] && file "$f" | grep -q ELF && echo "${f#"$cross_root/"}"; done | sort -u)"
+  fi
+  echo "== $a"
+  for bin in $list; do
+    strip_to "$bin" "$tmp/stripped"
+    s=$(stat -c %s "$tmp/stripped")
+    mark=""; [[ $(basename "$bin") == outpost && $s -gt $budget_bin ]] && { mark="  OVER BUDGET (1 MB)"; over=1; }
+    printf '  %-14s %9d bytes stripped (%d KB)%s\n' "$(basename "$bin")" "$s" $((s / 1024)) "$mark"
+    echo "    sections: $(sections "$tmp/stripped" | awk '$2 > 4096 {printf "%s %d KB  ", $1, $2/1024}')"
+    echo "    NEEDED: $(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | paste -sd' ' -)"
+  done
+  outpost="$(grep '/outpost$' <<<"$list")"
+  run=(run "$model" --input-dir "$model/test_data_set_0" --threads 1)
+  if [[ -z $qemu ]]; then
+    base=$(maxrss "$outpost" version); rss=$(maxrss "$outpost" "${run[@]}")
+    native_base_kb=$base
+    mark=""; [[ $rss -gt $budget_rss_kb ]] && { mark="  OVER BUDGET"; over=1; }
+    echo "  peak RSS (native) outpost ${run[*]}: $rss KB (outpost version: $base KB); budget model $((model_bytes / 1024)) KB + 8 MB = $budget_rss_kb KB$mark"
+  else
+    for cpu in $([[ $a == arm64 ]] && echo max || echo cortex-a7); do
+      base=$(maxrss "$qemu" -cpu "$cpu" -L "$sysroot" "$outpost" version)
+      rss=$(maxrss "$qemu" -cpu "$cpu" -L "$sysroot" "$outpost" "${run[@]}")
+      delta=$((rss - base))
+      line="  peak RSS under $qemu -cpu $cpu: $rss KB raw, qemu baseline (outpost version) $base KB, run adds $delta KB"
+      if [[ -n $native_base_kb ]]; then
+        est=$((native_base_kb + delta))
+        mark=""; [[ $est -gt $budget_rss_kb ]] && { mark="  OVER BUDGET"; over=1; }
+        line+="; estimate native $native_base_kb + $delta = $est KB (budget $budget_rss_kb KB)$mark"
+      fi
+      echo "$line"
+    done
+  fi
+done
+[[ $over -eq 0 ]] && echo "size-report: within budgets" || echo "size-report: OVER BUDGET"
+[[ $over -eq 0 ]]
