@@ -6,7 +6,8 @@
 #   unit         swift test (kernels vs scalar references, loader, operators, planner, CLI)
 #   embedded     the device libraries + CLI built as Embedded Swift, run on the fixture models
 #   conformance  ONNX backend tests (node, pytorch-converted, pytorch-operator, light) with the release CLI
-#   models       the repository's fixture models against onnxruntime reference outputs
+#   models       the repository's fixture models (float, and int8 under models/int8 with
+#                their tolerance.txt) against onnxruntime reference outputs
 #   arm          ARM kernels (NEON, dot product) cross-compiled and checked under qemu-user
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,7 +40,7 @@ embedded() {
   bin="$(scripts/build-embedded.sh release)" || return 1
   ls -l "$bin"
   "$bin" --help >/dev/null || return 1
-  "$bin" conformance models --quiet
+  "$bin" conformance models --quiet && "$bin" conformance models/int8 --quiet
 }
 
 conformance() {
@@ -54,6 +55,7 @@ conformance() {
 
 models() {
   .build/release/outpost conformance models && \
+  .build/release/outpost conformance models/int8 && \
   .build/release/outpost run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
 }
 
