@@ -122,7 +122,7 @@ import Testing
         #expect(r.stdout.contains("input: float32[N, 3, 128, 128]"))
         #expect(r.stdout.contains("Conv"))
         #expect(r.stdout.contains("parameters:"))
-        #expect(r.stdout.contains("quantization: none (float)"))
+        #expect(r.stdout.contains("quantization: float"))
     }
 
     @Test func conformanceOnTheFixtureModels() throws {
