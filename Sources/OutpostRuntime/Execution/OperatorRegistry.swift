@@ -13,6 +13,9 @@ public func makeOperator(_ node: Node, opsets: [String: Int]) throws(OutpostErro
         if let op = try makeNormalizationOperator(node, opset: opset) { return op }
         if let op = try makeReductionOperator(node, opset: opset) { return op }
     }
+    if node.domain.isEmpty || node.domain == "com.microsoft" {
+        if let op = try makeQuantizedOperator(node, opset: opset) { return op }
+    }
     throw .unsupportedOperator(op: node.opType, domain: node.domain, opset: opset, node: node.displayName)
 }
 

@@ -1,0 +1,192 @@
+// Quantized element-wise loops: portable reference twins and run-time dispatch
+// (see include/ok_qelementwise.h for the contract; AVX2 paths in
+// ok_qelementwise_avx2.c are bit-identical to these loops).
+#include <math.h>
+#include "ok_qelementwise_internal.h"
+#include "include/ok_cpu.h"
+
+/// The one rounding rule: rint, + zero point, saturate (NaN -> lo).
+static inline int32_t q_saturate(float v, float zp, float lo, float hi) {
+    float r = rintf(v) + zp;
+    if (!(r >= lo)) r = lo;
+    if (r > hi) r = hi;
+    return (int32_t)r;
+}
+
+static inline int32_t q_load(const void *p, int type, size_t i) {
+    return type ? (int32_t)((const int8_t *)p)[i] : (int32_t)((const uint8_t *)p)[i];
+}
+
+static inline void q_store(void *p, int type, size_t i, int32_t v) {
+    if (type) ((int8_t *)p)[i] = (int8_t)v; else ((uint8_t *)p)[i] = (uint8_t)v;
+}
+
+void ok_quantize_f32_reference(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+                               int32_t qmin, int32_t qmax) {
+    const float zp = (float)zero_point, lo = (float)qmin, hi = (float)qmax;
+    for (size_t i = 0; i < n; i++) q_store(y, ty, i, q_saturate(x[i] / scale, zp, lo, hi));
+}
+
+void ok_dequantize_f32_reference(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+    for (size_t i = 0; i < n; i++) y[i] = (float)(q_load(x, tx, i) - zero_point) * scale;
+}
+
+void ok_minmax_f32_reference(const float *x, size_t n, float *min_out, float *max_out) {
+    float mn = INFINITY, mx = -INFINITY;
+    int any = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = x[i];
+        if (v != v) continue;
+        any = 1;
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+    }
+    *min_out = any ? mn : NAN;
+    *max_out = any ? mx : NAN;
+}
+
+void ok_qadd_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+                       const ok_qbinary_params *p) {
+    const float zc = (float)p->c_zero_point, lo = (float)p->qmin, hi = (float)p->qmax;
+    for (size_t i = 0; i < n; i++) {
+        const float va = (float)(q_load(a, type, i * sa) - p->a_zero_point) * p->a_scale;
+        const float vb = (float)(q_load(b, type, i * sb) - p->b_zero_point) * p->b_scale;
+        q_store(c, type, i, q_saturate(va + vb, zc, lo, hi));
+    }
+}
+
+void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+                       const ok_qbinary_params *p) {
+    const float zc = (float)p->c_zero_point, lo = (float)p->qmin, hi = (float)p->qmax;
+    for (size_t i = 0; i < n; i++) {
+        const int32_t prod = (q_load(a, type, i * sa) - p->a_zero_point) * (q_load(b, type, i * sb) - p->b_zero_point);
+        q_store(c, type, i, q_saturate((float)prod * p->a_scale, zc, lo, hi));
+    }
+}
+
+// ---- dispatch -----------------------------------------------------------------
+
+#if defined(__x86_64__)
+#define OK_Q_AVX2 ok_isa_enabled(OK_ISA_AVX2_FMA)
+#else
+#define OK_Q_AVX2 0
+#endif
+
+const char *ok_qelementwise_isa(void) { return OK_Q_AVX2 ? "avx2" : "scalar"; }
+
+void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+                     int32_t qmin, int32_t qmax) {
+#if defined(__x86_64__)
+    if (OK_Q_AVX2) { ok_quantize_f32_avx2(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
+#endif
+    ok_quantize_f32_reference(x, y, ty, n, scale, zero_point, qmin, qmax);
+}
+
+void ok_dequantize_f32(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+#if defined(__x86_64__)
+    if (OK_Q_AVX2) { ok_dequantize_f32_avx2(x, tx, y, n, scale, zero_point); return; }
+#endif
+    ok_dequantize_f32_reference(x, tx, y, n, scale, zero_point);
+}
+
+void ok_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
+#if defined(__x86_64__)
+    if (OK_Q_AVX2) { ok_minmax_f32_avx2(x, n, min_out, max_out); return; }
+#endif
+    ok_minmax_f32_reference(x, n, min_out, max_out);
+}
+
+void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+             const ok_qbinary_params *p) {
+#if defined(__x86_64__)
+    if (OK_Q_AVX2) { ok_qbinary_avx2(0, a, sa, b, sb, c, type, n, p); return; }
+#endif
+    ok_qadd_reference(a, sa, b, sb, c, type, n, p);
+}
+
+void ok_qmul(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+             const ok_qbinary_params *p) {
+#if defined(__x86_64__)
+    if (OK_Q_AVX2) { ok_qbinary_avx2(1, a, sa, b, sb, c, type, n, p); return; }
+#endif
+    ok_qmul_reference(a, sa, b, sb, c, type, n, p);
+}
+
+// ---- lookup tables ------------------------------------------------------------
+
+void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x_zero_point,
+                   float y_scale, int32_t y_zero_point, uint8_t table[256]) {
+    const float lo = type ? -128.0f : 0.0f, hi = type ? 127.0f : 255.0f, zy = (float)y_zero_point;
+    for (int v = 0; v < 256; v++) {
+        const int32_t q = type ? (int32_t)(int8_t)(uint8_t)v : v;
+        const float x = (float)(q - x_zero_point) * x_scale;
+        float f;
+        if (function == OK_QLUT_SIGMOID) {
+            f = 1.0f / (1.0f + expf(-x));
+        } else {
+            f = x >= 0.0f ? x : x * alpha;
+        }
+        table[v] = (uint8_t)q_saturate(f / y_scale, zy, lo, hi);
+    }
+}
+
+void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    // Byte gathers: AVX2 has none, and 4 independent loads per iteration already
+    // keep this near one element per cycle.
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint8_t a = table[x[i]], b = table[x[i + 1]], c = table[x[i + 2]], d = table[x[i + 3]];
+        y[i] = a; y[i + 1] = b; y[i + 2] = c; y[i + 3] = d;
+    }
+    for (; i < n; i++) y[i] = table[x[i]];
+}
+
+// ---- softmax and global average pooling -----------------------------------------
+
+void ok_qsoftmax_table(float x_scale, float table[256]) {
+    for (int d = 0; d < 256; d++) table[d] = expf(-(float)d * x_scale);
+}
+
+void ok_qsoftmax(const void *x, void *y, int type, size_t outer, size_t n, size_t inner,
+                 const float table[256], float y_scale, int32_t y_zero_point) {
+    const float lo = type ? -128.0f : 0.0f, hi = type ? 127.0f : 255.0f, zy = (float)y_zero_point;
+    for (size_t o = 0; o < outer; o++) {
+        for (size_t j = 0; j < inner; j++) {
+            const size_t base = o * n * inner + j;
+            int32_t mx = -1000;
+            for (size_t k = 0; k < n; k++) {
+                const int32_t q = q_load(x, type, base + k * inner);
+                if (q > mx) mx = q;
+            }
+            float sum = 0.0f;
+            for (size_t k = 0; k < n; k++) sum += table[mx - q_load(x, type, base + k * inner)];
+            const float inv = 1.0f / sum;
+            for (size_t k = 0; k < n; k++) {
+                const float v = table[mx - q_load(x, type, base + k * inner)] * inv;
+                q_store(y, type, base + k * inner, q_saturate(v / y_scale, zy, lo, hi));
+            }
+        }
+    }
+}
+
+void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t channels, size_t spatial,
+                        int channels_last, int32_t x_zero_point, float multiplier, int32_t y_zero_point) {
+    const float lo = type ? -128.0f : 0.0f, hi = type ? 127.0f : 255.0f, zy = (float)y_zero_point;
+    const int64_t bias = (int64_t)x_zero_point * (int64_t)spatial;
+    for (size_t b = 0; b < batch; b++) {
+        const size_t at = b * channels * spatial;
+        for (size_t c = 0; c < channels; c++) {
+            int64_t sum = 0;
+            if (channels_last) {
+                for (size_t s = 0; s < spatial; s++) sum += q_load(x, type, at + s * channels + c);
+            } else if (type) {
+                const int8_t *p = (const int8_t *)x + at + c * spatial;
+                for (size_t s = 0; s < spatial; s++) sum += p[s];
+            } else {
+                const uint8_t *p = (const uint8_t *)x + at + c * spatial;
+                for (size_t s = 0; s < spatial; s++) sum += p[s];
+            }
+            q_store(y, type, b * channels + c, q_saturate((float)(sum - bias) * multiplier, zy, lo, hi));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+// AVX2 paths of the quantized element-wise loops (see include/ok_qelementwise.h).
+// Same operations in the same order as the reference loops in ok_qelementwise.c
+// (no FMA, round-to-nearest-even conversion, clamp in float before converting),
+// so results are bit-identical; tails go through the reference loops.
+#include "ok_qelementwise_internal.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define OK_T __attribute__((target("avx2,fma")))
+
+/// 8 int32 -> 8 bytes (values are already inside the type's range).
+OK_T static inline void store8(void *dst, __m256i v, int type) {
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i b = type ? _mm_packs_epi16(w, w) : _mm_packus_epi16(w, w);
+    _mm_storel_epi64((__m128i *)dst, b);
+}
+
+/// 8 bytes -> 8 int32 (sign- or zero-extended).
+OK_T static inline __m256i load8(const void *src, int type) {
+    const __m128i b = _mm_loadl_epi64((const __m128i *)src);
+    return type ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
+}
+
+/// rint(v) + zp, clamped to [lo, hi] (NaN -> lo: max_ps returns its second operand on NaN).
+OK_T static inline __m256i requant8(__m256 v, __m256 zp, __m256 lo, __m256 hi) {
+    __m256 r = _mm256_add_ps(_mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    r = _mm256_min_ps(_mm256_max_ps(r, lo), hi);
+    return _mm256_cvttps_epi32(r);
+}
+
+OK_T void ok_quantize_f32_avx2(const float *x, void *y, int ty, size_t n, float scale, int32_t zp,
+                               int32_t qmin, int32_t qmax) {
+    const __m256 s = _mm256_set1_ps(scale), z = _mm256_set1_ps((float)zp);
+    const __m256 lo = _mm256_set1_ps((float)qmin), hi = _mm256_set1_ps((float)qmax);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    uint8_t *out = (uint8_t *)y;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i v0 = requant8(_mm256_div_ps(_mm256_loadu_ps(x + i), s), z, lo, hi);
+        const __m256i v1 = requant8(_mm256_div_ps(_mm256_loadu_ps(x + i + 8), s), z, lo, hi);
+        const __m256i v2 = requant8(_mm256_div_ps(_mm256_loadu_ps(x + i + 16), s), z, lo, hi);
+        const __m256i v3 = requant8(_mm256_div_ps(_mm256_loadu_ps(x + i + 24), s), z, lo, hi);
+        const __m256i p01 = _mm256_packs_epi32(v0, v1), p23 = _mm256_packs_epi32(v2, v3);
+        const __m256i b = ty ? _mm256_packs_epi16(p01, p23) : _mm256_packus_epi16(p01, p23);
+        _mm256_storeu_si256((__m256i *)(out + i), _mm256_permutevar8x32_epi32(b, order));
+    }
+    for (; i + 8 <= n; i += 8) store8(out + i, requant8(_mm256_div_ps(_mm256_loadu_ps(x + i), s), z, lo, hi), ty);
+    if (i < n) ok_quantize_f32_reference(x + i, out + i, ty, n - i, scale, zp, qmin, qmax);
+}
+
+OK_T void ok_dequantize_f32_avx2(const void *x, int tx, float *y, size_t n, float scale, int32_t zp) {
+    const __m256 s = _mm256_set1_ps(scale);
+    const __m256i z = _mm256_set1_epi32(zp);
+    const uint8_t *in = (const uint8_t *)x;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i v = _mm256_sub_epi32(load8(in + i, tx), z);
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_cvtepi32_ps(v), s));
+    }
+    if (i < n) ok_dequantize_f32_reference(in + i, tx, y + i, n - i, scale, zp);
+}
+
+OK_T void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx) {
+    __m256 vmin = _mm256_set1_ps(__builtin_inff()), vmax = _mm256_set1_ps(-__builtin_inff());
+    size_t i = 0;
+    // min_ps / max_ps return the second operand when the first is NaN: NaNs in x are skipped.
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        vmin = _mm256_min_ps(v, vmin);
+        vmax = _mm256_max_ps(v, vmax);
+    }
+    float lmin[8], lmax[8];
+    _mm256_storeu_ps(lmin, vmin);
+    _mm256_storeu_ps(lmax, vmax);
+    float a = lmin[0], b = lmax[0];
+    for (int k = 1; k < 8; k++) {
+        if (lmin[k] < a) a = lmin[k];
+        if (lmax[k] > b) b = lmax[k];
+    }
+    if (i < n) {
+        float ta, tb;
+        ok_minmax_f32_reference(x + i, n - i, &ta, &tb);
+        if (ta < a) a = ta;   // NaN (empty tail of NaNs) compares false
+        if (tb > b) b = tb;
+    }
+    if (a > b) { a = __builtin_nanf(""); b = a; }  // nothing but NaN
+    *mn = a;
+    *mx = b;
+}
+
+OK_T void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+                          size_t n, const ok_qbinary_params *p) {
+    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+    uint8_t *pc = (uint8_t *)c;
+    const __m256i za = _mm256_set1_epi32(p->a_zero_point), zb = _mm256_set1_epi32(p->b_zero_point);
+    const __m256 ra = _mm256_set1_ps(p->a_scale), rb = _mm256_set1_ps(p->b_scale);
+    const __m256 zc = _mm256_set1_ps((float)p->c_zero_point);
+    const __m256 lo = _mm256_set1_ps((float)p->qmin), hi = _mm256_set1_ps((float)p->qmax);
+    const int32_t a0 = type ? (int32_t)*(const int8_t *)a : (int32_t)*pa;
+    const int32_t b0 = type ? (int32_t)*(const int8_t *)b : (int32_t)*pb;
+    const __m256i ca = _mm256_set1_epi32(a0), cb = _mm256_set1_epi32(b0);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i va = _mm256_sub_epi32(sa ? load8(pa + i, type) : ca, za);
+        const __m256i vb = _mm256_sub_epi32(sb ? load8(pb + i, type) : cb, zb);
+        __m256 v;
+        if (mul) {
+            v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_mullo_epi32(va, vb)), ra);
+        } else {
+            v = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(va), ra), _mm256_mul_ps(_mm256_cvtepi32_ps(vb), rb));
+        }
+        store8(pc + i, requant8(v, zc, lo, hi), type);
+    }
+    if (i < n) {
+        const void *ta = sa ? (const void *)(pa + i) : a, *tb = sb ? (const void *)(pb + i) : b;
+        if (mul) ok_qmul_reference(ta, sa, tb, sb, pc + i, type, n - i, p);
+        else ok_qadd_reference(ta, sa, tb, sb, pc + i, type, n - i, p);
+    }
+}
+#endif

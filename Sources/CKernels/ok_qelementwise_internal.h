@@ -1,0 +1,15 @@
+// Internal to the quantized element-wise kernels (ok_qelementwise.c and
+// ok_qelementwise_avx2.c). Not part of the public API.
+#ifndef OUTPOST_OK_QELEMENTWISE_INTERNAL_H
+#define OUTPOST_OK_QELEMENTWISE_INTERNAL_H
+#include "include/ok_qelementwise.h"
+
+#if defined(__x86_64__)
+void ok_quantize_f32_avx2(const float *x, void *y, int ty, size_t n, float scale, int32_t zp,
+                          int32_t qmin, int32_t qmax);
+void ok_dequantize_f32_avx2(const void *x, int tx, float *y, size_t n, float scale, int32_t zp);
+void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx);
+void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+                     size_t n, const ok_qbinary_params *p);
+#endif
+#endif

@@ -1,0 +1,53 @@
+import CKernels
+
+/// com.microsoft QLinearGlobalAveragePool: the mean over every spatial position of each
+/// channel, requantized: Y = saturate(round((sum(X) - x_zero_point * S) * x_scale / y_scale / S)
+/// + y_zero_point). `channels_last` = 1 reads [N, spatial..., C] and writes [N, 1..., C];
+/// else [N, C, spatial...] -> [N, C, 1...].
+/// Inputs: X, x_scale, x_zero_point, y_scale, y_zero_point.
+final class QLinearGlobalAveragePoolOperator: Operator {
+    let channelsLast: Bool
+    private var batch = 0, channels = 0, spatial = 0
+    private var type = DType.uint8
+
+    init(_ node: Node, opset: Int) throws(OutpostError) {
+        channelsLast = try node.int("channels_last", default: 0) != 0
+        super.init(node: node, opset: opset)
+    }
+
+    override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
+        let x = try required(inputs, 0)
+        try requireQuantized(x, "input X")
+        let xs = try required(inputs, 1), ys = try required(inputs, 3)
+        try requireScale(xs, "x_scale"); try requireScalar(xs, "x_scale")
+        try requireScale(ys, "y_scale"); try requireScalar(ys, "y_scale")
+        let xz = optionalInput(inputs, 2), yz = optionalInput(inputs, 4)
+        try requireSameType(xz, x, "x_zero_point"); try requireScalar(xz, "x_zero_point")
+        try requireSameType(yz, x, "y_zero_point"); try requireScalar(yz, "y_zero_point")
+        let rank = x.shape.count
+        if rank < 3 { throw node.shapeError("X must have rank >= 3, got \(formatShape(x.shape))") }
+        type = x.dtype
+        batch = x.shape[0]
+        var out = x.shape
+        if channelsLast {
+            channels = x.shape[rank - 1]
+            spatial = Tensor.elementCount(Array(x.shape[1..<(rank - 1)]))
+            for i in 1..<(rank - 1) { out[i] = 1 }
+        } else {
+            channels = x.shape[1]
+            spatial = Tensor.elementCount(Array(x.shape[2...]))
+            for i in 2..<rank { out[i] = 1 }
+        }
+        if spatial == 0 && batch * channels > 0 { throw node.shapeError("X has no spatial positions") }
+        return [TensorType(x.dtype, out)]
+    }
+
+    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        guard let x = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
+        if outputs[0].count == 0 { return }
+        let multiplier = quantScale(xs) / quantScale(ys) / Float(spatial)
+        ok_qglobal_avgpool(x.raw, outputs[0].raw, QuantType.code(type), batch, channels, spatial,
+                           channelsLast ? 1 : 0, quantZeroPoint(optionalTensor(inputs, 2)), multiplier,
+                           quantZeroPoint(optionalTensor(inputs, 4)))
+    }
+}

@@ -1,0 +1,111 @@
+import CKernels
+
+/// Helpers shared by the quantized operators.
+///
+/// Scales and zero points are read from their tensors at run time (a few values per
+/// tensor or per channel), so they may be constants (the usual case: initializers)
+/// or computed values (DynamicQuantizeLinear's outputs). Weights are pre-packed at
+/// planning when they and their zero points are constant.
+enum QuantType {
+    /// The C kernels' element-type code (ok_qtype): 0 = uint8, 1 = int8.
+    static func code(_ d: DType) -> Int32 { d == .int8 ? 1 : 0 }
+    static func qmin(_ d: DType) -> Int32 { d == .int8 ? -128 : 0 }
+    static func qmax(_ d: DType) -> Int32 { d == .int8 ? 127 : 255 }
+}
+
+extension Operator {
+    /// An 8-bit quantized tensor (uint8 or int8); anything else is an unsupported data type.
+    func requireQuantized(_ v: ValueType, _ what: String) throws(OutpostError) {
+        try requireDType(v, [.uint8, .int8], what)
+    }
+
+    /// A scale tensor: float32 (or float16, as ONNX allows since opset 19 / QLinearMatMul-21).
+    func requireScale(_ v: ValueType, _ what: String) throws(OutpostError) {
+        try requireDType(v, [.float32, .float16], what)
+    }
+
+    /// A per-tensor quantization parameter (one element: shape [] or [1]).
+    func requireScalar(_ v: ValueType?, _ what: String) throws(OutpostError) {
+        guard let v else { return }
+        if v.count != 1 {
+            throw node.unsupported(what, "must be a scalar (per-tensor quantization), got shape \(formatShape(v.shape))")
+        }
+    }
+
+    /// Optional input `index` (nil when omitted or past the end).
+    func optionalInput(_ inputs: [ValueType?], _ index: Int) -> ValueType? {
+        index < inputs.count ? inputs[index] : nil
+    }
+
+    /// The zero point's type must be the quantized tensor's type.
+    func requireSameType(_ zp: ValueType?, _ t: ValueType, _ what: String) throws(OutpostError) {
+        guard let zp else { return }
+        if zp.dtype != t.dtype {
+            throw node.shapeError("\(what) is \(zp.dtype.name) but the quantized tensor is \(t.dtype.name)")
+        }
+    }
+}
+
+/// Scale element `i` (float32 or float16) as Float.
+@inline(__always) func quantScale(_ t: Tensor, _ i: Int = 0) -> Float { t.float(at: i) }
+
+/// Zero point element `i` as Int32 (0 when the zero point is omitted).
+@inline(__always) func quantZeroPoint(_ t: Tensor?, _ i: Int = 0) -> Int32 {
+    guard let t else { return 0 }
+    return Int32(truncatingIfNeeded: t.integer(at: i))
+}
+
+/// Optional run-time input `index`.
+@inline(__always) func optionalTensor(_ inputs: [Tensor?], _ index: Int) -> Tensor? {
+    index < inputs.count ? inputs[index] : nil
+}
+
+/// The requantization multiplier a_scale * b_scale / y_scale in float32 (the rounding
+/// rule of docs/int8-kernels.md). With float16 scales the product and quotient are
+/// rounded to float16 as well, as the ONNX reference computes them in the scales' type.
+@inline(__always) func requantScale(_ a: Float, _ b: Float, _ y: Float, half: Bool) -> Float {
+    if half {
+        let ab = Float16Bits.toFloat(Float16Bits.fromFloat(a * b))
+        return Float16Bits.toFloat(Float16Bits.fromFloat(ab / y))
+    }
+    return (a * b) / y
+}
+
+/// A fused activation on a quantized output (attribute "outpost.activation" set by
+/// the QDQ folding pass): Relu and Clip narrow the output clamp range.
+struct QuantizedActivation {
+    var name: String
+    var low: Float
+    var high: Float
+
+    init(node: Node) throws(OutpostError) {
+        name = try node.string("outpost.activation", default: "")
+        let params = try node.floats("outpost.activation_params") ?? []
+        low = -Float.greatestFiniteMagnitude
+        high = Float.greatestFiniteMagnitude
+        switch name {
+        case "": break
+        case "Relu": low = 0
+        case "Clip":
+            if params.count > 0 { low = params[0] }
+            if params.count > 1 { high = params[1] }
+        default:
+            throw node.unsupported("outpost.activation", "fused activation '\(name)' on a quantized output (Relu and Clip are supported)")
+        }
+    }
+
+    /// The clamp range [qmin, qmax] of an output of type `dtype` quantized with (scale, zeroPoint).
+    func range(_ dtype: DType, scale: Float, zeroPoint: Int32) -> (Int32, Int32) {
+        var lo = QuantType.qmin(dtype), hi = QuantType.qmax(dtype)
+        if name.isEmpty || !(scale > 0) { return (lo, hi) }
+        if low > -Float.greatestFiniteMagnitude {
+            let q = (low / scale).rounded(.toNearestOrEven) + Float(zeroPoint)
+            if q > Float(lo) { lo = q >= Float(hi) ? hi : Int32(q) }
+        }
+        if high < Float.greatestFiniteMagnitude {
+            let q = (high / scale).rounded(.toNearestOrEven) + Float(zeroPoint)
+            if q < Float(hi) { hi = q <= Float(lo) ? lo : Int32(q) }
+        }
+        return (lo, hi)
+    }
+}
