@@ -206,16 +206,16 @@ enum ConformanceCommand {
             guard parts.count == 2 else { throw .io(path: path, reason: "expected 'KEY VALUE' lines, found '\(trimmed)'") }
             switch parts[0] {
             case "rel_l2":
-                guard let v = Double(String(parts[1])), v >= 0 else { throw .io(path: path, reason: "rel_l2 needs a number >= 0") }
+                guard let v = parseDouble(String(parts[1])), v >= 0 else { throw .io(path: path, reason: "rel_l2 needs a number >= 0") }
                 t.relL2 = v
             case "steps":
                 guard let v = Int(String(parts[1])), v >= 0 else { throw .io(path: path, reason: "steps needs an integer >= 0") }
                 t.integerSteps = v
             case "rtol":
-                guard let v = Double(String(parts[1])) else { throw .io(path: path, reason: "rtol needs a number") }
+                guard let v = parseDouble(String(parts[1])) else { throw .io(path: path, reason: "rtol needs a number") }
                 t.rtol = v
             case "atol":
-                guard let v = Double(String(parts[1])) else { throw .io(path: path, reason: "atol needs a number") }
+                guard let v = parseDouble(String(parts[1])) else { throw .io(path: path, reason: "atol needs a number") }
                 t.atol = v
             default:
                 throw .io(path: path, reason: "unknown key '\(parts[0])' (rel_l2, steps, rtol, atol)")
