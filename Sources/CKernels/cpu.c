@@ -22,7 +22,10 @@ static uint32_t detect(void) {
     // AVX-512: F (ebx 16), DQ (17), BW (30), VL (31), and the OS saving opmask and
     // ZMM state (XCR0 bits 5, 6, 7) besides SSE/AVX (bits 1, 2).
     int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
-    if (f && dq && bw && vl && (lo & 0xe6) == 0xe6) mask |= 1u << OK_ISA_AVX512;
+    if (f && dq && bw && vl && (lo & 0xe6) == 0xe6) {
+        mask |= 1u << OK_ISA_AVX512;
+        if ((c >> 11) & 1) mask |= 1u << OK_ISA_AVX512_VNNI;  // cpuid.7.0 ECX bit 11: AVX512_VNNI
+    }
     return mask;
 }
 #elif defined(__aarch64__)
@@ -68,6 +71,8 @@ static uint32_t mask_up_to(ok_isa top) {
     // x86 and ARM levels are separate chains: AVX512 > AVX2 > scalar, I8MM > DOT > NEON > scalar.
     if (top == OK_ISA_AVX2_FMA) m = (1u << OK_ISA_SCALAR) | (1u << OK_ISA_AVX2_FMA);
     if (top == OK_ISA_AVX512) m = (1u << OK_ISA_SCALAR) | (1u << OK_ISA_AVX2_FMA) | (1u << OK_ISA_AVX512);
+    if (top == OK_ISA_AVX512_VNNI)
+        m = (1u << OK_ISA_SCALAR) | (1u << OK_ISA_AVX2_FMA) | (1u << OK_ISA_AVX512) | (1u << OK_ISA_AVX512_VNNI);
     if (top >= OK_ISA_NEON && top <= OK_ISA_NEON_I8MM) m &= ~(1u << OK_ISA_AVX2_FMA);
     return m;
 }
@@ -80,6 +85,7 @@ static void read_env(void) {
     if (!strcmp(v, "scalar")) allowed_mask = mask_up_to(OK_ISA_SCALAR);
     else if (!strcmp(v, "avx2")) allowed_mask = mask_up_to(OK_ISA_AVX2_FMA);
     else if (!strcmp(v, "avx512")) allowed_mask = mask_up_to(OK_ISA_AVX512);
+    else if (!strcmp(v, "vnni")) allowed_mask = mask_up_to(OK_ISA_AVX512_VNNI);
     else if (!strcmp(v, "neon")) allowed_mask = mask_up_to(OK_ISA_NEON);
     else if (!strcmp(v, "dot")) allowed_mask = mask_up_to(OK_ISA_NEON_DOT);
     else if (!strcmp(v, "i8mm")) allowed_mask = mask_up_to(OK_ISA_NEON_I8MM);
@@ -110,6 +116,7 @@ const char *ok_isa_name(ok_isa isa) {
     case OK_ISA_NEON_DOT: return "neon-dot";
     case OK_ISA_NEON_I8MM: return "neon-i8mm";
     case OK_ISA_AVX512: return "avx512";
+    case OK_ISA_AVX512_VNNI: return "avx512-vnni";
     }
     return "unknown";
 }

@@ -20,6 +20,8 @@ extern "C" {
 #include "ok_conv.h"
 #include "ok_elementwise.h"
 #include "ok_pool2d.h"
+#include "ok_qgemm.h"
+#include "ok_qconv.h"
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,7 @@ typedef enum {
     OK_ISA_NEON_DOT = 3,   // ARMv8.2 dot product (sdot/udot)
     OK_ISA_NEON_I8MM = 4,  // ARMv8.6 int8 matrix multiply (smmla)
     OK_ISA_AVX512 = 5,     // x86-64: AVX-512 F+BW+VL+DQ (+ AVX2/FMA), OS saves ZMM state
+    OK_ISA_AVX512_VNNI = 6, // x86-64: AVX512 + AVX-512 VNNI (vpdpbusd)
 } ok_isa;
 
 /// Bit mask (1 << ok_isa) of the ISAs this CPU supports. Scalar is always set.
@@ -19,10 +20,10 @@ uint32_t ok_cpu_supported_isas(void);
 uint32_t ok_cpu_enabled_isas(void);
 /// Restricts dispatch to `mask & supported` (tests use this to run every path);
 /// pass 0xffffffff to lift the restriction. Also read from OUTPOST_ISA at start
-/// ("scalar", "avx2", "avx512", "neon", "dot", "i8mm": the highest level allowed;
+/// ("scalar", "avx2", "avx512", "vnni", "neon", "dot", "i8mm": the highest level allowed;
 /// "avx2" excludes AVX-512, "avx512" keeps AVX2 for the kernels without an AVX-512 path).
 void ok_cpu_restrict(uint32_t mask);
-/// Human-readable name of an ISA ("scalar", "avx2+fma", "neon", "neon-dot", "neon-i8mm", "avx512").
+/// Human-readable name of an ISA ("scalar", "avx2+fma", "neon", "neon-dot", "neon-i8mm", "avx512", "avx512-vnni").
 const char *ok_isa_name(ok_isa isa);
 /// 1 if `isa` is enabled for dispatch.
 int ok_isa_enabled(ok_isa isa);

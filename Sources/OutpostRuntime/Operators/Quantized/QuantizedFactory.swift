@@ -30,5 +30,14 @@ func makeQuantizedOperator(_ node: Node, opset: Int) throws(OutpostError) -> Ope
 
 /// The integer GEMM / convolution operators (on ok_qgemm / ok_qconv).
 func makeQuantizedGemmOperator(_ node: Node, opset: Int) throws(OutpostError) -> Operator? {
-    return nil
+    switch (node.domain, node.opType) {
+    case ("", "QLinearMatMul"), ("com.microsoft", "QLinearMatMul"):
+        return try QuantizedMatMulOperator(node: node, opset: opset, kind: .qlinear)
+    case ("", "MatMulInteger"): return try QuantizedMatMulOperator(node: node, opset: opset, kind: .integer)
+    case ("", "QLinearConv"), ("com.microsoft", "QLinearConv"):
+        return try QuantizedConvOperator(node: node, opset: opset, kind: .qlinear)
+    case ("", "ConvInteger"): return try QuantizedConvOperator(node: node, opset: opset, kind: .integer)
+    case ("com.microsoft", "QGemm"): return try QGemmOperator(node, opset: opset)
+    default: return nil
+    }
 }

@@ -1,0 +1,349 @@
+// Int8 convolution (NCHW, 1-3 spatial axes) on ok_qgemm: the packed weights are A
+// (M = Cout/group, K = Cin/group * kernel volume), B is the input itself (pointwise)
+// or its im2col with padding = the input zero point; depthwise 2-D runs a direct kernel.
+#include "ok_qconv.h"
+#include "qgemm_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int id, ih, iw, od, oh, ow, kd, kh, kw, sd, sh, sw, dd, dh, dw, pd, ph, pw;
+    size_t in_sp, out_sp, kv;
+} qgeom;
+
+// 1-D and 2-D convolutions as 3-D with leading axes of size 1.
+static qgeom to3(const ok_conv_params *p) {
+    int in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
+    int off = 3 - p->ndim;
+    for (int i = 0; i < p->ndim; i++) {
+        in[off + i] = p->in_shape[i]; out[off + i] = p->out_shape[i]; k[off + i] = p->kernel[i];
+        s[off + i] = p->stride[i]; d[off + i] = p->dilation[i]; pb[off + i] = p->pad_begin[i];
+    }
+    qgeom g = {in[0], in[1], in[2], out[0], out[1], out[2], k[0], k[1], k[2], s[0], s[1], s[2], d[0], d[1], d[2],
+               pb[0], pb[1], pb[2], 0, 0, 0};
+    g.in_sp = (size_t)in[0] * in[1] * in[2];
+    g.out_sp = (size_t)out[0] * out[1] * out[2];
+    g.kv = (size_t)k[0] * k[1] * k[2];
+    return g;
+}
+
+static size_t out_elem(int out) { return out == OK_QOUT_I32 || out == OK_QOUT_F32 ? 4 : 1; }
+
+int ok_qconv_algorithm(const ok_conv_params *p) {
+    if (p->ndim == 2 && p->group == p->cin && p->group == p->cout && p->group > 1) return 2;
+    for (int i = 0; i < p->ndim; i++)
+        if (p->kernel[i] != 1 || p->stride[i] != 1 || p->pad_begin[i] != 0 || p->pad_end[i] != 0 ||
+            p->in_shape[i] != p->out_shape[i])
+            return 0;
+    return 1;
+}
+
+// ---------------------------------------------------------------- reference
+
+void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *w, int tw,
+                        const int32_t *zw, int zw_per, void *y, const ok_qepilogue *ep) {
+    qgeom g = to3(p);
+    int cig = p->cin / p->group, cog = p->cout / p->group;
+    int32_t *row = malloc(sizeof(int32_t) * (g.out_sp ? g.out_sp : 1));
+    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp};
+    for (int b = 0; b < p->batch; b++)
+        for (int co = 0; co < p->cout; co++) {
+            int grp = co / cog;
+            int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? co : 0] : 0;
+            size_t n = 0;
+            for (int od = 0; od < g.od; od++)
+                for (int oh = 0; oh < g.oh; oh++)
+                    for (int ow = 0; ow < g.ow; ow++, n++) {
+                        int64_t s = 0;
+                        for (int ci = 0; ci < cig; ci++)
+                            for (int kd = 0; kd < g.kd; kd++)
+                                for (int kh = 0; kh < g.kh; kh++)
+                                    for (int kw = 0; kw < g.kw; kw++) {
+                                        int id = od * g.sd - g.pd + kd * g.dd, ih = oh * g.sh - g.ph + kh * g.dh;
+                                        int iw = ow * g.sw - g.pw + kw * g.dw;
+                                        int32_t xv = zx;
+                                        if (id >= 0 && id < g.id && ih >= 0 && ih < g.ih && iw >= 0 && iw < g.iw) {
+                                            size_t xi = ((size_t)b * p->cin + grp * cig + ci) * g.in_sp +
+                                                        ((size_t)id * g.ih + ih) * g.iw + iw;
+                                            xv = tx == OK_QTYPE_S8 ? ((const int8_t *)x)[xi] : ((const uint8_t *)x)[xi];
+                                        }
+                                        size_t wi = (((size_t)co * cig + ci) * g.kd + kd) * g.kh * g.kw + kh * g.kw + kw;
+                                        int32_t wv = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[wi] : ((const uint8_t *)w)[wi];
+                                        s += (int64_t)(xv - zx) * (wv - z);
+                                    }
+                        row[n] = (int32_t)(uint32_t)(uint64_t)s;
+                    }
+            e.C = (char *)y + (size_t)b * p->cout * g.out_sp * out_elem(ep->out);
+            ok_qepi__scalar(&e, row, 0, 1, (int)g.out_sp, co, 0);
+        }
+    free(row);
+}
+
+// ---------------------------------------------------------------- packed weights
+
+typedef struct {
+    uint32_t magic;
+    int32_t algo, group_bytes;
+} qconv_header;
+#define OK_QCONV_MAGIC 0x4b435130u
+
+static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
+    qgeom g = to3(p);
+    *M = p->cout / p->group;
+    *K = (int)((size_t)(p->cin / p->group) * g.kv);
+    *N = (int)g.out_sp;
+}
+
+size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
+    if (ok_qconv_algorithm(p) == 2) {
+        qgeom g = to3(p);
+        return 64 + OK_QALIGN64(sizeof(int16_t) * (size_t)p->cout * g.kv);
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    return 64 + OK_QALIGN64(ok_qgemm_packed_a_size(M, K)) * (size_t)p->group;
+}
+
+void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const int32_t *zw, int zw_per,
+                           void *packed) {
+    qconv_header *h = packed;
+    memset(h, 0, 64);
+    h->magic = OK_QCONV_MAGIC;
+    h->algo = ok_qconv_algorithm(p);
+    char *data = (char *)packed + 64;
+    if (h->algo == 2) {
+        // Depthwise: w - zw as int16, [c][kh][kw].
+        qgeom g = to3(p);
+        int16_t *d = (int16_t *)data;
+        for (int c = 0; c < p->cout; c++) {
+            int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? c : 0] : 0;
+            for (size_t k = 0; k < g.kv; k++) {
+                size_t i = (size_t)c * g.kv + k;
+                int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
+                d[i] = (int16_t)(v - z);
+            }
+        }
+        return;
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    h->group_bytes = (int32_t)OK_QALIGN64(ok_qgemm_packed_a_size(M, K));
+    for (int grp = 0; grp < p->group; grp++) {
+        const char *wg = (const char *)w + (size_t)grp * M * K;
+        const int32_t *zg = zw ? (zw_per == OK_QPER_ROW ? zw + grp * M : zw) : NULL;
+        ok_qgemm_pack_a(M, K, wg, tw, K, 1, zg, zw_per, data + (size_t)grp * h->group_bytes);
+    }
+}
+
+// ---------------------------------------------------------------- workspace
+
+static size_t dw_plane_bytes(const qgeom *g, int *hp, int *wp) {
+    int H = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, W = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+    if (H < g->ih + g->ph) H = g->ih + g->ph;
+    if (W < g->iw + g->pw) W = g->iw + g->pw;
+    W = (W + 15) / 16 * 16 + 16;  // vector overreach
+    *hp = H; *wp = W;
+    return OK_QALIGN64(sizeof(int16_t) * (size_t)H * W) + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16));
+}
+
+size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
+    if (threads < 1) threads = 1;
+    qgeom g = to3(p);
+    if (ok_qconv_algorithm(p) == 2) {
+        int hp, wp;
+        return dw_plane_bytes(&g, &hp, &wp) * (size_t)threads;
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N);
+    return col + ok_qgemm_workspace_size(M, N, K, threads);
+}
+
+// ---------------------------------------------------------------- im2col
+
+/// cols[k][n] (k = (ci, kd, kh, kw), n = output position), padding = zx (as a byte).
+static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols) {
+    size_t N = g->out_sp;
+    uint8_t *dst = cols;
+    for (int ci = 0; ci < cig; ci++)
+        for (int kd = 0; kd < g->kd; kd++)
+            for (int kh = 0; kh < g->kh; kh++)
+                for (int kw = 0; kw < g->kw; kw++) {
+                    // Output columns whose input column is in bounds: [ow0, ow1).
+                    int off = kw * g->dw - g->pw;
+                    int ow0 = off >= 0 ? 0 : (-off + g->sw - 1) / g->sw;
+                    int ow1 = g->iw - off <= 0 ? 0 : (g->iw - off + g->sw - 1) / g->sw;
+                    if (ow1 > g->ow) ow1 = g->ow;
+                    if (ow0 > ow1) ow0 = ow1;
+                    for (int od = 0; od < g->od; od++) {
+                        int id = od * g->sd - g->pd + kd * g->dd;
+                        for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+                            int ih = oh * g->sh - g->ph + kh * g->dh;
+                            if (id < 0 || id >= g->id || ih < 0 || ih >= g->ih) {
+                                memset(dst, zx, (size_t)g->ow);
+                                continue;
+                            }
+                            const uint8_t *src = x + ((size_t)ci * g->id + id) * g->ih * g->iw + (size_t)ih * g->iw;
+                            if (ow0 > 0) memset(dst, zx, (size_t)ow0);
+                            if (g->sw == 1) {
+                                if (ow1 > ow0) memcpy(dst + ow0, src + ow0 + off, (size_t)(ow1 - ow0));
+                            } else {
+                                for (int ow = ow0; ow < ow1; ow++) dst[ow] = src[ow * g->sw + off];
+                            }
+                            if (ow1 < g->ow) memset(dst + ow1, zx, (size_t)(g->ow - ow1));
+                        }
+                    }
+                }
+    (void)N;
+}
+
+// ---------------------------------------------------------------- depthwise
+
+typedef struct {
+    const ok_conv_params *p;
+    qgeom g;
+    const uint8_t *x;
+    int tx;
+    int32_t zx;
+    const int16_t *w;
+    void *y;
+    const ok_qepilogue *ep;
+    char *ws;
+    size_t ws_stride;
+    int hp, wp;
+    ok_qepi_fn epi;
+} dw_job;
+
+/// acc[oh][ow] = sum_taps w * P[(oh*sh + kh*dh) * wp + ow*sw + kw*dw] over the padded
+/// plane P of x - zx (int16). Plain C: the compiler vectorizes the stride-1 rows.
+static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const int16_t *w, int32_t *acc) {
+    for (int oh = 0; oh < g->oh; oh++) {
+        int32_t *a = acc + (size_t)oh * g->ow;
+        for (int ow = 0; ow < g->ow; ow++) a[ow] = 0;
+        for (int kh = 0; kh < g->kh; kh++)
+            for (int kw = 0; kw < g->kw; kw++) {
+                int32_t wv = w[kh * g->kw + kw];
+                const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + kw * g->dw;
+                if (g->sw == 1)
+                    for (int ow = 0; ow < g->ow; ow++) a[ow] += wv * src[ow];
+                else
+                    for (int ow = 0; ow < g->ow; ow++) a[ow] += wv * src[ow * g->sw];
+            }
+    }
+}
+
+#if OK_Q_X86
+#include <immintrin.h>
+/// 3x3, any stride/dilation: 8 outputs per step, taps as int16 pairs through vpmaddwd
+/// (tap pairs (0,1), (2, -) per row: exact, |w| <= 255+128, |x - zx| <= 255).
+__attribute__((target("avx2,fma"))) static void dw_plane_avx2(const qgeom *g, const int16_t *P, int wp,
+                                                                const int16_t *w, int32_t *acc) {
+    if (g->sw != 1) {
+        dw_plane_generic(g, P, wp, w, acc);
+        return;
+    }
+    for (int oh = 0; oh < g->oh; oh++) {
+        int32_t *a = acc + (size_t)oh * g->ow;
+        for (int ow = 0; ow < g->ow; ow += 8) {
+            __m256i s = _mm256_setzero_si256();
+            for (int kh = 0; kh < g->kh; kh++) {
+                const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + ow;
+                for (int kw = 0; kw < g->kw; kw++) {
+                    __m256i xv = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(src + kw * g->dw)));
+                    s = _mm256_add_epi32(s, _mm256_mullo_epi32(xv, _mm256_set1_epi32(w[kh * g->kw + kw])));
+                }
+            }
+            if (g->ow - ow >= 8) _mm256_storeu_si256((__m256i *)(a + ow), s);
+            else {
+                int32_t t[8];
+                _mm256_storeu_si256((__m256i *)t, s);
+                for (int j = 0; ow + j < g->ow; j++) a[ow + j] = t[j];
+            }
+        }
+    }
+}
+#endif
+
+static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dw_job *j = raw;
+    const qgeom *g = &j->g;
+    int16_t *P = (int16_t *)(j->ws + (size_t)thread * j->ws_stride);
+    int32_t *acc = (int32_t *)((char *)P + OK_QALIGN64(sizeof(int16_t) * (size_t)j->hp * j->wp));
+    const int C = j->p->cout;
+    memset(P, 0, sizeof(int16_t) * (size_t)j->hp * j->wp);
+    for (int64_t t = begin; t < end; t++) {
+        int b = (int)(t / C), c = (int)(t % C);
+        const uint8_t *xs = j->x + ((size_t)b * C + c) * g->in_sp;
+        int flip = j->tx == OK_QTYPE_S8;
+        for (int ih = 0; ih < g->ih; ih++) {
+            int16_t *d = P + (size_t)(ih + g->ph) * j->wp + g->pw;
+            const uint8_t *s = xs + (size_t)ih * g->iw;
+            if (flip)
+                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)(int8_t)s[iw] - j->zx);
+            else
+                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)s[iw] - j->zx);
+        }
+#if OK_Q_X86
+        if (ok_isa_enabled(OK_ISA_AVX2_FMA)) dw_plane_avx2(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
+        else
+#endif
+            dw_plane_generic(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
+        ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out),
+                     (ptrdiff_t)g->out_sp};
+        j->epi(&e, acc, 0, 1, (int)g->out_sp, c, 0);
+    }
+}
+
+// ---------------------------------------------------------------- driver
+
+void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
+              void *y, const ok_qepilogue *ep, void *workspace) {
+    const qconv_header *h = packed_w;
+    const char *wdata = (const char *)packed_w + 64;
+    qgeom g = to3(p);
+    int threads = ok_pool_threads(pool);
+    void *owned = NULL;
+    if (!workspace) {
+        if (posix_memalign(&owned, 64, ok_qconv_workspace_size(p, threads)) != 0) return;
+        workspace = owned;
+    }
+    if (h->algo == 2) {
+        int hp, wp;
+        dw_job j = {p, g, x, tx, zx, (const int16_t *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
+                    ok_qepi_current()};
+        j.hp = hp; j.wp = wp;
+        ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, 1, dw_task, &j);
+        free(owned);
+        return;
+    }
+    int M, K, N;
+    gemm_dims(p, &M, &K, &N);
+    int cig = p->cin / p->group;
+    size_t es = out_elem(ep->out);
+    char *ws = workspace;
+    uint8_t *cols = NULL;
+    if (h->algo == 0) {
+        cols = (uint8_t *)ws;
+        ws += OK_QALIGN64((size_t)K * N);
+    }
+    for (int b = 0; b < p->batch; b++)
+        for (int grp = 0; grp < p->group; grp++) {
+            const uint8_t *xg = (const uint8_t *)x + ((size_t)b * p->cin + (size_t)grp * cig) * g.in_sp;
+            const void *B = xg;
+            if (h->algo == 0) {
+                im2col(&g, cig, xg, (uint8_t)zx, cols);
+                B = cols;
+            }
+            // Per-output-channel epilogue arrays start at this group's first channel.
+            ok_qepilogue eg = *ep;
+            int row = eg.bias_per != OK_QPER_COL;
+            if (eg.bias && row) eg.bias += grp * M;
+            if (eg.fbias && row) eg.fbias += grp * M;
+            if (eg.scale && eg.scale_per == OK_QPER_ROW) eg.scale += grp * M;
+            void *C = (char *)y + (((size_t)b * p->cout + (size_t)grp * M) * N) * es;
+            ok_qgemm(pool, M, N, K, NULL, 0, 0, 0, NULL, 0, wdata + (size_t)grp * h->group_bytes, B, tx, N, 1, &zx,
+                     OK_QPER_TENSOR, NULL, C, N, &eg, ws);
+        }
+    free(owned);
+}

@@ -1,0 +1,438 @@
+// Int8 GEMM driver: reference twin, packing (per-ISA layout, see qgemm_internal.h),
+// kernel dispatch, threads, the scalar micro-kernel and the scalar epilogue.
+#include "qgemm_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+// ---------------------------------------------------------------- the rounding rule
+
+static inline int32_t load_q(const void *p, int t, ptrdiff_t i) {
+    return t == OK_QTYPE_S8 ? (int32_t)((const int8_t *)p)[i] : (int32_t)((const uint8_t *)p)[i];
+}
+
+/// Stores one output: acc is the exact int32 sum with bias already added.
+/// y = clamp(round_half_even((float)acc * scale) + zp, qmin, qmax); the float is
+/// clamped to [qmin - zp, qmax - zp] before rounding (same result: the bounds are
+/// integers; keeps huge values and NaN (-> qmin) defined).
+static inline void q_store(const ok_qepilogue *ep, int32_t acc, int m, int n, void *C, ptrdiff_t ldc) {
+    ptrdiff_t at = (ptrdiff_t)m * ldc + n;
+    if (ep->out == OK_QOUT_I32) { ((int32_t *)C)[at] = acc; return; }
+    float v = (float)acc * ok_q_scale_at(ep, m, n);
+    if (ep->out == OK_QOUT_F32) {
+        if (ep->fbias) v = v + ep->fbias[ep->bias_per == OK_QPER_COL ? n : m];
+        ((float *)C)[at] = v;
+        return;
+    }
+    float lo = (float)(ep->qmin - ep->out_zero_point), hi = (float)(ep->qmax - ep->out_zero_point);
+    if (!(v >= lo)) v = lo;
+    if (v > hi) v = hi;
+    int32_t y = (int32_t)nearbyintf(v) + ep->out_zero_point;
+    if (ep->out == OK_QOUT_U8) ((uint8_t *)C)[at] = (uint8_t)y;
+    else ((int8_t *)C)[at] = (int8_t)y;
+}
+
+static inline int32_t q_bias(const ok_qepilogue *ep, int m, int n) {
+    if (!ep->bias) return 0;
+    return ep->bias[ep->bias_per == OK_QPER_COL ? n : m];
+}
+
+void ok_qgemm_reference(int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa, const int32_t *za,
+                        int za_per, const void *B, int tb, ptrdiff_t rsb, ptrdiff_t csb, const int32_t *zb, int zb_per,
+                        void *C, ptrdiff_t ldc, const ok_qepilogue *ep) {
+    for (int i = 0; i < M; i++) {
+        int32_t zai = za ? za[za_per == OK_QPER_ROW ? i : 0] : 0;
+        for (int j = 0; j < N; j++) {
+            int32_t zbj = zb ? zb[zb_per == OK_QPER_COL ? j : 0] : 0;
+            int64_t s = 0;
+            for (int p = 0; p < K; p++)
+                s += (int64_t)(load_q(A, ta, i * rsa + p * csa) - zai) * (load_q(B, tb, p * rsb + j * csb) - zbj);
+            int32_t acc = (int32_t)(uint32_t)((uint64_t)s + (uint32_t)q_bias(ep, i, j));
+            q_store(ep, acc, i, j, C, ldc);
+        }
+    }
+}
+
+void ok_qepi__scalar(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0) {
+    const ok_qepilogue *ep = e->ep;
+    for (int i = 0; i < rows; i++) {
+        int m = row0 + i;
+        uint32_t za = e->za ? (uint32_t)e->za[m] : 0, ra = e->za ? (uint32_t)e->ra[m] : 0;
+        for (int j = 0; j < cols; j++) {
+            int n = col0 + j;
+            uint32_t v = (uint32_t)acc[i * ldt + j];
+            if (e->za) v += za * (uint32_t)e->cb[n] - (uint32_t)e->zb[n] * ra;
+            v += (uint32_t)q_bias(ep, m, n);
+            q_store(ep, (int32_t)v, m, n, e->C, e->ldc);
+        }
+    }
+}
+
+// ---------------------------------------------------------------- scalar micro-kernel
+
+void ok_qgemm_u8s8_4x8__scalar(int kg, const void *a, const void *b, int32_t *tile) {
+    const uint8_t *pa = a;
+    const int8_t *pb = b;
+    int32_t c[4][8] = {{0}};
+    for (int g = 0; g < kg; g++) {
+        for (int i = 0; i < 4; i++)
+            for (int j = 0; j < 8; j++) c[i][j] += (int32_t)pa[i] * (int32_t)pb[j];
+        pa += 4;
+        pb += 8;
+    }
+    memcpy(tile, c, sizeof c);
+}
+
+// ---------------------------------------------------------------- dispatch
+
+static const ok_qgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, 1, 1, 0, ok_qgemm_u8s8_4x8__scalar, ok_qepi__scalar,
+                                              "ok_qgemm_u8s8_4x8__scalar"};
+#if OK_Q_X86
+static const ok_qgemm_kernel_desc k_vnni = {OK_ISA_AVX512_VNNI, 12, 32, 4, 1, 0, ok_qgemm_u8s8_12x32__avx512vnni,
+                                            ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni"};
+static const ok_qgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, 2, 2, 0, ok_qgemm_u8s8_6x16__avx2, ok_qepi__avx2,
+                                            "ok_qgemm_u8s8_6x16__avx2"};
+#endif
+#if OK_Q_NEON
+static const ok_qgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, 1, 2, 0, ok_qgemm_u8s8_4x8__neon, ok_qepi__scalar,
+                                            "ok_qgemm_u8s8_4x8__neon"};
+#if OK_Q_A64
+static const ok_qgemm_kernel_desc k_dot = {OK_ISA_NEON_DOT, 8, 8, 4, 1, 1, ok_qgemm_u8s8_8x8__neondot,
+                                           ok_qepi__scalar, "ok_qgemm_u8s8_8x8__neondot"};
+static const ok_qgemm_kernel_desc k_i8mm = {OK_ISA_NEON_I8MM, 8, 8, 8, 1, 0, ok_qgemm_u8s8_8x8__i8mm,
+                                            ok_qepi__scalar, "ok_qgemm_u8s8_8x8__i8mm"};
+#endif
+#endif
+
+const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa) {
+    switch (isa) {
+#if OK_Q_X86
+    case OK_ISA_AVX512_VNNI: return &k_vnni;
+    case OK_ISA_AVX2_FMA: return &k_avx2;
+#endif
+#if OK_Q_NEON
+    case OK_ISA_NEON: return &k_neon;
+#if OK_Q_A64
+    case OK_ISA_NEON_DOT: return &k_dot;
+    case OK_ISA_NEON_I8MM: return &k_i8mm;
+#endif
+#endif
+    default: return &k_scalar;
+    }
+}
+
+const ok_qgemm_kernel_desc *ok_qgemm_kernel_current(void) {
+#if OK_Q_X86
+    if (ok_isa_enabled(OK_ISA_AVX512_VNNI)) return &k_vnni;
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
+#endif
+#if OK_Q_NEON
+#if OK_Q_A64
+    if (ok_isa_enabled(OK_ISA_NEON_I8MM)) return &k_i8mm;
+    if (ok_isa_enabled(OK_ISA_NEON_DOT)) return &k_dot;
+#endif
+    if (ok_isa_enabled(OK_ISA_NEON)) return &k_neon;
+#endif
+    return &k_scalar;
+}
+
+ok_qepi_fn ok_qepi_current(void) {
+#if OK_Q_X86
+    if (ok_isa_enabled(OK_ISA_AVX512)) return ok_qepi__avx512;
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return ok_qepi__avx2;
+#endif
+    return ok_qepi__scalar;
+}
+
+const char *ok_qgemm_kernel_name(void) { return ok_qgemm_kernel_current()->name; }
+
+// ---------------------------------------------------------------- packing
+
+enum { OK_QMR_MAX = 12, OK_QNR_MAX = 32, OK_QKU_MAX = 8, OK_QES_MAX = 2 };
+
+static size_t panels_bytes(int rows, int K, int w, int ku, int es) {
+    return OK_QALIGN64((size_t)ok_q_round_up(rows > 0 ? rows : 1, w) * (size_t)ok_q_round_up(K > 0 ? K : 1, ku) * es);
+}
+/// Upper bound over every kernel layout (the one used is known at pack time only).
+static size_t panels_bytes_max(int rows, int K) {
+    return OK_QALIGN64((size_t)(rows + OK_QNR_MAX) * (size_t)(K + OK_QKU_MAX) * OK_QES_MAX);
+}
+
+void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
+                     int es, int dst_s8, void *panels, int32_t *sums) {
+    const int KP = ok_q_round_up(K, ku);
+    const int flip = (t == OK_QTYPE_U8) == (dst_s8 != 0) ? 0x80 : 0;  // u8 -> s8 or s8 -> u8: xor 0x80
+    for (int q = 0; q < rows; q += w) {
+        int n = rows - q < w ? rows - q : w;
+        size_t pbytes = (size_t)w * KP * es;
+        char *panel = (char *)panels + (size_t)(q / w) * pbytes;
+        if (n < w || KP > K) memset(panel, 0, pbytes);
+        for (int r = 0; r < n; r++) {
+            const uint8_t *src = (const uint8_t *)S + (ptrdiff_t)(r0 + q + r) * rs;
+            int32_t sum = 0;
+            if (es == 1) {
+                uint8_t *d = (uint8_t *)panel + (size_t)r * ku;
+                for (int k0 = 0; k0 < K; k0 += ku) {
+                    int ke = K - k0 < ku ? K - k0 : ku;
+                    for (int u = 0; u < ke; u++) {
+                        uint8_t v = src[(ptrdiff_t)(k0 + u) * cs] ^ flip;
+                        d[u] = v;
+                        sum += dst_s8 ? (int32_t)(int8_t)v : (int32_t)v;
+                    }
+                    d += (size_t)w * ku;
+                }
+            } else {
+                int16_t *d = (int16_t *)panel + (size_t)r * ku;
+                for (int k0 = 0; k0 < K; k0 += ku) {
+                    int ke = K - k0 < ku ? K - k0 : ku;
+                    for (int u = 0; u < ke; u++) {
+                        uint8_t v = src[(ptrdiff_t)(k0 + u) * cs] ^ flip;
+                        int32_t x = dst_s8 ? (int32_t)(int8_t)v : (int32_t)v;
+                        d[u] = (int16_t)x;
+                        sum += x;
+                    }
+                    d += (size_t)w * ku;
+                }
+            }
+            sums[q + r] = sum;
+        }
+    }
+}
+
+size_t ok_qgemm_packed_a_size(int M, int K) {
+    return 64 + panels_bytes_max(M, K) + 2 * OK_QALIGN64(sizeof(int32_t) * (size_t)(M + OK_QNR_MAX));
+}
+size_t ok_qgemm_packed_b_size(int K, int N) { return ok_qgemm_packed_a_size(N, K); }
+
+// Layout of a packed buffer after the header: panels, then two int32 arrays (za, ra)
+// or (zb, cb) of `padded` entries each.
+static void *pk_panels(const ok_qpack_header *h) { return (char *)h + 64; }
+static int32_t *pk_arr(const ok_qpack_header *h, int which) {
+    size_t pb = panels_bytes(h->rows, h->depth, h->is_b ? h->nr : h->mr, h->ku, h->es);
+    return (int32_t *)((char *)h + 64 + pb + (size_t)which * OK_QALIGN64(sizeof(int32_t) * (size_t)h->padded));
+}
+
+static void fill_header(ok_qpack_header *h, const ok_qgemm_kernel_desc *k, int is_b, int rows, int K) {
+    memset(h, 0, 64);
+    h->magic = OK_QPACK_MAGIC;
+    h->isa = k->isa; h->mr = k->mr; h->nr = k->nr; h->ku = k->ku; h->es = k->es; h->a_s8 = k->a_s8;
+    h->is_b = is_b; h->rows = rows; h->depth = K;
+    h->padded = ok_q_round_up(rows > 0 ? rows : 1, is_b ? k->nr : k->mr);
+    h->kgroups = ok_q_round_up(K > 0 ? K : 1, k->ku) / k->ku;
+}
+
+/// Packs A (M x K) for kernel k: panels + za (domain) + ra (row sums, domain).
+static void pack_a_into(const ok_qgemm_kernel_desc *k, int M, int K, const void *A, int ta, ptrdiff_t rsa,
+                        ptrdiff_t csa, const int32_t *za, int za_per, void *panels, int32_t *zd, int32_t *ra) {
+    ok_qpack_panels(A, ta, rsa, csa, 0, M, K, k->mr, k->ku, k->es, k->a_s8, panels, ra);
+    int pad = ok_q_round_up(M, k->mr);
+    for (int i = 0; i < pad; i++) {
+        int32_t z = za ? za[za_per == OK_QPER_ROW ? (i < M ? i : 0) : 0] : 0;
+        zd[i] = i < M ? ok_q_domain_zp(z, ta, k->a_s8) : 0;
+        if (i >= M) ra[i] = 0;
+    }
+}
+
+/// Packs B (K x N) for kernel k: panels + zb (domain s8) + cb = K*zb - colsum.
+static void pack_b_into(const ok_qgemm_kernel_desc *k, int K, int N, const void *B, int tb, ptrdiff_t rsb,
+                        ptrdiff_t csb, const int32_t *zb, int zb_per, void *panels, int32_t *zd, int32_t *cb) {
+    ok_qpack_panels(B, tb, csb, rsb, 0, N, K, k->nr, k->ku, k->es, 1, panels, cb);
+    int pad = ok_q_round_up(N, k->nr);
+    for (int j = 0; j < pad; j++) {
+        int32_t z = zb ? zb[zb_per == OK_QPER_COL ? (j < N ? j : 0) : 0] : 0;
+        zd[j] = j < N ? ok_q_domain_zp(z, tb, 1) : 0;
+        cb[j] = j < N ? (int32_t)((uint32_t)K * (uint32_t)zd[j] - (uint32_t)cb[j]) : 0;
+    }
+}
+
+void ok_qgemm_pack_a(int M, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa, const int32_t *za, int za_per,
+                     void *packed) {
+    const ok_qgemm_kernel_desc *k = ok_qgemm_kernel_current();
+    ok_qpack_header *h = packed;
+    fill_header(h, k, 0, M, K);
+    pack_a_into(k, M, K, A, ta, rsa, csa, za, za_per, pk_panels(h), pk_arr(h, 0), pk_arr(h, 1));
+}
+
+void ok_qgemm_pack_b(int K, int N, const void *B, int tb, ptrdiff_t rsb, ptrdiff_t csb, const int32_t *zb, int zb_per,
+                     void *packed) {
+    const ok_qgemm_kernel_desc *k = ok_qgemm_kernel_current();
+    ok_qpack_header *h = packed;
+    fill_header(h, k, 1, N, K);
+    pack_b_into(k, K, N, B, tb, rsb, csb, zb, zb_per, pk_panels(h), pk_arr(h, 0), pk_arr(h, 1));
+}
+
+// ---------------------------------------------------------------- driver
+
+static size_t arr_bytes(int n) { return OK_QALIGN64(sizeof(int32_t) * (size_t)(n + OK_QNR_MAX)); }
+
+size_t ok_qgemm_workspace_size(int M, int N, int K, int threads) {
+    (void)threads;  // tiles live on the stack; only the packed operands need memory
+    return panels_bytes_max(M, K) + 2 * arr_bytes(M) + panels_bytes_max(N, K) + 2 * arr_bytes(N);
+}
+
+typedef struct {
+    const ok_qgemm_kernel_desc *k;
+    int M, N, kg, mc, nc, mgroups, mrange;
+    const char *pa, *pb;
+    size_t a_panel, b_panel;  // bytes per panel
+    ok_qepi e;
+} qjob;
+
+static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const qjob *g = raw;
+    const ok_qgemm_kernel_desc *k = g->k;
+    const int MR = k->mr, NR = k->nr;
+    int32_t tile[OK_QMR_MAX * OK_QNR_MAX] __attribute__((aligned(64)));
+    for (int64_t t = begin; t < end; t++) {
+        int mg = (int)(t % g->mgroups), nb = (int)(t / g->mgroups);
+        int m0 = mg * g->mrange, m1 = m0 + g->mrange < g->M ? m0 + g->mrange : g->M;
+        int jc = nb * g->nc, j1 = jc + g->nc < g->N ? jc + g->nc : g->N;
+        for (int ic = m0; ic < m1; ic += g->mc) {
+            int ie = ic + g->mc < m1 ? ic + g->mc : m1;
+            for (int jr = jc; jr < j1; jr += NR) {
+                int nr = j1 - jr < NR ? j1 - jr : NR;
+                const char *bp = g->pb + (size_t)(jr / NR) * g->b_panel;
+                for (int ir = ic; ir < ie; ir += MR) {
+                    int mr = ie - ir < MR ? ie - ir : MR;
+                    k->fn(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, tile);
+                    k->epi(&g->e, tile, NR, mr, nr, ir, jr);
+                }
+            }
+        }
+    }
+}
+
+void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
+                         const int32_t *za, const int32_t *ra, const void *pb, const int32_t *zb,
+                         const int32_t *cb, void *C, ptrdiff_t ldc, const ok_qepilogue *ep) {
+    qjob g;
+    memset(&g, 0, sizeof g);
+    g.k = k; g.M = M; g.N = N;
+    g.kg = ok_q_round_up(K, k->ku) / k->ku;
+    g.pa = pa; g.pb = pb;
+    g.a_panel = (size_t)k->mr * g.kg * k->ku * k->es;
+    g.b_panel = (size_t)k->nr * g.kg * k->ku * k->es;
+    g.e.za = za; g.e.ra = ra; g.e.zb = zb; g.e.cb = cb; g.e.ep = ep; g.e.C = C; g.e.ldc = ldc;
+    // Row block: the A block (mc x K) stays in L2 while the B panels stream past it.
+    int mc = (int)((192 * 1024) / (g.a_panel / k->mr + 1));
+    mc = mc / k->mr * k->mr;
+    if (mc < k->mr) mc = k->mr;
+    if (mc > ok_q_round_up(M, k->mr)) mc = ok_q_round_up(M, k->mr);
+    g.mc = mc;
+    int nc = ok_q_round_up(N, k->nr);
+    if (nc > 512) nc = 512;
+    int threads = ok_pool_threads(pool);
+    int nblocks = (N + nc - 1) / nc;
+    g.mgroups = 1;
+    if (threads > 1 && nblocks < threads * 2) {
+        int want = threads * 2;
+        int c2 = ok_q_round_up((N + want - 1) / want, k->nr);
+        if (c2 < 2 * k->nr) c2 = 2 * k->nr;
+        if (c2 < nc) nc = c2;
+        nblocks = (N + nc - 1) / nc;
+        if (nblocks < want) {
+            int mgs = (want + nblocks - 1) / nblocks;
+            int max_mg = (M + k->mr - 1) / k->mr;
+            g.mgroups = mgs < max_mg ? mgs : max_mg;
+        }
+    }
+    g.nc = nc;
+    g.mrange = ok_q_round_up((M + g.mgroups - 1) / g.mgroups, k->mr);
+    g.mgroups = (M + g.mrange - 1) / g.mrange;
+    int64_t tasks = (int64_t)g.mgroups * nblocks;
+    ok_pool_parallel_for(threads > 1 ? pool : NULL, tasks, 1, qtask, &g);
+}
+
+typedef struct {
+    const ok_qgemm_kernel_desc *k;
+    int rows, K, w, dst_s8, t;
+    const void *S;
+    ptrdiff_t rs, cs;
+    char *panels;
+    int32_t *sums;
+    size_t pbytes;
+} qpack_job;
+
+static void qpack_task(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const qpack_job *j = raw;
+    int r0 = (int)begin * j->w, r1 = (int)end * j->w;
+    if (r1 > j->rows) r1 = j->rows;
+    ok_qpack_panels(j->S, j->t, j->rs, j->cs, r0, r1 - r0, j->K, j->w, j->k->ku, j->k->es, j->dst_s8,
+                    j->panels + (size_t)begin * j->pbytes, j->sums + r0);
+}
+
+/// Packs in parallel (by panels) when the operand is big enough to pay for it.
+static void pack_parallel(ok_pool *pool, const ok_qgemm_kernel_desc *k, const void *S, int t, ptrdiff_t rs,
+                          ptrdiff_t cs, int rows, int K, int w, int dst_s8, void *panels, int32_t *sums) {
+    qpack_job j = {k, rows, K, w, dst_s8, t, S, rs, cs, panels, sums,
+                   (size_t)w * ok_q_round_up(K, k->ku) * k->es};
+    int64_t npanels = (rows + w - 1) / w;
+    int64_t grain = (int64_t)(65536 / ((size_t)w * K + 1)) + 1;
+    ok_pool_parallel_for((size_t)rows * K >= 65536 ? pool : NULL, npanels, grain, qpack_task, &j);
+}
+
+void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa,
+              const int32_t *za, int za_per, const void *packed_a, const void *B, int tb, ptrdiff_t rsb,
+              ptrdiff_t csb, const int32_t *zb, int zb_per, const void *packed_b, void *C, ptrdiff_t ldc,
+              const ok_qepilogue *ep, void *workspace) {
+    if (M <= 0 || N <= 0) return;
+    const ok_qpack_header *ha = packed_a, *hb = packed_b;
+    const ok_qgemm_kernel_desc *k;
+    if (ha) k = ok_qgemm_kernel_for(ha->isa);
+    else if (hb) k = ok_qgemm_kernel_for(hb->isa);
+    else k = ok_qgemm_kernel_current();
+    if (ha && hb && ha->isa != hb->isa) return;  // both pre-packs must come from the same dispatch
+    if (K <= 0) K = 0;
+    void *owned = NULL;
+    if (!workspace && (!ha || !hb)) {
+        if (posix_memalign(&owned, 64, ok_qgemm_workspace_size(M, N, K, ok_pool_threads(pool))) != 0) return;
+        workspace = owned;
+    }
+    char *ws = workspace;
+    const void *pa, *pb;
+    const int32_t *zad, *ra, *zbd, *cb;
+    if (ha) {
+        pa = pk_panels(ha); zad = pk_arr(ha, 0); ra = pk_arr(ha, 1);
+    } else {
+        char *panels = ws;
+        ws += panels_bytes_max(M, K);
+        int32_t *z = (int32_t *)ws, *s = (int32_t *)(ws + arr_bytes(M));
+        ws += 2 * arr_bytes(M);
+        pack_parallel(pool, k, A, ta, rsa, csa, M, K, k->mr, k->a_s8, panels, s);
+        for (int i = 0; i < ok_q_round_up(M, k->mr); i++) {
+            int32_t zz = za ? za[za_per == OK_QPER_ROW ? (i < M ? i : 0) : 0] : 0;
+            z[i] = i < M ? ok_q_domain_zp(zz, ta, k->a_s8) : 0;
+            if (i >= M) s[i] = 0;
+        }
+        pa = panels; zad = z; ra = s;
+    }
+    if (hb) {
+        pb = pk_panels(hb); zbd = pk_arr(hb, 0); cb = pk_arr(hb, 1);
+    } else {
+        char *panels = ws;
+        ws += panels_bytes_max(N, K);
+        int32_t *z = (int32_t *)ws, *s = (int32_t *)(ws + arr_bytes(N));
+        pack_parallel(pool, k, B, tb, csb, rsb, N, K, k->nr, 1, panels, s);
+        for (int j = 0; j < ok_q_round_up(N, k->nr); j++) {
+            int32_t zz = zb ? zb[zb_per == OK_QPER_COL ? (j < N ? j : 0) : 0] : 0;
+            z[j] = j < N ? ok_q_domain_zp(zz, tb, 1) : 0;
+            s[j] = j < N ? (int32_t)((uint32_t)K * (uint32_t)z[j] - (uint32_t)s[j]) : 0;
+        }
+        pb = panels; zbd = z; cb = s;
+    }
+    if (K == 0) {
+        // No products: acc = bias only; the kernels need at least one group.
+        ok_qepi e = {zad, ra, zbd, cb, ep, C, ldc};
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                int32_t t0 = 0;
+                ok_qepi__scalar(&e, &t0, 1, 1, 1, i, j);
+            }
+    } else {
+        ok_qgemm_packed_run(pool, k, M, N, K, pa, zad, ra, pb, zbd, cb, C, ldc, ep);
+    }
+    free(owned);
+}

@@ -1,0 +1,110 @@
+// Private declarations shared by qgemm*.c and qconv*.c (int8 GEMM / convolution).
+#ifndef OUTPOST_QGEMM_INTERNAL_H
+#define OUTPOST_QGEMM_INTERNAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ok_qgemm.h"
+#include "ok_cpu.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define OK_Q_X86 1
+#endif
+#if defined(__aarch64__) || defined(__ARM_NEON)
+#define OK_Q_NEON 1
+#endif
+#if defined(__aarch64__)
+#define OK_Q_A64 1
+#endif
+
+/// Packed layout (per ISA): K is split in groups of `ku` consecutive k; a panel of
+/// MR rows (A) or NR columns (B) stores, for each group g, for each row/column r of
+/// the panel, its ku elements: elem(g, r, u) at ((g * MR + r) * ku + u). Elements are
+/// `es` bytes: 1 = the int8 domain value, 2 = int16 (AVX2 / NEON widen at pack time).
+/// Rows/columns/k beyond the matrix are 0. A's domain is u8 (a_s8 = 0) or, for the
+/// sdot kernel, s8 = u8 - 128 (a_s8 = 1); B's domain is always s8.
+/// Kernel: tile[MR x NR] (row stride NR) = sum over kg groups of a_panel . b_panel
+/// (raw products, no zero-point correction; the driver's epilogue does that).
+typedef void (*ok_qgemm_ukernel)(int kg, const void *a, const void *b, int32_t *tile);
+
+/// Epilogue over a rows x cols int32 block (row stride ldt), see ok_qepi.
+struct ok_qepi;
+typedef void (*ok_qepi_fn)(const struct ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols,
+                           int row0, int col0);
+
+typedef struct {
+    int isa;
+    int mr, nr, ku, es, a_s8;
+    ok_qgemm_ukernel fn;
+    ok_qepi_fn epi;
+    const char *name;
+} ok_qgemm_kernel_desc;
+
+/// Everything the epilogue needs: zero-point correction sums (packed domain) and the
+/// user's ok_qepilogue. acc_true = acc + za[m] * cb[n] - zb[n] * ra[m] (+ bias), with
+/// cb[n] = K * zb[n] - colsum_b[n], ra[m] = rowsum_a[m].
+typedef struct ok_qepi {
+    const int32_t *za, *ra;   // per row (indexed by global row); za NULL: no correction (acc exact already)
+    const int32_t *zb, *cb;   // per column (indexed by global column)
+    const ok_qepilogue *ep;
+    void *C;
+    ptrdiff_t ldc;
+} ok_qepi;
+
+/// The epilogue of the best ISA enabled now (depthwise convolution uses it directly).
+ok_qepi_fn ok_qepi_current(void);
+void ok_qepi__scalar(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
+/// The reference rounding rule for one value (acc already corrected, bias added).
+static inline float ok_q_scale_at(const ok_qepilogue *ep, int m, int n) {
+    if (!ep->scale) return 1.0f;
+    return ep->scale[ep->scale_per == OK_QPER_ROW ? m : ep->scale_per == OK_QPER_COL ? n : 0];
+}
+
+void ok_qgemm_u8s8_4x8__scalar(int kg, const void *a, const void *b, int32_t *tile);
+#if OK_Q_X86
+void ok_qgemm_u8s8_12x32__avx512vnni(int kg, const void *a, const void *b, int32_t *tile);
+void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *b, int32_t *tile);
+void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
+void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
+#endif
+#if OK_Q_NEON
+void ok_qgemm_u8s8_4x8__neon(int kg, const void *a, const void *b, int32_t *tile);
+#if OK_Q_A64
+void ok_qgemm_u8s8_8x8__neondot(int kg, const void *a, const void *b, int32_t *tile);
+void ok_qgemm_u8s8_8x8__i8mm(int kg, const void *a, const void *b, int32_t *tile);
+#endif
+#endif
+
+const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa);
+const ok_qgemm_kernel_desc *ok_qgemm_kernel_current(void);
+
+/// Packed buffer header (64 bytes) then panels, then int32 za/ra (A) or zb/cb (B)
+/// arrays of `padded` entries.
+typedef struct {
+    uint32_t magic;
+    int32_t isa, mr, nr, ku, es, a_s8, is_b;
+    int32_t rows, depth, padded, kgroups;
+} ok_qpack_header;
+#define OK_QPACK_MAGIC 0x4b505130u
+
+/// Packs rows [r0, r0+rows) of a "row-major view" S(r, k) = S[r*rs + k*cs] (type t)
+/// into `panels` (panel width w, ku, es, domain signed/unsigned) and writes the row sums
+/// (domain values) into sums[r - r0]. Used for A (rows = M) and for B (rows = N, the
+/// view transposed: rs = csb, cs = rsb).
+void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
+                     int es, int dst_s8, void *panels, int32_t *sums);
+/// Domain value of a zero point: source type t into domain dst_s8.
+static inline int32_t ok_q_domain_zp(int32_t z, int t, int dst_s8) {
+    if (t == OK_QTYPE_U8 && dst_s8) return z - 128;
+    if (t == OK_QTYPE_S8 && !dst_s8) return z + 128;
+    return z;
+}
+
+/// Runs the GEMM on already packed operands (packed panels of the same kernel).
+/// pa: A panels (padded rows), za/ra per row; pb: B panels, zb/cb per column.
+void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
+                         const int32_t *za, const int32_t *ra, const void *pb, const int32_t *zb,
+                         const int32_t *cb, void *C, ptrdiff_t ldc, const ok_qepilogue *ep);
+
+#define OK_QALIGN64(x) (((x) + 63) & ~(size_t)63)
+static inline int ok_q_round_up(int x, int m) { return (x + m - 1) / m * m; }
+#endif

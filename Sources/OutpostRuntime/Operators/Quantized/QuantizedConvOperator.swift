@@ -1,0 +1,190 @@
+import CKernels
+
+/// ONNX QLinearConv and ConvInteger (NCHW, 1-D to 3-D, groups, pads, strides,
+/// dilations, auto_pad), on ok_qconv (pointwise, depthwise and im2col+qgemm paths).
+///
+/// - QLinearConv: x, x_scale, x_zero_point, w, w_scale, w_zero_point, y_scale, y_zero_point, B?
+///   y = saturate(round((acc + B[c]) * (x_scale * w_scale[c] / y_scale)) + y_zero_point);
+///   w per tensor or per output channel.
+/// - ConvInteger: x, w, x_zero_point?, w_zero_point?; y = acc as int32.
+///
+/// Constant weights (with a constant zero point) are packed once at planning.
+final class QuantizedConvOperator: Operator {
+    enum Kind { case qlinear, integer }
+    let kind: Kind
+    let attributes: ConvAttributes
+    let activation: QuantizedActivation
+    private var params = ok_conv_params()
+    private var packedWeights: Buffer?
+    private var packedBytes = 0
+    private var workspaceBytes = 0
+    private var xType = DType.uint8, wType = DType.uint8, outType = DType.int32
+    private var cout = 0
+    private var zwPerChannel = false, scalePerChannel = false
+    /// zw (cout int32), scale (cout floats), refreshed from the inputs each run.
+    private var qparams = Buffer(zeroedBytes: 0)
+    private var scaleOffset = 0
+
+    init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
+        self.kind = kind
+        attributes = try ConvAttributes(node: node)
+        if try node.int("channels_last", default: 0) != 0 {
+            throw node.unsupported("channels_last", "NHWC QLinearConv is not supported (NCHW is)")
+        }
+        activation = try QuantizedActivation(node: node)
+        super.init(node: node, opset: opset)
+    }
+
+    private var wIndex: Int { kind == .qlinear ? 3 : 1 }
+    private var zxIndex: Int { 2 }
+    private var zwIndex: Int { kind == .qlinear ? 5 : 3 }
+
+    override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
+        let x = try required(inputs, 0), w = try required(inputs, wIndex)
+        try requireQuantized(x, "input x")
+        try requireQuantized(w, "weights w")
+        xType = x.dtype
+        wType = w.dtype
+        let zx = optionalInput(inputs, zxIndex), zw = optionalInput(inputs, zwIndex)
+        try requireSameType(zx, x, "x_zero_point")
+        try requireScalar(zx, "x_zero_point")
+        try requireSameType(zw, w, "w_zero_point")
+        let nd = x.shape.count - 2
+        if nd < 1 { throw node.shapeError("input x must have rank >= 3 (N, C, spatial...), got \(formatShape(x.shape))") }
+        if nd > 3 { throw node.unsupported("kernel_shape", "\(nd)-D convolution is not supported (1-D to 3-D are)") }
+        if w.shape.count != x.shape.count {
+            throw node.shapeError("weights w \(formatShape(w.shape)) must have the rank of x \(formatShape(x.shape))")
+        }
+        let group = attributes.group
+        let cin = x.shape[1]
+        cout = w.shape[0]
+        if cin % group != 0 || cout % group != 0 || w.shape[1] * group != cin {
+            throw node.shapeError("channels do not fit group \(group): x has \(cin), w is \(formatShape(w.shape))")
+        }
+        zwPerChannel = false
+        if let zw, zw.count != 1 {
+            if zw.count != cout { throw node.unsupported("w_zero_point", "shape \(formatShape(zw.shape)): per tensor or per output channel (\(cout) values) is supported") }
+            zwPerChannel = true
+        }
+        scalePerChannel = false
+        if kind == .qlinear {
+            let sx = try required(inputs, 1), sw = try required(inputs, 4), sy = try required(inputs, 6)
+            try requireScale(sx, "x_scale"); try requireScalar(sx, "x_scale")
+            try requireScale(sw, "w_scale")
+            try requireScale(sy, "y_scale"); try requireScalar(sy, "y_scale")
+            if sw.count != 1 {
+                if sw.count != cout { throw node.unsupported("w_scale", "shape \(formatShape(sw.shape)): per tensor or per output channel (\(cout) values) is supported") }
+                scalePerChannel = true
+            }
+            let yz = optionalInput(inputs, 7)
+            if let yz { try requireQuantized(yz, "y_zero_point"); try requireScalar(yz, "y_zero_point") }
+            outType = yz?.dtype ?? x.dtype
+            if let bias = optionalInput(inputs, 8) {
+                try requireDType(bias, [.int32], "bias B")
+                if bias.count != cout { throw node.shapeError("bias B has \(bias.count) values for \(cout) output channels") }
+            }
+        } else {
+            outType = .int32
+        }
+
+        var kernel = Array(w.shape[2...])
+        if let ks = attributes.kernelShape {
+            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match w \(formatShape(w.shape))") }
+            kernel = ks
+        }
+        let strides = try attributes.axes(attributes.strides, nd, 1, "strides", node)
+        let dilations = try attributes.axes(attributes.dilations, nd, 1, "dilations", node)
+        var padBegin = [Int](repeating: 0, count: nd), padEnd = padBegin, out = padBegin
+        if let pads = attributes.pads, attributes.autoPad == "NOTSET" {
+            if pads.count != 2 * nd { throw node.invalid("pads has \(pads.count) values for \(nd) spatial axes") }
+            for i in 0..<nd {
+                padBegin[i] = pads[i]
+                padEnd[i] = pads[i + nd]
+                if padBegin[i] < 0 || padEnd[i] < 0 { throw node.unsupported("pads", "negative pads") }
+            }
+        }
+        for i in 0..<nd {
+            let input = x.shape[2 + i]
+            let ext = (kernel[i] - 1) * dilations[i] + 1
+            switch attributes.autoPad {
+            case "SAME_UPPER", "SAME_LOWER":
+                out[i] = (input + strides[i] - 1) / strides[i]
+                let total = max(0, (out[i] - 1) * strides[i] + ext - input)
+                padBegin[i] = attributes.autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+                padEnd[i] = total - padBegin[i]
+            default:
+                let span = input + padBegin[i] + padEnd[i]
+                if span < ext {
+                    throw node.shapeError("kernel extent \(ext) exceeds padded input \(span) on spatial axis \(i)")
+                }
+                out[i] = (span - ext) / strides[i] + 1
+            }
+        }
+        var p = makeConvParams(batch: x.shape[0], cin: cin, cout: cout, group: group, inShape: Array(x.shape[2...]),
+                               outShape: out, kernel: kernel, strides: strides, dilations: dilations,
+                               padBegin: padBegin, padEnd: padEnd)
+        params = p
+        scaleOffset = align64(max(cout, 1) * 4)
+        qparams = Buffer(zeroedBytes: scaleOffset + align64(max(cout, 1) * 4))
+        packedBytes = align64(ok_qconv_packed_weights_size(&p))
+        workspaceBytes = align64(ok_qconv_workspace_size(&p, Int32(neuralPlannedThreads)))
+        packedWeights = nil
+        if let wc = w.constant, zw == nil || zw?.constant != nil {
+            let zwp = qparams.base.assumingMemoryBound(to: Int32.self)
+            fillZeroPoints(zw?.constant, zwp)
+            let buf = Buffer(zeroedBytes: packedBytes)
+            ok_qconv_pack_weights(&p, wc.raw, QuantType.code(wType), zwp, zwPer, buf.base)
+            packedWeights = buf
+        }
+        return [TensorType(outType, [x.shape[0], cout] + out)]
+    }
+
+    override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }
+
+    private var zwPer: Int32 { Int32(zwPerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue) }
+
+    private func fillZeroPoints(_ t: Tensor?, _ p: UnsafeMutablePointer<Int32>) {
+        for i in 0..<(zwPerChannel ? cout : 1) { p[i] = quantZeroPoint(t, t == nil ? 0 : i) }
+    }
+
+    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        guard let x = inputs[0], let w = inputs[wIndex] else { return }
+        if outputs[0].count == 0 { return }
+        var p = params
+        var scratch = ctx.scratch
+        let zw = qparams.base.assumingMemoryBound(to: Int32.self)
+        let scale = qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
+        fillZeroPoints(optionalTensor(inputs, zwIndex), zw)
+        let packed: UnsafeMutableRawPointer
+        if let pw = packedWeights {
+            packed = pw.base
+        } else {
+            ok_qconv_pack_weights(&p, w.raw, QuantType.code(wType), zw, zwPer, scratch)
+            packed = scratch
+            scratch += packedBytes
+        }
+        var ep = ok_qepilogue()
+        if kind == .qlinear {
+            guard let sx = inputs[1], let sw = inputs[4], let sy = inputs[6] else { return }
+            let half = sx.dtype == .float16
+            let fx = quantScale(sx), fy = quantScale(sy)
+            for c in 0..<(scalePerChannel ? cout : 1) { scale[c] = requantScale(fx, quantScale(sw, c), fy, half: half) }
+            let yz = quantZeroPoint(optionalTensor(inputs, 7))
+            let (lo, hi) = activation.range(outType, scale: fy, zeroPoint: yz)
+            ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
+            ep.scale = UnsafePointer(scale)
+            ep.scale_per = Int32(scalePerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue)
+            ep.out_zero_point = yz
+            ep.qmin = lo
+            ep.qmax = hi
+            if let bias = optionalTensor(inputs, 8) {
+                ep.bias = UnsafePointer(bias.pointer(Int32.self))
+                ep.bias_per = Int32(OK_QPER_ROW.rawValue)
+            }
+        } else {
+            ep.out = Int32(OK_QOUT_I32.rawValue)
+        }
+        ok_qconv(neuralPool(ctx), &p, x.raw, QuantType.code(xType), quantZeroPoint(optionalTensor(inputs, zxIndex)),
+                 packed, outputs[0].raw, &ep, scratch)
+    }
+}

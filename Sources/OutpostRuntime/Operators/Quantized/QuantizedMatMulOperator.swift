@@ -1,0 +1,199 @@
+import CKernels
+
+/// ONNX QLinearMatMul and MatMulInteger (numpy MatMul semantics: N-D operands with
+/// broadcast batch dimensions, 1-D operands promoted and dropped), on ok_qgemm.
+///
+/// - QLinearMatMul: a, a_scale, a_zero_point, b, b_scale, b_zero_point, y_scale, y_zero_point;
+///   Y = saturate(round(acc * (a_scale * b_scale[n] / y_scale)) + y_zero_point) (b per tensor
+///   or per column).
+/// - MatMulInteger: A, B, a_zero_point?, b_zero_point?; Y = acc as int32 (a zero point per
+///   tensor or per row of A, b per tensor or per column).
+///
+/// A constant B (with a constant zero point) is packed once per batch matrix at planning;
+/// when B has no batch dimensions A's batches fold into M.
+final class QuantizedMatMulOperator: Operator {
+    enum Kind { case qlinear, integer }
+    let kind: Kind
+    let activation: QuantizedActivation
+    private var M = 0, N = 0, K = 0
+    private var gemmM = 0
+    private var aOffsets: [Int] = []
+    private var bOffsets: [Int] = []
+    private var bMatrixIndex: [Int] = []
+    private var aType = DType.uint8, bType = DType.uint8, outType = DType.int32
+    private var zaPerRow = false, zbPerCol = false, scalePerCol = false
+    private var packedB: Buffer?
+    private var packedStride = 0
+    private var workspaceBytes = 0
+    /// za (M int32), zb (N int32), scale (N floats), refreshed from the inputs each run.
+    private var params = Buffer(zeroedBytes: 0)
+    private var zbOffset = 0, scaleOffset = 0
+
+    init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
+        self.kind = kind
+        activation = try QuantizedActivation(node: node)
+        super.init(node: node, opset: opset)
+    }
+
+    private var bIndex: Int { kind == .qlinear ? 3 : 1 }
+    private var zaIndex: Int { 2 }
+    private var zbIndex: Int { kind == .qlinear ? 5 : 3 }
+
+    override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
+        let a = try required(inputs, 0), b = try required(inputs, bIndex)
+        try requireQuantized(a, "input A")
+        try requireQuantized(b, "input B")
+        aType = a.dtype
+        bType = b.dtype
+        if a.shape.isEmpty || b.shape.isEmpty { throw node.shapeError("operands must have rank >= 1") }
+        let aShape = a.shape.count == 1 ? [1, a.shape[0]] : a.shape
+        let bShape = b.shape.count == 1 ? [b.shape[0], 1] : b.shape
+        M = aShape[aShape.count - 2]
+        K = aShape[aShape.count - 1]
+        N = bShape[bShape.count - 1]
+        if bShape[bShape.count - 2] != K {
+            throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
+        }
+        // Quantization parameters.
+        let za = optionalInput(inputs, zaIndex), zb = optionalInput(inputs, zbIndex)
+        try requireSameType(za, a, "a_zero_point")
+        try requireSameType(zb, b, "b_zero_point")
+        zaPerRow = false
+        if let za, za.count != 1 {
+            if kind == .qlinear || za.count != M {
+                throw node.unsupported("a_zero_point", "shape \(formatShape(za.shape)): per tensor\(kind == .integer ? " or per row (\(M) values)" : "") is supported")
+            }
+            zaPerRow = true
+        }
+        zbPerCol = false
+        if let zb, zb.count != 1 {
+            if zb.count != N { throw node.unsupported("b_zero_point", "shape \(formatShape(zb.shape)): per tensor or per column (\(N) values) is supported") }
+            zbPerCol = true
+        }
+        scalePerCol = false
+        if kind == .qlinear {
+            let sa = try required(inputs, 1), sb = try required(inputs, 4), sy = try required(inputs, 6)
+            try requireScale(sa, "a_scale"); try requireScalar(sa, "a_scale")
+            try requireScale(sb, "b_scale")
+            try requireScale(sy, "y_scale"); try requireScalar(sy, "y_scale")
+            if sb.count != 1 {
+                if sb.count != N { throw node.unsupported("b_scale", "shape \(formatShape(sb.shape)): per tensor or per column (\(N) values) is supported") }
+                scalePerCol = true
+            }
+            let yz = optionalInput(inputs, 7)
+            if let yz { try requireQuantized(yz, "y_zero_point"); try requireScalar(yz, "y_zero_point") }
+            outType = yz?.dtype ?? a.dtype
+        } else {
+            outType = .int32
+        }
+
+        // Batch walk (as MatMulOperator).
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        let rank = max(aBatch.count, bBatch.count)
+        let pa = [Int](repeating: 1, count: rank - aBatch.count) + aBatch
+        let pb = [Int](repeating: 1, count: rank - bBatch.count) + bBatch
+        var batch = [Int]()
+        for i in 0..<rank {
+            if pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1 {
+                throw node.shapeError("batch dimensions do not broadcast: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
+            }
+            batch.append(pa[i] == 1 ? pb[i] : pa[i])
+        }
+        var outShape = batch
+        if a.shape.count > 1 { outShape.append(M) }
+        if b.shape.count > 1 { outShape.append(N) }
+        let bCount = Tensor.elementCount(bBatch)
+        let batchCount = Tensor.elementCount(batch)
+        aOffsets = []
+        bOffsets = []
+        bMatrixIndex = []
+        if bCount == 1 && !zaPerRow {
+            gemmM = batchCount * M
+            aOffsets = [0]; bOffsets = [0]; bMatrixIndex = [0]
+        } else {
+            gemmM = M
+            let aStrides = Tensor.strides(of: pa), bStrides = Tensor.strides(of: pb)
+            let outStrides = Tensor.strides(of: batch)
+            for flat in 0..<batchCount {
+                var ai = 0, bi = 0, rest = flat
+                for d in 0..<rank {
+                    let idx = rest / outStrides[d]
+                    rest -= idx * outStrides[d]
+                    if pa[d] != 1 { ai += idx * aStrides[d] }
+                    if pb[d] != 1 { bi += idx * bStrides[d] }
+                }
+                aOffsets.append(ai * M * K)
+                bOffsets.append(bi * K * N)
+                bMatrixIndex.append(bi)
+            }
+        }
+        zbOffset = align64(max(M, 1) * 4)
+        scaleOffset = zbOffset + align64(max(N, 1) * 4)
+        params = Buffer(zeroedBytes: scaleOffset + align64(max(N, 1) * 4))
+
+        packedB = nil
+        if let bc = b.constant, zb == nil || zb?.constant != nil, K > 0, N > 0 {
+            let zbp = params.base.advanced(by: zbOffset).assumingMemoryBound(to: Int32.self)
+            fillZeroPoints(zb?.constant, zbp, zbPerCol ? N : 1)
+            packedStride = align64(ok_qgemm_packed_b_size(Int32(K), Int32(N)))
+            let buf = Buffer(zeroedBytes: packedStride * bCount)
+            for i in 0..<bCount {
+                ok_qgemm_pack_b(Int32(K), Int32(N), bc.raw + i * K * N, QuantType.code(bType), N, 1,
+                                zbp, zbPerCol ? Int32(OK_QPER_COL.rawValue) : Int32(OK_QPER_TENSOR.rawValue),
+                                buf.base + i * packedStride)
+            }
+            packedB = buf
+        }
+        workspaceBytes = ok_qgemm_workspace_size(Int32(gemmM), Int32(N), Int32(K), Int32(neuralPlannedThreads))
+        return [TensorType(outType, outShape)]
+    }
+
+    override var scratchBytes: Int { workspaceBytes }
+
+    private func fillZeroPoints(_ t: Tensor?, _ p: UnsafeMutablePointer<Int32>, _ count: Int) {
+        for i in 0..<count { p[i] = quantZeroPoint(t, t == nil ? 0 : i) }
+    }
+
+    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        guard let a = inputs[0], let b = inputs[bIndex] else { return }
+        let y = outputs[0]
+        if y.count == 0 { return }
+        let za = params.base.assumingMemoryBound(to: Int32.self)
+        let zb = params.base.advanced(by: zbOffset).assumingMemoryBound(to: Int32.self)
+        let scale = params.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
+        fillZeroPoints(optionalTensor(inputs, zaIndex), za, zaPerRow ? M : 1)
+        fillZeroPoints(optionalTensor(inputs, zbIndex), zb, zbPerCol ? N : 1)
+        var ep = ok_qepilogue()
+        if K == 0 && kind == .integer {
+            y.raw.initializeMemory(as: UInt8.self, repeating: 0, count: y.byteCount)
+            return
+        }
+        if kind == .qlinear {
+            guard let sa = inputs[1], let sb = inputs[4], let sy = inputs[6] else { return }
+            let half = sa.dtype == .float16
+            let fa = quantScale(sa), fy = quantScale(sy)
+            for n in 0..<(scalePerCol ? N : 1) { scale[n] = requantScale(fa, quantScale(sb, n), fy, half: half) }
+            let yz = quantZeroPoint(optionalTensor(inputs, 7))
+            let (lo, hi) = activation.range(outType, scale: fy, zeroPoint: yz)
+            ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
+            ep.scale = UnsafePointer(scale)
+            ep.scale_per = Int32(scalePerCol ? OK_QPER_COL.rawValue : OK_QPER_TENSOR.rawValue)
+            ep.out_zero_point = yz
+            ep.qmin = lo
+            ep.qmax = hi
+        } else {
+            ep.out = Int32(OK_QOUT_I32.rawValue)
+        }
+        let zaPer = Int32(zaPerRow ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue)
+        let zbPer = Int32(zbPerCol ? OK_QPER_COL.rawValue : OK_QPER_TENSOR.rawValue)
+        let pool = neuralPool(ctx)
+        let outSize = outType.size
+        for i in 0..<aOffsets.count {
+            let packed: UnsafeRawPointer? = packedB.map { UnsafeRawPointer($0.base + bMatrixIndex[i] * packedStride) }
+            ok_qgemm(pool, Int32(gemmM), Int32(N), Int32(K),
+                     a.raw + aOffsets[i], QuantType.code(aType), K, 1, za, zaPer, nil,
+                     b.raw + bOffsets[i], QuantType.code(bType), N, 1, zb, zbPer, packed,
+                     y.raw + i * gemmM * N * outSize, N, &ep, ctx.scratch)
+        }
+    }
+}

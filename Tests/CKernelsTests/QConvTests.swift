@@ -1,0 +1,127 @@
+import CKernels
+import Testing
+
+extension CKernelTests {
+@Suite(.serialized) struct QConvTests {
+    struct Shape {
+        var ndim = 2, batch = 1, cin = 1, cout = 1, group = 1
+        var inShape = [1, 1, 1], kernel = [1, 1, 1], stride = [1, 1, 1], dilation = [1, 1, 1]
+        var padBegin = [0, 0, 0], padEnd = [0, 0, 0]
+    }
+
+    func params(_ s: Shape) -> ok_conv_params {
+        var p = ok_conv_params()
+        p.ndim = Int32(s.ndim); p.batch = Int32(s.batch); p.cin = Int32(s.cin); p.cout = Int32(s.cout); p.group = Int32(s.group)
+        var outs = [Int32](repeating: 1, count: 3)
+        for i in 0..<s.ndim {
+            let eff = (s.kernel[i] - 1) * s.dilation[i] + 1
+            outs[i] = Int32((s.inShape[i] + s.padBegin[i] + s.padEnd[i] - eff) / s.stride[i] + 1)
+        }
+        func t(_ a: [Int]) -> (Int32, Int32, Int32) { (Int32(a[0]), Int32(a[1]), Int32(a[2])) }
+        p.in_shape = t(s.inShape); p.out_shape = (outs[0], outs[1], outs[2]); p.kernel = t(s.kernel)
+        p.stride = t(s.stride); p.dilation = t(s.dilation); p.pad_begin = t(s.padBegin); p.pad_end = t(s.padEnd)
+        return p
+    }
+
+    func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String) {
+        var p = params(s)
+        var outSp = 1, inSp = 1, kv = 1
+        withUnsafeBytes(of: p.out_shape) { b in for i in 0..<s.ndim { outSp *= Int(b.load(fromByteOffset: 4 * i, as: Int32.self)) } }
+        for i in 0..<s.ndim { inSp *= s.inShape[i]; kv *= s.kernel[i] }
+        let tx = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8, tw = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8
+        let x = qData(s.batch * s.cin * inSp, &rng, extreme: extreme)
+        let w = qData(s.cout * (s.cin / s.group) * kv, &rng, extreme: extreme)
+        func zp(_ t: ok_qtype) -> Int32 {
+            let v = extreme ? [0, 255, 128][rng.int(0, 2)] : rng.int(0, 255)
+            return Int32(t == OK_QTYPE_U8 ? v : v - 128)
+        }
+        let zx = zp(tx)
+        let zwPer = rng.int(0, 1) == 0 ? OK_QPER_TENSOR : OK_QPER_ROW
+        let zw = (0..<s.cout).map { _ in zp(tw) }
+        var epd = QEpilogueData(rows: s.cout, cols: 1, out: out, rng: &rng, K: (s.cin / s.group) * kv)
+        epd.biasPer = OK_QPER_ROW
+        if epd.scalePer == OK_QPER_COL { epd.scalePer = OK_QPER_ROW }
+        let eb = qOutBytes(out)
+        var got = [UInt8](repeating: 0xcd, count: s.batch * s.cout * outSp * eb), want = got
+        epd.with { ep in
+            ok_qconv_reference(&p, x, Int32(tx.rawValue), zx, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), &want, ep)
+            let packed = aligned(ok_qconv_packed_weights_size(&p))
+            ok_qconv_pack_weights(&p, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), packed)
+            let ws = aligned(ok_qconv_workspace_size(&p, ok_pool_threads(pool)))
+            ok_qconv(pool, &p, x, Int32(tx.rawValue), zx, packed, &got, ep, ws)
+            ws.deallocate()
+            packed.deallocate()
+        }
+        if let i = firstMismatch(got, want, elem: eb) {
+            Issue.record("\(tag) alg=\(ok_qconv_algorithm(&p)) \(s) \(epd.description) zwPer=\(zwPer.rawValue) tx=\(tx.rawValue) tw=\(tw.rawValue): first mismatch at \(i)")
+        }
+    }
+
+    func randomShape(_ rng: inout TestRNG, kind: Int) -> Shape {
+        var s = Shape()
+        s.ndim = kind == 3 ? [1, 2][rng.int(0, 1)] : 2
+        if rng.int(0, 5) == 0 && kind != 2 { s.ndim = 1 }
+        s.batch = rng.int(1, 2)
+        for i in 0..<s.ndim {
+            s.inShape[i] = rng.int(1, 13)
+            s.kernel[i] = rng.int(1, 3)
+            s.stride[i] = rng.int(1, 2)
+            s.dilation[i] = rng.int(1, 2)
+            s.padBegin[i] = rng.int(0, 2); s.padEnd[i] = rng.int(0, 2)
+            let eff = (s.kernel[i] - 1) * s.dilation[i] + 1
+            if s.inShape[i] + s.padBegin[i] + s.padEnd[i] < eff { s.inShape[i] = eff }
+        }
+        switch kind {
+        case 0:  // general, groups
+            s.group = rng.int(1, 3); s.cin = s.group * rng.int(1, 5); s.cout = s.group * rng.int(1, 7)
+        case 1:  // pointwise
+            s.cin = rng.int(1, 40); s.cout = rng.int(1, 40)
+            for i in 0..<3 { s.kernel[i] = 1; s.stride[i] = 1; s.padBegin[i] = 0; s.padEnd[i] = 0 }
+        case 2:  // depthwise
+            s.cin = rng.int(2, 9); s.cout = s.cin; s.group = s.cin
+            if rng.int(0, 1) == 0 { s.kernel = [3, 3, 1]; s.padBegin = [1, 1, 0]; s.padEnd = [1, 1, 0]; s.dilation = [1, 1, 1] }
+            s.inShape[0] = rng.int(3, 20); s.inShape[1] = rng.int(3, 40)
+        default:  // larger K: several channels through im2col
+            s.cin = rng.int(8, 40); s.cout = rng.int(1, 30)
+        }
+        return s
+    }
+
+    @Test func randomConvsEveryISA() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(77 &+ isa.rawValue)
+                for pool in [nil, pool2] {
+                    for trial in 0..<48 {
+                        let s = randomShape(&rng, kind: trial % 4)
+                        run(s, out: ok_qout(UInt32(rng.int(0, 3))), pool: pool, rng: &rng, extreme: rng.int(0, 3) == 0,
+                            tag: "\(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func mobileNetLayers() {
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(5)
+                // 3x3 stride 2 stem, depthwise s1 / s2, pointwise.
+                var stem = Shape(); stem.cin = 3; stem.cout = 16; stem.inShape = [33, 33, 1]; stem.kernel = [3, 3, 1]
+                stem.stride = [2, 2, 1]; stem.padBegin = [1, 1, 0]; stem.padEnd = [1, 1, 0]
+                var dw1 = Shape(); dw1.cin = 16; dw1.cout = 16; dw1.group = 16; dw1.inShape = [17, 17, 1]
+                dw1.kernel = [3, 3, 1]; dw1.padBegin = [1, 1, 0]; dw1.padEnd = [1, 1, 0]
+                var dw2 = dw1; dw2.stride = [2, 2, 1]
+                var pw = Shape(); pw.cin = 64; pw.cout = 48; pw.inShape = [14, 14, 1]
+                for s in [stem, dw1, dw2, pw] {
+                    for out in [OK_QOUT_U8, OK_QOUT_S8] {
+                        run(s, out: out, pool: nil, rng: &rng, extreme: false, tag: String(cString: ok_isa_name(isa)))
+                    }
+                }
+            }
+        }
+    }
+}
+}
