@@ -55,11 +55,18 @@ QOP_EXCLUDE = {"kws": ["avgpool"]}
 TEST_SETS = 1
 
 # Tolerances the conformance command reads from each fixture's tolerance.txt.
+REL_L2 = 1e-2
 TOLERANCE = """# outpost conformance: how outputs of this int8 fixture are compared
 # float outputs (dequantized): relative L2 error ||got - want|| / ||want|| <= rel_l2
 # integer outputs: every element within `steps` quantization steps
-rel_l2 1e-2
+{note}rel_l2 {rel_l2}
 steps 1
+"""
+ILL_CONDITIONED = """# This fixture is ill-conditioned: onnxruntime's own int8 kernels (ORT_ENABLE_ALL,
+# on the machine that made it) differ from its op-by-op reference by relative L2
+# {ort:.4f}, because rounding differences of one step in early layers grow through
+# the network. The bound is 1.25 x that (the issue's 1e-2 cannot be met by any int8
+# runtime here); scripts/make_int8_models.py measures it.
 """
 
 
@@ -114,9 +121,10 @@ class Reader(CalibrationDataReader):
         self.i = 0
 
 
-def run_ort(path, feeds):
+def run_ort(path, feeds, optimized=False):
     so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    so.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized
+                                   else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     so.intra_op_num_threads = 1
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
@@ -193,9 +201,8 @@ def build(name, out_root):
             quantize(form, pre, path, calib, QOP_EXCLUDE.get(name, []))
             m = strip(path)
             onnx.checker.check_model(m)
-            with open(os.path.join(d, "tolerance.txt"), "w") as f:
-                f.write(TOLERANCE)
             k = 0
+            ort_opt = 0.0
             while k < TEST_SETS and os.path.isdir(os.path.join(src, f"test_data_set_{k}")):
                 sd_src = os.path.join(src, f"test_data_set_{k}")
                 sd = os.path.join(d, f"test_data_set_{k}")
@@ -208,15 +215,28 @@ def build(name, out_root):
                     write_tensor(os.path.join(sd, f"input_{i}.pb"), arr, n)
                     i += 1
                 names, outs = run_ort(path, feeds)
+                _, opt = run_ort(path, feeds, optimized=True)
                 for j, (n, v) in enumerate(zip(names, outs)):
                     assert np.all(np.isfinite(v)), (name, form, n)
                     write_tensor(os.path.join(sd, f"output_{j}.pb"), v, n)
+                    if v.dtype == np.float32:
+                        ort_opt = max(ort_opt, float(np.linalg.norm(opt[j] - v) / np.linalg.norm(v)))
                 k += 1
+            # How far onnxruntime's own int8 path is from the reference bounds what
+            # any int8 runtime can be held to.
+            rel_l2 = REL_L2
+            note = ""
+            if ort_opt > REL_L2 / 2:
+                rel_l2 = float(f"{max(REL_L2, 1.25 * ort_opt):.2g}")
+                note = ILL_CONDITIONED.format(ort=ort_opt)
+            with open(os.path.join(d, "tolerance.txt"), "w") as f:
+                f.write(TOLERANCE.format(note=note, rel_l2=rel_l2))
             ops = {}
             for n in m.graph.node:
                 key = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}::{n.op_type}"
                 ops[key] = ops.get(key, 0) + 1
-            infos.append(dict(name=f"{name}-{form}", size=os.path.getsize(path),
+            infos.append(dict(name=f"{name}-{form}", size=os.path.getsize(path), ort_opt=ort_opt,
+                              rel_l2=rel_l2,
                               float_size=os.path.getsize(os.path.join(src, "model.onnx")),
                               nodes=len(m.graph.node), ops=ops, sets=k))
             print(f"{name}-{form}: {os.path.getsize(path) / 1024:.1f} KiB, "
@@ -235,7 +255,7 @@ def main():
             ops = ", ".join(f"{k} {v}" for k, v in sorted(info["ops"].items()))
             print(f"| `{info['name']}` | {info['size'] / 1024:.1f} KiB "
                   f"({100 * info['size'] / info['float_size']:.0f}%) | {info['nodes']} | "
-                  f"{info['sets']} | {ops} |")
+                  f"{info['ort_opt']:.4f} | {info['rel_l2']:g} | {ops} |")
 
 
 if __name__ == "__main__":
