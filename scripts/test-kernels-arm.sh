@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Cross-compiles the CKernels C sources with the standalone driver
 # Tests/ckernels-c/test_kernels.c for aarch64 and armv7 (NEON) and runs it under
-# qemu-user, checking the NEON SGEMM / convolution paths against the scalar
+# qemu-user, checking the NEON SGEMM / convolution paths and the int8 GEMM /
+# convolution paths (NEON, sdot and i8mm under -cpu max, NEON fallback under
+# cortex-a72, armv7 NEON under cortex-a7) bit-exactly against the scalar
 # reference twins. Needs: gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user
 # (apt-get install -y ...). Also runs the host build of the driver.
 #   scripts/test-kernels-arm.sh

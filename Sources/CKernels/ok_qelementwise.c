@@ -66,17 +66,23 @@ void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
 
 // ---- dispatch -----------------------------------------------------------------
 
+static int q_isa_cap = -1;   // ok_qelementwise_limit_isa
+void ok_qelementwise_limit_isa(int isa) { q_isa_cap = isa; }
+
 #if defined(__x86_64__)
-#define OK_Q_AVX2 ok_isa_enabled(OK_ISA_AVX2_FMA)
+#define OK_Q_AVX2 (q_isa_cap != OK_ISA_SCALAR && ok_isa_enabled(OK_ISA_AVX2_FMA))
+#define OK_Q_AVX512 ((q_isa_cap < 0 || q_isa_cap == OK_ISA_AVX512) && ok_isa_enabled(OK_ISA_AVX512))
 #else
 #define OK_Q_AVX2 0
+#define OK_Q_AVX512 0
 #endif
 
-const char *ok_qelementwise_isa(void) { return OK_Q_AVX2 ? "avx2" : "scalar"; }
+const char *ok_qelementwise_isa(void) { return OK_Q_AVX512 ? "avx512" : OK_Q_AVX2 ? "avx2" : "scalar"; }
 
 void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
                      int32_t qmin, int32_t qmax) {
 #if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_quantize_f32_avx512(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
     if (OK_Q_AVX2) { ok_quantize_f32_avx2(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
 #endif
     ok_quantize_f32_reference(x, y, ty, n, scale, zero_point, qmin, qmax);
@@ -84,6 +90,7 @@ void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int
 
 void ok_dequantize_f32(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
 #if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_dequantize_f32_avx512(x, tx, y, n, scale, zero_point); return; }
     if (OK_Q_AVX2) { ok_dequantize_f32_avx2(x, tx, y, n, scale, zero_point); return; }
 #endif
     ok_dequantize_f32_reference(x, tx, y, n, scale, zero_point);
@@ -99,6 +106,7 @@ void ok_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
 void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
              const ok_qbinary_params *p) {
 #if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_qbinary_avx512(0, a, sa, b, sb, c, type, n, p); return; }
     if (OK_Q_AVX2) { ok_qbinary_avx2(0, a, sa, b, sb, c, type, n, p); return; }
 #endif
     ok_qadd_reference(a, sa, b, sb, c, type, n, p);
@@ -107,6 +115,7 @@ void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, 
 void ok_qmul(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
              const ok_qbinary_params *p) {
 #if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_qbinary_avx512(1, a, sa, b, sb, c, type, n, p); return; }
     if (OK_Q_AVX2) { ok_qbinary_avx2(1, a, sa, b, sb, c, type, n, p); return; }
 #endif
     ok_qmul_reference(a, sa, b, sb, c, type, n, p);
@@ -131,8 +140,14 @@ void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x
 }
 
 void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
-    // Byte gathers: AVX2 has none, and 4 independent loads per iteration already
-    // keep this near one element per cycle.
+#if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_qlut_apply_avx512(table, x, y, n); return; }
+    if (OK_Q_AVX2) { ok_qlut_apply_avx2(table, x, y, n); return; }
+#endif
+    ok_qlut_apply_reference(table, x, y, n);
+}
+
+void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const uint8_t a = table[x[i]], b = table[x[i + 1]], c = table[x[i + 2]], d = table[x[i + 3]];
@@ -189,4 +204,63 @@ void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t c
             q_store(y, type, b * channels + c, q_saturate((float)(sum - bias) * multiplier, zy, lo, hi));
         }
     }
+}
+
+// ---- pool-parallel entry points ---------------------------------------------------
+
+#include "include/ok_pool.h"
+#define OK_Q_GRAIN 32768
+
+typedef struct {
+    int kind;  // 0 quantize, 1 dequantize, 2 add, 3 mul, 4 lut
+    const void *x; ptrdiff_t sx; const void *x2; ptrdiff_t sx2; void *y; int type;
+    float scale; int32_t zp, qmin, qmax;
+    const ok_qbinary_params *p;
+    const uint8_t *table;
+} q_job;
+
+static void q_range(void *c, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const q_job *j = (const q_job *)c;
+    const size_t n = (size_t)(end - begin);
+    switch (j->kind) {
+    case 0: ok_quantize_f32((const float *)j->x + begin, (uint8_t *)j->y + begin, j->type, n, j->scale, j->zp, j->qmin, j->qmax); break;
+    case 1: ok_dequantize_f32((const uint8_t *)j->x + begin, j->type, (float *)j->y + begin, n, j->scale, j->zp); break;
+    case 2: ok_qadd((const uint8_t *)j->x + begin * j->sx, j->sx, (const uint8_t *)j->x2 + begin * j->sx2, j->sx2,
+                    (uint8_t *)j->y + begin, j->type, n, j->p); break;
+    case 3: ok_qmul((const uint8_t *)j->x + begin * j->sx, j->sx, (const uint8_t *)j->x2 + begin * j->sx2, j->sx2,
+                    (uint8_t *)j->y + begin, j->type, n, j->p); break;
+    default: ok_qlut_apply(j->table, (const uint8_t *)j->x + begin, (uint8_t *)j->y + begin, n); break;
+    }
+}
+
+static int q_inline(void *pool, size_t n) { return pool == NULL || n <= 2 * OK_Q_GRAIN || ok_pool_threads((ok_pool *)pool) < 2; }
+
+void ok_quantize_f32_pool(void *pool, const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+                          int32_t qmin, int32_t qmax) {
+    if (q_inline(pool, n)) { ok_quantize_f32(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
+    q_job j = {0, x, 1, NULL, 0, y, ty, scale, zero_point, qmin, qmax, NULL, NULL};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
+}
+
+void ok_dequantize_f32_pool(void *pool, const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+    if (q_inline(pool, n)) { ok_dequantize_f32(x, tx, y, n, scale, zero_point); return; }
+    q_job j = {1, x, 1, NULL, 0, y, tx, scale, zero_point, 0, 0, NULL, NULL};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
+}
+
+void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+                     size_t n, const ok_qbinary_params *p) {
+    if (q_inline(pool, n)) {
+        if (mul) ok_qmul(a, sa, b, sb, c, type, n, p); else ok_qadd(a, sa, b, sb, c, type, n, p);
+        return;
+    }
+    q_job j = {mul ? 3 : 2, a, sa, b, sb, c, type, 0, 0, 0, 0, p, NULL};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
+}
+
+void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    if (q_inline(pool, n)) { ok_qlut_apply(table, x, y, n); return; }
+    q_job j = {4, x, 1, NULL, 0, y, 0, 0, 0, 0, 0, NULL, table};
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
 }

@@ -118,4 +118,118 @@ OK_T void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, p
         else ok_qadd_reference(ta, sa, tb, sb, pc + i, type, n - i, p);
     }
 }
+
+/// 256-entry byte table: 16 sub-tables of 16 bytes; vpshufb looks up the low nibble
+/// in each, the high nibble selects which one.
+OK_T void ok_qlut_apply_avx2(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    __m256i t[16];
+    for (int k = 0; k < 16; k++) t[k] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i v = _mm256_loadu_si256((const __m256i *)(x + i));
+        const __m256i lo = _mm256_and_si256(v, nibble);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble);
+        __m256i r = _mm256_setzero_si256();
+        for (int k = 0; k < 16; k++) {
+            const __m256i sel = _mm256_cmpeq_epi8(hi, _mm256_set1_epi8((char)k));
+            r = _mm256_or_si256(r, _mm256_and_si256(_mm256_shuffle_epi8(t[k], lo), sel));
+        }
+        _mm256_storeu_si256((__m256i *)(y + i), r);
+    }
+    for (; i < n; i++) y[i] = table[x[i]];
+}
+
+// ---- AVX-512 (F+BW+VL+DQ): the same operations on 16 lanes --------------------
+
+#define OK_T512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+
+OK_T512 static inline __m512i requant16(__m512 v, __m512 zp, __m512 lo, __m512 hi) {
+    __m512 r = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zp);
+    r = _mm512_min_ps(_mm512_max_ps(r, lo), hi);
+    return _mm512_cvttps_epi32(r);
+}
+
+OK_T512 static inline __m512i load16(const void *src, int type) {
+    const __m128i b = _mm_loadu_si128((const __m128i *)src);
+    return type ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
+/// 16 int32 already inside the type's range -> 16 bytes (truncating narrow is exact).
+OK_T512 static inline void store16(void *dst, __m512i v) {
+    _mm_storeu_si128((__m128i *)dst, _mm512_cvtepi32_epi8(v));
+}
+
+OK_T512 void ok_quantize_f32_avx512(const float *x, void *y, int ty, size_t n, float scale, int32_t zp,
+                                    int32_t qmin, int32_t qmax) {
+    const __m512 s = _mm512_set1_ps(scale), z = _mm512_set1_ps((float)zp);
+    const __m512 lo = _mm512_set1_ps((float)qmin), hi = _mm512_set1_ps((float)qmax);
+    uint8_t *out = (uint8_t *)y;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        store16(out + i, requant16(_mm512_div_ps(_mm512_loadu_ps(x + i), s), z, lo, hi));
+        store16(out + i + 16, requant16(_mm512_div_ps(_mm512_loadu_ps(x + i + 16), s), z, lo, hi));
+    }
+    for (; i + 16 <= n; i += 16) store16(out + i, requant16(_mm512_div_ps(_mm512_loadu_ps(x + i), s), z, lo, hi));
+    if (i < n) ok_quantize_f32_reference(x + i, out + i, ty, n - i, scale, zp, qmin, qmax);
+}
+
+OK_T512 void ok_dequantize_f32_avx512(const void *x, int tx, float *y, size_t n, float scale, int32_t zp) {
+    const __m512 s = _mm512_set1_ps(scale);
+    const __m512i z = _mm512_set1_epi32(zp);
+    const uint8_t *in = (const uint8_t *)x;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i v = _mm512_sub_epi32(load16(in + i, tx), z);
+        _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_cvtepi32_ps(v), s));
+    }
+    if (i < n) ok_dequantize_f32_reference(in + i, tx, y + i, n - i, scale, zp);
+}
+
+OK_T512 void ok_qbinary_avx512(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+                               size_t n, const ok_qbinary_params *p) {
+    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+    uint8_t *pc = (uint8_t *)c;
+    const __m512i za = _mm512_set1_epi32(p->a_zero_point), zb = _mm512_set1_epi32(p->b_zero_point);
+    const __m512 ra = _mm512_set1_ps(p->a_scale), rb = _mm512_set1_ps(p->b_scale);
+    const __m512 zc = _mm512_set1_ps((float)p->c_zero_point);
+    const __m512 lo = _mm512_set1_ps((float)p->qmin), hi = _mm512_set1_ps((float)p->qmax);
+    const int32_t a0 = type ? (int32_t)*(const int8_t *)a : (int32_t)*pa;
+    const int32_t b0 = type ? (int32_t)*(const int8_t *)b : (int32_t)*pb;
+    const __m512i ca = _mm512_set1_epi32(a0), cb = _mm512_set1_epi32(b0);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512i va = _mm512_sub_epi32(sa ? load16(pa + i, type) : ca, za);
+        const __m512i vb = _mm512_sub_epi32(sb ? load16(pb + i, type) : cb, zb);
+        __m512 v;
+        if (mul) {
+            v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(va, vb)), ra);
+        } else {
+            v = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(va), ra), _mm512_mul_ps(_mm512_cvtepi32_ps(vb), rb));
+        }
+        store16(pc + i, requant16(v, zc, lo, hi));
+    }
+    if (i < n) {
+        const void *ta = sa ? (const void *)(pa + i) : a, *tb = sb ? (const void *)(pb + i) : b;
+        ok_qbinary_avx2(mul, ta, sa, tb, sb, pc + i, type, n - i, p);
+    }
+}
+OK_T512 void ok_qlut_apply_avx512(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+    __m512i t[16];
+    for (int k = 0; k < 16; k++) t[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
+    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        const __m512i v = _mm512_loadu_si512((const void *)(x + i));
+        const __m512i lo = _mm512_and_si512(v, nibble);
+        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
+        __m512i r = _mm512_setzero_si512();
+        for (int k = 0; k < 16; k++) {
+            const __mmask64 sel = _mm512_cmpeq_epi8_mask(hi, _mm512_set1_epi8((char)k));
+            r = _mm512_mask_shuffle_epi8(r, sel, t[k], lo);
+        }
+        _mm512_storeu_si512((void *)(y + i), r);
+    }
+    if (i < n) ok_qlut_apply_avx2(table, x + i, y + i, n - i);
+}
 #endif

@@ -5,11 +5,13 @@ import OutpostRuntime
 /// `outpost bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
 /// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
 /// via im2col, a depthwise 3x3) for every ISA path this CPU has, on 1 and 2 threads,
-/// with the ratio to the FMA peak (default 100 GFLOPS per core).
+/// with the ratio to the FMA peak (default 100 GFLOPS per core); then the int8 kernels
+/// (GEMM 256^3, the same layer shapes) per int8 ISA path, in GOPS (2*M*N*K/s), with the
+/// ratio to the int8 peak measured on this machine (vpdpbusd / vpmaddwd loops).
 let kernelBenchSpec = CommandSpec(
     name: "bench-kernels",
     usage: "outpost bench-kernels [--json] [--peak-gflops X] [--quick]",
-    summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak.",
+    summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak; then the int8 GEMM/convolution kernels in GOPS with the ratio to the measured int8 peak.",
     options: [("--peak-gflops X", "FMA peak per core used for the ratio (default 100).")],
     flags: [("--json", "Print one JSON object."), ("--quick", "Fewer repetitions.")])
 
@@ -68,8 +70,20 @@ func runKernelBench(_ args: [String]) -> Int {
         }
     }
     ok_cpu_restrict(0xffff_ffff)
+    let (qresults, qpeaks) = runInt8Bench(pool2, quick: quick, json: json)
     if json {
-        var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"sgemm\":["
+        var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"int8_peak_gops\":{"
+        for (n, p) in qpeaks.enumerated() {
+            if n > 0 { s += "," }
+            s += "\"\(p.0)\":\(fixed(p.1, 1))"
+        }
+        s += "},\"qgemm\":["
+        for (n, r) in qresults.enumerated() {
+            if n > 0 { s += "," }
+            s += "{\"name\":\"\(r.name)\",\"kind\":\"\(r.kind)\",\"m\":\(r.m),\"n\":\(r.n),\"k\":\(r.k),\"isa\":\"\(r.isa)\","
+            s += "\"kernel\":\"\(r.kernel)\",\"threads\":\(r.threads),\"gops\":\(fixed(r.gflops, 2)),\"peak_ratio\":\(fixed(r.ratio, 3))}"
+        }
+        s += "],\"sgemm\":["
         for (n, r) in results.enumerated() {
             if n > 0 { s += "," }
             s += "{\"name\":\"\(r.name)\",\"kind\":\"\(r.kind)\",\"m\":\(r.m),\"n\":\(r.n),\"k\":\(r.k),\"isa\":\"\(r.isa)\","
@@ -89,6 +103,152 @@ private struct BenchResult {
     var threads: Int
     var gflops: Double
     var ratio: Double
+    var kernel: String = ""
+}
+
+/// Int8 dispatch restricted to `isa` and the levels below it on its chain.
+private func int8Mask(_ isa: ok_isa) -> UInt32 {
+    var m: UInt32 = (1 << isa.rawValue) | 1
+    if isa == OK_ISA_AVX512_VNNI { m |= (1 << OK_ISA_AVX512.rawValue) | (1 << OK_ISA_AVX2_FMA.rawValue) }
+    if isa == OK_ISA_NEON_DOT || isa == OK_ISA_NEON_I8MM { m |= 1 << OK_ISA_NEON.rawValue }
+    if isa == OK_ISA_NEON_I8MM { m |= 1 << OK_ISA_NEON_DOT.rawValue }
+    return m
+}
+
+/// The int8 half of bench-kernels: peak loops, then every case on every int8 ISA path.
+private func runInt8Bench(_ pool2: OpaquePointer?, quick: Bool, json: Bool) -> ([BenchResult], [(String, Double)]) {
+    var isas: [ok_isa] = []
+    for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512_VNNI, OK_ISA_NEON, OK_ISA_NEON_DOT, OK_ISA_NEON_I8MM]
+    where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
+        isas.append(isa)
+    }
+    var peaks: [(String, Double)] = []
+    var peakOf: [UInt32: Double] = [:]
+    for isa in isas {
+        let g = ok_qgemm_peak_gops(Int32(isa.rawValue), quick ? 0.1 : 0.3)
+        if g > 0 {
+            peaks.append((String(cString: ok_isa_name(isa)), g))
+            peakOf[isa.rawValue] = g
+        }
+    }
+    if !json {
+        print("")
+        for p in peaks {
+            let what = p.0 == "avx512-vnni" ? "vpdpbusd zmm" : "vpmaddwd ymm"
+            print("int8 peak (\(what), 1 core): \(fixed(p.1, 1)) GOPS on \(p.0)")
+        }
+        print("int8 kernel          shape                    isa          threads   GOPS  % of peak  micro-kernel")
+    }
+    var results: [BenchResult] = []
+    for c in int8Cases() {
+        for isa in isas {
+            ok_cpu_restrict(int8Mask(isa))
+            for threads in [1, 2] {
+                if isa == OK_ISA_SCALAR && threads == 2 { continue }
+                let pool: OpaquePointer? = threads == 1 ? nil : pool2
+                let seconds = c.measure(pool, quick || isa == OK_ISA_SCALAR)
+                let gops = c.flops / seconds / 1e9
+                let peak = peakOf[isa.rawValue] ?? 0
+                let ratio = peak > 0 ? gops / (peak * Double(threads)) : 0
+                let r = BenchResult(name: c.name, kind: c.kind, m: c.m, n: c.n, k: c.k,
+                                    isa: String(cString: ok_isa_name(isa)), threads: threads, gflops: gops, ratio: ratio,
+                                    kernel: String(cString: ok_qgemm_kernel_name()))
+                results.append(r)
+                if !json {
+                    print(pad(c.kind, 20) + " " + pad(c.name, 24) + " " + pad(r.isa, 12) + " " + pad("\(threads)", 7) +
+                          " " + pad(fixed(gops, 1), 7, right: true) + " " + pad(peak > 0 ? fixed(ratio * 100, 1) : "-", 10, right: true) +
+                          "  " + r.kernel)
+                }
+            }
+        }
+    }
+    ok_cpu_restrict(0xffff_ffff)
+    return (results, peaks)
+}
+
+private func int8Bytes(_ count: Int, seed: UInt32) -> UnsafeMutableRawPointer {
+    let p = bytes(count)
+    var s = seed
+    for i in 0..<count {
+        s = s &* 1664525 &+ 1013904223
+        p.storeBytes(of: UInt8(truncatingIfNeeded: s >> 13), toByteOffset: i, as: UInt8.self)
+    }
+    return p
+}
+
+/// Int8 GEMM M x N x K, u8 activations x s8 weights, u8 output with per-row scales.
+/// prepackB: both operands pre-packed (the micro-kernel rate); else A (weights) pre-packed
+/// and B packed on every call, as in a convolution.
+private func qgemmCase(_ m: Int, _ n: Int, _ k: Int, prepackB: Bool) -> BenchCase {
+    let a = int8Bytes(m * k, seed: 1), b = int8Bytes(k * n, seed: 2), c = bytes(m * n)
+    let scale = floats(m, seed: 3)
+    for i in 0..<m { scale[i] = 0.0001 + abs(scale[i]) * 0.0001 }
+    let pa = bytes(ok_qgemm_packed_a_size(Int32(m), Int32(k))), pb = bytes(ok_qgemm_packed_b_size(Int32(k), Int32(n)))
+    let ws = bytes(ok_qgemm_workspace_size(Int32(m), Int32(n), Int32(k), 2))
+    let za = op_aligned_alloc(64)!.assumingMemoryBound(to: Int32.self), zb = op_aligned_alloc(64)!.assumingMemoryBound(to: Int32.self)
+    za[0] = 0; zb[0] = 7
+    var packedFor: UnsafePointer<CChar>? = nil
+    return BenchCase(name: "\(m)x\(n)x\(k)", kind: prepackB ? "qgemm (A,B packed)" : "qgemm (A packed)", m: m, n: n, k: k,
+                     flops: 2 * Double(m * n * k)) { pool in
+        let kname = ok_qgemm_kernel_name()
+        if packedFor != kname {
+            ok_qgemm_pack_a(Int32(m), Int32(k), a, Int32(OK_QTYPE_S8.rawValue), k, 1, za, 0, pa)
+            ok_qgemm_pack_b(Int32(k), Int32(n), b, Int32(OK_QTYPE_U8.rawValue), n, 1, zb, 0, pb)
+            packedFor = kname
+        }
+        var ep = ok_qepilogue(out: Int32(OK_QOUT_U8.rawValue), bias: nil, bias_per: 1, scale: scale, scale_per: 1,
+                              fbias: nil, out_zero_point: 3, qmin: 0, qmax: 255)
+        ok_qgemm(pool, Int32(m), Int32(n), Int32(k), nil, 0, 0, 0, nil, 0, pa,
+                 b, Int32(OK_QTYPE_U8.rawValue), n, 1, zb, 0, prepackB ? pb : nil, c, n, &ep, ws)
+    }
+}
+
+/// An int8 2-D convolution on [1, cin, h, w] (u8 input, s8 weights, u8 output, Relu clamp).
+private func qconvCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> BenchCase {
+    var p = ok_conv_params()
+    p.ndim = 2; p.batch = 1; p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
+    let pad = kernel / 2
+    let oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1
+    p.in_shape = (Int32(h), Int32(w), 1); p.out_shape = (Int32(oh), Int32(ow), 1)
+    p.kernel = (Int32(kernel), Int32(kernel), 1); p.stride = (Int32(stride), Int32(stride), 1); p.dilation = (1, 1, 1)
+    p.pad_begin = (Int32(pad), Int32(pad), 0); p.pad_end = (Int32(pad), Int32(pad), 0)
+    let x = int8Bytes(cin * h * w, seed: 4), wt = int8Bytes(cout * (cin / group) * kernel * kernel, seed: 5)
+    let y = bytes(cout * oh * ow)
+    let scale = floats(cout, seed: 7)
+    for i in 0..<cout { scale[i] = 0.0001 + abs(scale[i]) * 0.0001 }
+    let packed = bytes(ok_qconv_packed_weights_size(&p))
+    let ws = bytes(ok_qconv_workspace_size(&p, 2))
+    let m = cout / group, k = (cin / group) * kernel * kernel, n = oh * ow
+    var packedFor: UnsafePointer<CChar>? = nil
+    let params = p
+    return BenchCase(name: "\(cin)->\(cout) \(h)x\(w) k\(kernel)s\(stride)" + (group > 1 ? " g\(group)" : ""), kind: kind,
+                     m: m, n: n, k: k, flops: 2 * Double(m * n * k * group)) { pool in
+        var q = params
+        let kname = ok_qgemm_kernel_name()
+        if packedFor != kname {
+            ok_qconv_pack_weights(&q, wt, Int32(OK_QTYPE_S8.rawValue), nil, 0, packed)
+            packedFor = kname
+        }
+        var ep = ok_qepilogue(out: Int32(OK_QOUT_U8.rawValue), bias: nil, bias_per: 1, scale: scale, scale_per: 1,
+                              fbias: nil, out_zero_point: 3, qmin: 3, qmax: 255)
+        ok_qconv(pool, &q, x, Int32(OK_QTYPE_U8.rawValue), 5, packed, y, &ep, ws)
+    }
+}
+
+private func int8Cases() -> [BenchCase] {
+    [
+        qgemmCase(256, 256, 256, prepackB: true),
+        qgemmCase(256, 256, 256, prepackB: false),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 32, cout: 64, h: 112, w: 112, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 32, cout: 64, h: 56, w: 56, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 128, cout: 128, h: 28, w: 28, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 256, cout: 256, h: 14, w: 14, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 512, cout: 512, h: 14, w: 14, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv1x1 (pointwise)", cin: 1024, cout: 1024, h: 7, w: 7, kernel: 1, stride: 1, group: 1),
+        qconvCase(kind: "qconv3x3 (im2col)", cin: 32, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 1),
+        qconvCase(kind: "qdepthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 64),
+        qconvCase(kind: "qdepthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 2, group: 64),
+    ]
 }
 
 /// One benchmarked kernel call on fixed buffers (allocated once, freed never: the

@@ -3,7 +3,23 @@ import Testing
 
 /// The quantized element-wise loops (ok_qelementwise.h): hand-checked values, and the
 /// dispatched (AVX2 on x86-64) paths bit-identical to their reference twins.
-@Suite struct QElementwiseKernelTests {
+@Suite(.serialized) struct QElementwiseKernelTests {
+    /// Every SIMD level this CPU has (the dispatched call is compared with the reference under each).
+    var levels: [Int32] {
+        var l = [Int32(OK_ISA_SCALAR.rawValue)]
+        if ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 { l.append(Int32(OK_ISA_AVX2_FMA.rawValue)) }
+        if ok_isa_enabled(OK_ISA_AVX512) != 0 { l.append(Int32(OK_ISA_AVX512.rawValue)) }
+        return l
+    }
+
+    func eachLevel(_ body: () -> Void) {
+        for level in levels {
+            ok_qelementwise_limit_isa(level)
+            body()
+        }
+        ok_qelementwise_limit_isa(-1)
+    }
+
     struct RNG {
         var state: UInt64
         mutating func next() -> UInt32 {
@@ -39,57 +55,63 @@ import Testing
     }
 
     @Test func quantizeMatchesReference() {
-        var rng = RNG(state: 7)
-        for n in [1, 7, 8, 31, 32, 33, 100, 1000] {
-            let x = inputs(n, &rng)
-            for ty: Int32 in [0, 1] {
-                let (lo, hi): (Int32, Int32) = ty == 0 ? (0, 255) : (-128, 127)
-                for (scale, zp) in [(Float(0.5), Int32(ty == 0 ? 128 : 0)), (0.0371, ty == 0 ? 3 : -7), (3.0, lo)] {
-                    var a = [UInt8](repeating: 0, count: n), b = a
-                    ok_quantize_f32(x, &a, ty, n, scale, zp, lo, hi)
-                    ok_quantize_f32_reference(x, &b, ty, n, scale, zp, lo, hi)
-                    #expect(a == b, "n \(n) type \(ty) scale \(scale)")
-                    // a fused-Relu style narrower range
-                    ok_quantize_f32(x, &a, ty, n, scale, zp, zp, hi)
-                    ok_quantize_f32_reference(x, &b, ty, n, scale, zp, zp, hi)
-                    #expect(a == b, "narrow n \(n) type \(ty)")
+        eachLevel {
+            var rng = RNG(state: 7)
+            for n in [1, 7, 8, 31, 32, 33, 100, 1000] {
+                let x = inputs(n, &rng)
+                for ty: Int32 in [0, 1] {
+                    let (lo, hi): (Int32, Int32) = ty == 0 ? (0, 255) : (-128, 127)
+                    for (scale, zp) in [(Float(0.5), Int32(ty == 0 ? 128 : 0)), (0.0371, ty == 0 ? 3 : -7), (3.0, lo)] {
+                        var a = [UInt8](repeating: 0, count: n), b = a
+                        ok_quantize_f32(x, &a, ty, n, scale, zp, lo, hi)
+                        ok_quantize_f32_reference(x, &b, ty, n, scale, zp, lo, hi)
+                        #expect(a == b, "n \(n) type \(ty) scale \(scale)")
+                        // a fused-Relu style narrower range
+                        ok_quantize_f32(x, &a, ty, n, scale, zp, zp, hi)
+                        ok_quantize_f32_reference(x, &b, ty, n, scale, zp, zp, hi)
+                        #expect(a == b, "narrow n \(n) type \(ty)")
+                    }
                 }
             }
         }
     }
 
     @Test func dequantizeMatchesReference() {
-        var rng = RNG(state: 9)
-        for n in [1, 8, 13, 64, 259] {
-            let q = (0..<n).map { _ in UInt8(rng.int(0, 255)) }
-            for tx: Int32 in [0, 1] {
-                var a = [Float](repeating: 0, count: n), b = a
-                ok_dequantize_f32(q, tx, &a, n, 0.0173, tx == 0 ? 131 : -5)
-                ok_dequantize_f32_reference(q, tx, &b, n, 0.0173, tx == 0 ? 131 : -5)
-                #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+        eachLevel {
+            var rng = RNG(state: 9)
+            for n in [1, 8, 13, 64, 259] {
+                let q = (0..<n).map { _ in UInt8(rng.int(0, 255)) }
+                for tx: Int32 in [0, 1] {
+                    var a = [Float](repeating: 0, count: n), b = a
+                    ok_dequantize_f32(q, tx, &a, n, 0.0173, tx == 0 ? 131 : -5)
+                    ok_dequantize_f32_reference(q, tx, &b, n, 0.0173, tx == 0 ? 131 : -5)
+                    #expect(a.map(\.bitPattern) == b.map(\.bitPattern))
+                }
             }
+            var y = [Float](repeating: 0, count: 3)
+            let s8: [Int8] = [-128, 0, 127]
+            ok_dequantize_f32(s8, 1, &y, 3, 0.5, -1)
+            #expect(y == [-63.5, 0.5, 64])
         }
-        var y = [Float](repeating: 0, count: 3)
-        let s8: [Int8] = [-128, 0, 127]
-        ok_dequantize_f32(s8, 1, &y, 3, 0.5, -1)
-        #expect(y == [-63.5, 0.5, 64])
     }
 
     @Test func minmaxMatchesReference() {
-        var rng = RNG(state: 11)
-        for n in [1, 5, 8, 9, 40, 333] {
-            var x = (0..<n).map { _ in rng.float(50) }
-            if n > 4 { x[3] = .nan }
-            var a0: Float = 0, a1: Float = 0, b0: Float = 0, b1: Float = 0
-            ok_minmax_f32(x, n, &a0, &a1)
-            ok_minmax_f32_reference(x, n, &b0, &b1)
-            #expect(a0 == b0 && a1 == b1, "n \(n)")
-            let finite = x.filter { !$0.isNaN }
-            #expect(a0 == finite.min()! && a1 == finite.max()!)
+        eachLevel {
+            var rng = RNG(state: 11)
+            for n in [1, 5, 8, 9, 40, 333] {
+                var x = (0..<n).map { _ in rng.float(50) }
+                if n > 4 { x[3] = .nan }
+                var a0: Float = 0, a1: Float = 0, b0: Float = 0, b1: Float = 0
+                ok_minmax_f32(x, n, &a0, &a1)
+                ok_minmax_f32_reference(x, n, &b0, &b1)
+                #expect(a0 == b0 && a1 == b1, "n \(n)")
+                let finite = x.filter { !$0.isNaN }
+                #expect(a0 == finite.min()! && a1 == finite.max()!)
+            }
+            var mn: Float = 0, mx: Float = 0
+            ok_minmax_f32([Float.nan, .nan], 2, &mn, &mx)
+            #expect(mn.isNaN && mx.isNaN)
         }
-        var mn: Float = 0, mx: Float = 0
-        ok_minmax_f32([Float.nan, .nan], 2, &mn, &mx)
-        #expect(mn.isNaN && mx.isNaN)
     }
 
     func params(_ type: Int32, mul: Bool) -> ok_qbinary_params {
@@ -105,22 +127,24 @@ import Testing
     }
 
     @Test func binaryMatchesReference() {
-        var rng = RNG(state: 13)
-        for n in [1, 3, 8, 17, 64, 201] {
-            let a = (0..<n).map { _ in UInt8(rng.int(0, 255)) }, b = (0..<n).map { _ in UInt8(rng.int(0, 255)) }
-            for type: Int32 in [0, 1] {
-                for mul in [false, true] {
-                    var p = params(type, mul: mul)
-                    for (sa, sb) in [(1, 1), (0, 1), (1, 0), (0, 0)] {
-                        var c1 = [UInt8](repeating: 0, count: n), c2 = c1
-                        if mul {
-                            ok_qmul(a, sa, b, sb, &c1, type, n, &p)
-                            ok_qmul_reference(a, sa, b, sb, &c2, type, n, &p)
-                        } else {
-                            ok_qadd(a, sa, b, sb, &c1, type, n, &p)
-                            ok_qadd_reference(a, sa, b, sb, &c2, type, n, &p)
+        eachLevel {
+            var rng = RNG(state: 13)
+            for n in [1, 3, 8, 17, 64, 201] {
+                let a = (0..<n).map { _ in UInt8(rng.int(0, 255)) }, b = (0..<n).map { _ in UInt8(rng.int(0, 255)) }
+                for type: Int32 in [0, 1] {
+                    for mul in [false, true] {
+                        var p = params(type, mul: mul)
+                        for (sa, sb) in [(1, 1), (0, 1), (1, 0), (0, 0)] {
+                            var c1 = [UInt8](repeating: 0, count: n), c2 = c1
+                            if mul {
+                                ok_qmul(a, sa, b, sb, &c1, type, n, &p)
+                                ok_qmul_reference(a, sa, b, sb, &c2, type, n, &p)
+                            } else {
+                                ok_qadd(a, sa, b, sb, &c1, type, n, &p)
+                                ok_qadd_reference(a, sa, b, sb, &c2, type, n, &p)
+                            }
+                            #expect(c1 == c2, "n \(n) type \(type) mul \(mul) strides \(sa) \(sb)")
                         }
-                        #expect(c1 == c2, "n \(n) type \(type) mul \(mul) strides \(sa) \(sb)")
                     }
                 }
             }
@@ -182,8 +206,49 @@ import Testing
         #expect(out == [1, 9])   // (6 - 3) / 3 = 1; (31 - 3) / 3 = 9.33 -> 9
     }
 
+    @Test func lookupMatchesReference() {
+        eachLevel {
+            var rng = RNG(state: 17)
+            let table = (0..<256).map { _ in UInt8(rng.int(0, 255)) }
+            for n in [1, 15, 32, 63, 64, 65, 200, 1000] {
+                let x = (0..<n).map { i in i < 256 ? UInt8(i) : UInt8(rng.int(0, 255)) }
+                var a = [UInt8](repeating: 0, count: n), b = a
+                ok_qlut_apply(table, x, &a, n)
+                ok_qlut_apply_reference(table, x, &b, n)
+                #expect(a == b, "n \(n)")
+                #expect(b == x.map { table[Int($0)] })
+            }
+        }
+    }
+
+    @Test func poolSplitsGiveTheSameBytes() {
+        let pool = ok_pool_create(2)
+        defer { ok_pool_destroy(pool) }
+        var rng = RNG(state: 21)
+        let n = 200_003
+        let x = inputs(n, &rng)
+        var a = [UInt8](repeating: 0, count: n), b = a
+        ok_quantize_f32_pool(UnsafeMutableRawPointer(pool), x, &a, 0, n, 0.02, 120, 0, 255)
+        ok_quantize_f32_reference(x, &b, 0, n, 0.02, 120, 0, 255)
+        #expect(a == b)
+        var f1 = [Float](repeating: 0, count: n), f2 = f1
+        ok_dequantize_f32_pool(UnsafeMutableRawPointer(pool), a, 0, &f1, n, 0.02, 120)
+        ok_dequantize_f32_reference(a, 0, &f2, n, 0.02, 120)
+        #expect(f1 == f2)
+        var p = params(0, mul: false)
+        var c1 = [UInt8](repeating: 0, count: n), c2 = c1
+        ok_qbinary_pool(UnsafeMutableRawPointer(pool), 0, a, 1, b.reversed(), 1, &c1, 0, n, &p)
+        ok_qadd_reference(a, 1, b.reversed(), 1, &c2, 0, n, &p)
+        #expect(c1 == c2)
+        var t = [UInt8](repeating: 0, count: 256)
+        ok_qlut_build(Int32(OK_QLUT_SIGMOID), 0, 0, 0.05, 128, 1.0 / 256, 0, &t)
+        ok_qlut_apply_pool(UnsafeMutableRawPointer(pool), t, a, &c1, n)
+        #expect(c1 == a.map { t[Int($0)] })
+    }
+
     @Test func dispatchUsesAVX2WhenAvailable() {
         let name = String(cString: ok_qelementwise_isa())
-        if ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 { #expect(name == "avx2") } else { #expect(name == "scalar") }
+        if ok_isa_enabled(OK_ISA_AVX512) != 0 { #expect(name == "avx512") }
+        else if ok_isa_enabled(OK_ISA_AVX2_FMA) != 0 { #expect(name == "avx2") } else { #expect(name == "scalar") }
     }
 }

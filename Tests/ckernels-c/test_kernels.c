@@ -158,6 +158,163 @@ static void test_conv_transpose(int isa, ok_pool *pool) {
     }
 }
 
+
+// ---------------------------------------------------------------- int8 (ok_qgemm / ok_qconv)
+
+static uint8_t qrand(int extreme) {
+    static const uint8_t ends[6] = {0, 255, 128, 127, 1, 254};
+    return extreme ? ends[irand(0, 5)] : (uint8_t)irand(0, 255);
+}
+static int32_t qzp(int t, int extreme) {
+    int v = extreme ? (int[]){0, 255, 128}[irand(0, 2)] : irand(0, 255);
+    return t == OK_QTYPE_U8 ? v : v - 128;
+}
+static size_t qout_bytes(int out) { return out == OK_QOUT_I32 || out == OK_QOUT_F32 ? 4 : 1; }
+
+typedef struct {
+    ok_qepilogue ep;
+    int32_t bias[512];
+    float scale[512], fbias[512];
+} qep_data;
+
+static void qep_random(qep_data *d, int out, int K, int conv) {
+    memset(&d->ep, 0, sizeof d->ep);
+    d->ep.out = out;
+    for (int i = 0; i < 512; i++) {
+        d->bias[i] = irand(-40000, 40000);
+        d->fbias[i] = frand() * 3;
+    }
+    float base = 1.0f / (float)(K > 0 ? K : 1) / (float)irand(8, 200);
+    for (int i = 0; i < 512; i++) d->scale[i] = base * (0.25f + (float)irand(0, 1000) / 250.0f);
+    d->ep.bias = irand(0, 2) ? d->bias : NULL;
+    d->ep.bias_per = conv || irand(0, 1) ? OK_QPER_ROW : OK_QPER_COL;
+    d->ep.scale = irand(0, 4) ? d->scale : NULL;
+    d->ep.scale_per = irand(0, conv ? 1 : 2);
+    d->ep.fbias = out == OK_QOUT_F32 && irand(0, 1) ? d->fbias : NULL;
+    if (out == OK_QOUT_U8) {
+        int zp = (int[]){0, 255, irand(0, 255)}[irand(0, 2)];
+        d->ep.out_zero_point = zp;
+        d->ep.qmin = irand(0, 3) == 0 ? zp : 0;
+        d->ep.qmax = irand(0, 3) == 0 ? (zp + 60 < 255 ? zp + 60 : 255) : 255;
+    } else {
+        int zp = (int[]){-128, 127, irand(-128, 127)}[irand(0, 2)];
+        d->ep.out_zero_point = zp;
+        d->ep.qmin = irand(0, 3) == 0 ? zp : -128;
+        d->ep.qmax = irand(0, 3) == 0 ? (zp + 60 < 127 ? zp + 60 : 127) : 127;
+    }
+    if (d->ep.qmax < d->ep.qmin) d->ep.qmax = d->ep.qmin;
+}
+
+static void test_qgemm(ok_pool *pool) {
+    for (int trial = 0; trial < 60; trial++) {
+        int M = irand(1, 40), N = irand(1, 70), K = irand(1, 300);
+        if (trial == 0) { M = 1; N = 1; K = 1; }
+        if (trial == 1) K = 1;
+        if (trial == 2) { M = irand(1, 20); N = irand(1, 40); K = 4099; }
+        if (trial == 3) { M = 24; N = 64; }
+        int ta = irand(0, 1), tb = irand(0, 1), transA = irand(0, 1), transB = irand(0, 1);
+        int za_per = irand(0, 1) ? OK_QPER_ROW : OK_QPER_TENSOR, zb_per = irand(0, 1) ? OK_QPER_COL : OK_QPER_TENSOR;
+        int prepack = irand(0, 3), extreme = irand(0, 2) == 0, out = irand(0, 3);
+        uint8_t *A = xalloc((size_t)M * K), *B = xalloc((size_t)K * N);
+        int32_t *za = xalloc(4 * (size_t)M), *zb = xalloc(4 * (size_t)N);
+        for (int i = 0; i < M * K; i++) A[i] = qrand(extreme);
+        for (int i = 0; i < K * N; i++) B[i] = qrand(extreme);
+        for (int i = 0; i < M; i++) za[i] = qzp(ta, extreme);
+        for (int i = 0; i < N; i++) zb[i] = qzp(tb, extreme);
+        ptrdiff_t rsa = transA ? 1 : K, csa = transA ? M : 1, rsb = transB ? 1 : N, csb = transB ? K : 1;
+        qep_data d;
+        qep_random(&d, out, K, 0);
+        size_t bytes = (size_t)M * N * qout_bytes(out);
+        uint8_t *C = xalloc(bytes), *R = xalloc(bytes);
+        memset(C, 0xcd, bytes);
+        memset(R, 0xcd, bytes);
+        ok_qgemm_reference(M, N, K, A, ta, rsa, csa, za, za_per, B, tb, rsb, csb, zb, zb_per, R, N, &d.ep);
+        void *pa = NULL, *pb = NULL;
+        if (prepack & 1) {
+            pa = xalloc(ok_qgemm_packed_a_size(M, K));
+            ok_qgemm_pack_a(M, K, A, ta, rsa, csa, za, za_per, pa);
+        }
+        if (prepack & 2) {
+            pb = xalloc(ok_qgemm_packed_b_size(K, N));
+            ok_qgemm_pack_b(K, N, B, tb, rsb, csb, zb, zb_per, pb);
+        }
+        void *ws = xalloc(ok_qgemm_workspace_size(M, N, K, ok_pool_threads(pool)));
+        ok_qgemm(pool, M, N, K, A, ta, rsa, csa, za, za_per, pa, B, tb, rsb, csb, zb, zb_per, pb, C, N, &d.ep, ws);
+        if (memcmp(C, R, bytes) != 0) {
+            printf("FAIL qgemm %s M=%d N=%d K=%d ta=%d tb=%d tA=%d tB=%d za=%d zb=%d pack=%d out=%d extreme=%d\n",
+                   ok_qgemm_kernel_name(), M, N, K, ta, tb, transA, transB, za_per, zb_per, prepack, out, extreme);
+            failures++;
+        }
+        free(A); free(B); free(za); free(zb); free(C); free(R); free(pa); free(pb); free(ws);
+    }
+}
+
+static void test_qconv(ok_pool *pool) {
+    for (int trial = 0; trial < 48; trial++) {
+        int kind = trial % 4;
+        ok_conv_params p;
+        memset(&p, 0, sizeof p);
+        p.ndim = kind == 2 ? 2 : irand(1, 2);
+        p.batch = irand(1, 2);
+        size_t in_sp = 1, out_sp = 1, kv = 1;
+        for (int i = 0; i < p.ndim; i++) {
+            p.in_shape[i] = irand(1, 13);
+            p.kernel[i] = irand(1, 3);
+            p.stride[i] = irand(1, 2);
+            p.dilation[i] = irand(1, 2);
+            p.pad_begin[i] = irand(0, 2);
+            p.pad_end[i] = irand(0, 2);
+            if (kind == 1) { p.kernel[i] = 1; p.stride[i] = 1; p.pad_begin[i] = p.pad_end[i] = 0; }
+            if (kind == 2) { p.in_shape[i] = irand(3, 30); if (trial & 4) { p.kernel[i] = 3; p.dilation[i] = 1; p.pad_begin[i] = p.pad_end[i] = 1; } }
+            int eff = (p.kernel[i] - 1) * p.dilation[i] + 1;
+            if (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] < eff) p.in_shape[i] = eff;
+            p.out_shape[i] = (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] - eff) / p.stride[i] + 1;
+            in_sp *= p.in_shape[i]; out_sp *= p.out_shape[i]; kv *= p.kernel[i];
+        }
+        if (kind == 0) { p.group = irand(1, 3); p.cin = p.group * irand(1, 5); p.cout = p.group * irand(1, 7); }
+        else if (kind == 1) { p.group = 1; p.cin = irand(1, 40); p.cout = irand(1, 40); }
+        else if (kind == 2) { p.cin = p.cout = p.group = irand(2, 9); }
+        else { p.group = 1; p.cin = irand(8, 40); p.cout = irand(1, 30); }
+        int tx = irand(0, 1), tw = irand(0, 1), extreme = irand(0, 3) == 0, out = irand(0, 3);
+        int zw_per = irand(0, 1) ? OK_QPER_ROW : OK_QPER_TENSOR;
+        size_t nx = (size_t)p.batch * p.cin * in_sp, nw = (size_t)p.cout * (p.cin / p.group) * kv;
+        uint8_t *x = xalloc(nx), *w = xalloc(nw);
+        int32_t *zw = xalloc(4 * (size_t)p.cout);
+        for (size_t i = 0; i < nx; i++) x[i] = qrand(extreme);
+        for (size_t i = 0; i < nw; i++) w[i] = qrand(extreme);
+        for (int i = 0; i < p.cout; i++) zw[i] = qzp(tw, extreme);
+        int32_t zx = qzp(tx, extreme);
+        qep_data d;
+        qep_random(&d, out, (int)((p.cin / p.group) * kv), 1);
+        size_t bytes = (size_t)p.batch * p.cout * out_sp * qout_bytes(out);
+        uint8_t *y = xalloc(bytes), *r = xalloc(bytes);
+        memset(y, 0xcd, bytes);
+        memset(r, 0xcd, bytes);
+        ok_qconv_reference(&p, x, tx, zx, w, tw, zw, zw_per, r, &d.ep);
+        void *pw = xalloc(ok_qconv_packed_weights_size(&p));
+        ok_qconv_pack_weights(&p, w, tw, zw, zw_per, pw);
+        void *ws = xalloc(ok_qconv_workspace_size(&p, ok_pool_threads(pool)));
+        ok_qconv(pool, &p, x, tx, zx, pw, y, &d.ep, ws);
+        if (memcmp(y, r, bytes) != 0) {
+            printf("FAIL qconv %s alg=%d ndim=%d cin=%d cout=%d group=%d k=%d s=%d d=%d out=%d\n", ok_qgemm_kernel_name(),
+                   ok_qconv_algorithm(&p), p.ndim, p.cin, p.cout, p.group, p.kernel[0], p.stride[0], p.dilation[0], out);
+            failures++;
+        }
+        free(x); free(w); free(zw); free(y); free(r); free(pw); free(ws);
+    }
+}
+
+// Int8 ISA chains as on a real CPU: VNNI keeps AVX-512/AVX2, i8mm keeps sdot and NEON.
+static const int qisas_to_test[6] = {OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512_VNNI, OK_ISA_NEON, OK_ISA_NEON_DOT,
+                                     OK_ISA_NEON_I8MM};
+static uint32_t qrestrict_mask(int isa) {
+    uint32_t m = 1u << isa | 1u;
+    if (isa == OK_ISA_AVX512_VNNI) m |= 1u << OK_ISA_AVX512 | 1u << OK_ISA_AVX2_FMA;
+    if (isa == OK_ISA_NEON_DOT || isa == OK_ISA_NEON_I8MM) m |= 1u << OK_ISA_NEON;
+    if (isa == OK_ISA_NEON_I8MM) m |= 1u << OK_ISA_NEON_DOT;
+    return m;
+}
+
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -210,6 +367,16 @@ int main(int argc, char **argv) {
         test_conv(isa, pool2);
         test_conv_transpose(isa, NULL);
         test_conv_transpose(isa, pool2);
+    }
+    for (int ii = 0; ii < 6; ii++) {
+        int isa = qisas_to_test[ii];
+        if (!(ok_cpu_supported_isas() & (1u << isa))) continue;
+        ok_cpu_restrict(qrestrict_mask(isa));
+        printf("testing int8 %s (qgemm kernel %s)\n", ok_isa_name(isa), ok_qgemm_kernel_name());
+        test_qgemm(NULL);
+        test_qgemm(pool2);
+        test_qconv(NULL);
+        test_qconv(pool2);
     }
     ok_cpu_restrict(0xffffffffu);
     ok_pool_destroy(pool2);

@@ -65,8 +65,10 @@ void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
 enum { OK_QLUT_SIGMOID = 0, OK_QLUT_LEAKY_RELU = 1 };
 void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x_zero_point,
                    float y_scale, int32_t y_zero_point, uint8_t table[256]);
-/// y[i] = table[x[i]] (bytes; works for uint8 and int8 alike).
+/// y[i] = table[x[i]] (bytes; works for uint8 and int8 alike). SIMD: 16 vpshufb lookups
+/// of 16-byte sub-tables selected by the high nibble.
 void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
+void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
 
 /// QLinearSoftmax: table[d] = expf(-d * x_scale) for d = 0..255 (the exponential of an
 /// input d steps below the row maximum; the zero point cancels out).
@@ -82,8 +84,21 @@ void ok_qsoftmax(const void *x, void *y, int type, size_t outer, size_t n, size_
 void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t channels, size_t spatial,
                         int channels_last, int32_t x_zero_point, float multiplier, int32_t y_zero_point);
 
-/// Name of the ISA path ok_quantize_f32 and friends dispatch to ("avx2" or "scalar").
+/// The same loops split over a thread pool (`pool` is an ok_pool *, NULL = this thread)
+/// when n is large; results are identical to the single-threaded calls.
+void ok_quantize_f32_pool(void *pool, const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+                          int32_t qmin, int32_t qmax);
+void ok_dequantize_f32_pool(void *pool, const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point);
+/// mul = 0: ok_qadd, 1: ok_qmul.
+void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+                     size_t n, const ok_qbinary_params *p);
+void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
+
+/// Name of the ISA path ok_quantize_f32 and friends dispatch to ("avx512", "avx2" or "scalar").
 const char *ok_qelementwise_isa(void);
+/// Tests: cap the ISA these loops dispatch to (an ok_isa value: OK_ISA_SCALAR,
+/// OK_ISA_AVX2_FMA, OK_ISA_AVX512), -1 = the best enabled one. Only this family.
+void ok_qelementwise_limit_isa(int isa);
 
 #ifdef __cplusplus
 }

@@ -59,14 +59,11 @@ final class QLinearBinaryOperator: Operator {
         p.qmax = QuantType.qmax(type)
         let t = QuantType.code(type)
         let pa = a.raw, pb = b.raw, pc = outputs[0].raw
+        let pool = UnsafeMutableRawPointer(ctx.pool)
         let n = loop.inner, s0 = loop.innerStrides[0], s1 = loop.innerStrides[1]
         for r in 0..<loop.rows {
             let xa = pa + loop.offsets[2 * r], xb = pb + loop.offsets[2 * r + 1], y = pc + r * n
-            if kind == .add {
-                ok_qadd(xa, s0, xb, s1, y, t, n, &p)
-            } else {
-                ok_qmul(xa, s0, xb, s1, y, t, n, &p)
-            }
+            ok_qbinary_pool(pool, kind == .add ? 0 : 1, xa, s0, xb, s1, y, t, n, &p)
         }
     }
 }

@@ -47,7 +47,7 @@ final class QLinearLookupOperator: Operator {
         if !tableIsConstant, let xs = inputs[1], let ys = inputs[3] {
             build(xs, optionalTensor(inputs, 2), ys, optionalTensor(inputs, 4))
         }
-        ok_qlut_apply(table.base.assumingMemoryBound(to: UInt8.self), x.pointer(UInt8.self),
+        ok_qlut_apply_pool(UnsafeMutableRawPointer(ctx.pool), table.base.assumingMemoryBound(to: UInt8.self), x.pointer(UInt8.self),
                       outputs[0].pointer(UInt8.self), x.count)
     }
 }

@@ -86,7 +86,8 @@ final class QuantizeLinearOperator: Operator {
         let y = outputs[0]
         let ty = QuantType.code(outType), lo = QuantType.qmin(outType), hi = QuantType.qmax(outType)
         if !layout.perAxis {
-            ok_quantize_f32(x.floats, y.raw, ty, y.count, quantScale(scale), quantZeroPoint(zp), lo, hi)
+            ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.floats, y.raw, ty, y.count, quantScale(scale),
+                                 quantZeroPoint(zp), lo, hi)
             return
         }
         let src = x.floats, dst = y.raw
@@ -149,7 +150,12 @@ final class DequantizeLinearOperator: Operator {
             for c in 0..<channels {
                 let at = (o * channels + c) * inner
                 let s = quantScale(scale, c), z = quantZeroPoint(zp, c)
-                dequantize(x, at, inner, s, z, y)
+                if !layout.perAxis && outType == .float32 && x.dtype != .int32 {
+                    ok_dequantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.raw, QuantType.code(x.dtype), y.floats,
+                                           inner, s, z)
+                } else {
+                    dequantize(x, at, inner, s, z, y)
+                }
             }
         }
     }
@@ -209,6 +215,8 @@ final class DynamicQuantizeLinearOperator: Operator {
         let zpi = zp.rounded(.toNearestOrEven)
         outputs[1].floats[0] = scale
         outputs[2].pointer(UInt8.self)[0] = UInt8(zpi)
-        if n > 0 { ok_quantize_f32(x.floats, outputs[0].raw, 0, n, scale, Int32(zpi), 0, 255) }
+        if n > 0 {
+            ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.floats, outputs[0].raw, 0, n, scale, Int32(zpi), 0, 255)
+        }
     }
 }
