@@ -46,7 +46,7 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
     qgeom g = to3(p);
     int cig = p->cin / p->group, cog = p->cout / p->group;
     int32_t *row = malloc(sizeof(int32_t) * (g.out_sp ? g.out_sp : 1));
-    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp};
+    ok_qepi e = {NULL, NULL, NULL, NULL, ep, NULL, (ptrdiff_t)g.out_sp, 0, 0, 0, 0};
     for (int b = 0; b < p->batch; b++)
         for (int co = 0; co < p->cout; co++) {
             int grp = co / cog;
@@ -98,7 +98,7 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
-        return 64 + OK_QALIGN64(sizeof(int16_t) * (size_t)p->cout * g.kv);
+        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -113,15 +113,15 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
     h->algo = ok_qconv_algorithm(p);
     char *data = (char *)packed + 64;
     if (h->algo == 2) {
-        // Depthwise: w - zw as int16, [c][kh][kw].
+        // Depthwise: w - zw as float (exact integers), [c][kh][kw].
         qgeom g = to3(p);
-        int16_t *d = (int16_t *)data;
+        float *d = (float *)data;
         for (int c = 0; c < p->cout; c++) {
             int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? c : 0] : 0;
             for (size_t k = 0; k < g.kv; k++) {
                 size_t i = (size_t)c * g.kv + k;
                 int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
-                d[i] = (int16_t)(v - z);
+                d[i] = (float)(v - z);
             }
         }
         return;
@@ -138,14 +138,27 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
 
 // ---------------------------------------------------------------- workspace
 
+/// Channels per float depthwise call (amortizes the kernel's tile setup; ~256 KB of planes).
+static int dw_chunk(const qgeom *g) {
+    size_t per = sizeof(float) * (g->in_sp + g->out_sp);
+    int c = (int)((256 * 1024) / (per ? per : 1));
+    return c < 1 ? 1 : c > 16 ? 16 : c;
+}
+
 static size_t dw_plane_bytes(const qgeom *g, int *hp, int *wp) {
     int H = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, W = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
     if (H < g->ih + g->ph) H = g->ih + g->ph;
     if (W < g->iw + g->pw) W = g->iw + g->pw;
     W = (W + 15) / 16 * 16 + 16;  // vector overreach
     *hp = H; *wp = W;
-    return OK_QALIGN64(sizeof(int16_t) * (size_t)H * W) + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16));
+    // int16 padded plane (generic path), int32 sums, float input and output planes.
+    return OK_QALIGN64(sizeof(int16_t) * (size_t)H * W) + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16)) +
+           OK_QALIGN64(sizeof(float) * g->in_sp * dw_chunk(g)) + OK_QALIGN64(sizeof(float) * g->out_sp * dw_chunk(g));
 }
+
+/// Largest kernel volume for which the float path is exact: every partial sum is an
+/// integer of magnitude <= kv * 255 * 255 < 2^24, so float adds / FMAs are exact.
+enum { OK_QDW_FLOAT_KV_MAX = 256 };
 
 size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     if (threads < 1) threads = 1;
@@ -206,7 +219,7 @@ typedef struct {
     const uint8_t *x;
     int tx;
     int32_t zx;
-    const int16_t *w;
+    const float *w;
     void *y;
     const ok_qepilogue *ep;
     char *ws;
@@ -217,13 +230,13 @@ typedef struct {
 
 /// acc[oh][ow] = sum_taps w * P[(oh*sh + kh*dh) * wp + ow*sw + kw*dw] over the padded
 /// plane P of x - zx (int16). Plain C: the compiler vectorizes the stride-1 rows.
-static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const int16_t *w, int32_t *acc) {
+static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const float *w, int32_t *acc) {
     for (int oh = 0; oh < g->oh; oh++) {
         int32_t *a = acc + (size_t)oh * g->ow;
         for (int ow = 0; ow < g->ow; ow++) a[ow] = 0;
         for (int kh = 0; kh < g->kh; kh++)
             for (int kw = 0; kw < g->kw; kw++) {
-                int32_t wv = w[kh * g->kw + kw];
+                int32_t wv = (int32_t)w[kh * g->kw + kw];
                 const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + kw * g->dw;
                 if (g->sw == 1)
                     for (int ow = 0; ow < g->ow; ow++) a[ow] += wv * src[ow];
@@ -233,65 +246,56 @@ static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const int
     }
 }
 
-#if OK_Q_X86
-#include <immintrin.h>
-/// 3x3, any stride/dilation: 8 outputs per step, taps as int16 pairs through vpmaddwd
-/// (tap pairs (0,1), (2, -) per row: exact, |w| <= 255+128, |x - zx| <= 255).
-__attribute__((target("avx2,fma"))) static void dw_plane_avx2(const qgeom *g, const int16_t *P, int wp,
-                                                                const int16_t *w, int32_t *acc) {
-    if (g->sw != 1) {
-        dw_plane_generic(g, P, wp, w, acc);
-        return;
-    }
-    for (int oh = 0; oh < g->oh; oh++) {
-        int32_t *a = acc + (size_t)oh * g->ow;
-        for (int ow = 0; ow < g->ow; ow += 8) {
-            __m256i s = _mm256_setzero_si256();
-            for (int kh = 0; kh < g->kh; kh++) {
-                const int16_t *src = P + (size_t)(oh * g->sh + kh * g->dh) * wp + ow;
-                for (int kw = 0; kw < g->kw; kw++) {
-                    __m256i xv = _mm256_cvtepi16_epi32(_mm_loadu_si128((const __m128i *)(src + kw * g->dw)));
-                    s = _mm256_add_epi32(s, _mm256_mullo_epi32(xv, _mm256_set1_epi32(w[kh * g->kw + kw])));
-                }
-            }
-            if (g->ow - ow >= 8) _mm256_storeu_si256((__m256i *)(a + ow), s);
-            else {
-                int32_t t[8];
-                _mm256_storeu_si256((__m256i *)t, s);
-                for (int j = 0; ow + j < g->ow; j++) a[ow + j] = t[j];
-            }
-        }
-    }
-}
-#endif
-
 static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     const dw_job *j = raw;
     const qgeom *g = &j->g;
-    int16_t *P = (int16_t *)(j->ws + (size_t)thread * j->ws_stride);
-    int32_t *acc = (int32_t *)((char *)P + OK_QALIGN64(sizeof(int16_t) * (size_t)j->hp * j->wp));
-    const int C = j->p->cout;
-    memset(P, 0, sizeof(int16_t) * (size_t)j->hp * j->wp);
+    char *base = j->ws + (size_t)thread * j->ws_stride;
+    int16_t *P = (int16_t *)base;
+    int32_t *acc = (int32_t *)(base + OK_QALIGN64(sizeof(int16_t) * (size_t)j->hp * j->wp));
+    const int chunk = dw_chunk(g);
+    float *xf = (float *)((char *)acc + OK_QALIGN64(sizeof(int32_t) * (g->out_sp + 16)));
+    float *yf = (float *)((char *)xf + OK_QALIGN64(sizeof(float) * g->in_sp * chunk));
+    const int C = j->p->cout, nchunks = (C + chunk - 1) / chunk;
+    const int flt = g->kv <= OK_QDW_FLOAT_KV_MAX;
+    const int s8 = j->tx == OK_QTYPE_S8;
+    const int32_t zx = j->zx;
+    if (!flt) memset(P, 0, sizeof(int16_t) * (size_t)j->hp * j->wp);
     for (int64_t t = begin; t < end; t++) {
-        int b = (int)(t / C), c = (int)(t % C);
-        const uint8_t *xs = j->x + ((size_t)b * C + c) * g->in_sp;
-        int flip = j->tx == OK_QTYPE_S8;
-        for (int ih = 0; ih < g->ih; ih++) {
-            int16_t *d = P + (size_t)(ih + g->ph) * j->wp + g->pw;
-            const uint8_t *s = xs + (size_t)ih * g->iw;
-            if (flip)
-                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)(int8_t)s[iw] - j->zx);
+        int b = (int)(t / nchunks), c0 = (int)(t % nchunks) * chunk;
+        int nc = C - c0 < chunk ? C - c0 : chunk;
+        char *yb = (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out);
+        ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, yb, (ptrdiff_t)g->out_sp, 0, 0, 0, 0};
+        const uint8_t *xs = j->x + ((size_t)b * C + c0) * g->in_sp;
+        if (flt) {
+            // nc channels at once through the float depthwise kernels (exact, see above).
+            size_t n = g->in_sp * (size_t)nc;
+            if (s8)
+                for (size_t i = 0; i < n; i++) xf[i] = (float)((int32_t)(int8_t)xs[i] - zx);
             else
-                for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)s[iw] - j->zx);
+                for (size_t i = 0; i < n; i++) xf[i] = (float)((int32_t)xs[i] - zx);
+            ok_conv_params pc = *j->p;
+            pc.batch = 1; pc.cin = pc.cout = pc.group = nc;
+            ok_conv_depthwise(NULL, &pc, xf, j->w + (size_t)c0 * g->kv, yf, NULL);
+            for (int c = 0; c < nc; c++) {
+                const float *yc = yf + (size_t)c * g->out_sp;
+                for (size_t i = 0; i < g->out_sp; i++) acc[i] = (int32_t)yc[i];
+                j->epi(&e, acc, 0, 1, (int)g->out_sp, c0 + c, 0);
+            }
+            continue;
         }
-#if OK_Q_X86
-        if (ok_isa_enabled(OK_ISA_AVX2_FMA)) dw_plane_avx2(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
-        else
-#endif
-            dw_plane_generic(g, P, j->wp, j->w + (size_t)c * g->kv, acc);
-        ok_qepi e = {NULL, NULL, NULL, NULL, j->ep, (char *)j->y + (size_t)b * C * g->out_sp * out_elem(j->ep->out),
-                     (ptrdiff_t)g->out_sp};
-        j->epi(&e, acc, 0, 1, (int)g->out_sp, c, 0);
+        for (int c = 0; c < nc; c++) {
+            const uint8_t *xc = xs + (size_t)c * g->in_sp;
+            for (int ih = 0; ih < g->ih; ih++) {
+                int16_t *d = P + (size_t)(ih + g->ph) * j->wp + g->pw;
+                const uint8_t *sr = xc + (size_t)ih * g->iw;
+                if (s8)
+                    for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)(int8_t)sr[iw] - zx);
+                else
+                    for (int iw = 0; iw < g->iw; iw++) d[iw] = (int16_t)((int32_t)sr[iw] - zx);
+            }
+            dw_plane_generic(g, P, j->wp, j->w + (size_t)(c0 + c) * g->kv, acc);
+            j->epi(&e, acc, 0, 1, (int)g->out_sp, c0 + c, 0);
+        }
     }
 }
 
@@ -310,10 +314,11 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
     }
     if (h->algo == 2) {
         int hp, wp;
-        dw_job j = {p, g, x, tx, zx, (const int16_t *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
+        dw_job j = {p, g, x, tx, zx, (const float *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
                     ok_qepi_current()};
         j.hp = hp; j.wp = wp;
-        ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, 1, dw_task, &j);
+        int chunk = dw_chunk(&g);
+        ok_pool_parallel_for(pool, (int64_t)p->batch * ((p->cout + chunk - 1) / chunk), 1, dw_task, &j);
         free(owned);
         return;
     }

@@ -90,9 +90,10 @@ static const ok_qgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, 1, 1, 0, ok_q
                                               "ok_qgemm_u8s8_4x8__scalar"};
 #if OK_Q_X86
 static const ok_qgemm_kernel_desc k_vnni = {OK_ISA_AVX512_VNNI, 12, 32, 4, 1, 0, ok_qgemm_u8s8_12x32__avx512vnni,
-                                            ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni"};
+                                            ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni", ok_qpack_b_panel__avx512vnni,
+                                            ok_qgemm_u8s8_12x32__avx512vnni_fused};
 static const ok_qgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, 2, 2, 0, ok_qgemm_u8s8_6x16__avx2, ok_qepi__avx2,
-                                            "ok_qgemm_u8s8_6x16__avx2"};
+                                            "ok_qgemm_u8s8_6x16__avx2", ok_qpack_b_panel__avx2, NULL};
 #endif
 #if OK_Q_NEON
 static const ok_qgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, 1, 2, 0, ok_qgemm_u8s8_4x8__neon, ok_qepi__scalar,
@@ -277,7 +278,47 @@ typedef struct {
     const char *pa, *pb;
     size_t a_panel, b_panel;  // bytes per panel
     ok_qepi e;
+    int fuse;                 // full tiles through k->fused
+    size_t out_es;            // bytes per output element
 } qjob;
+
+// Fused-epilogue constants: per column panel (correction za0*cb[n] + column bias,
+// column scales / float biases) and per row panel (bias - zb0*ra[m], row scales).
+static void init_fuse(const qjob *g, ok_qfuse *f) {
+    const ok_qepilogue *ep = g->e.ep;
+    memset(f, 0, sizeof *f);
+    f->out = ep->out;
+    f->col_scale = ep->scale && ep->scale_per == OK_QPER_COL;
+    f->has_fb = ep->out == OK_QOUT_F32 && ep->fbias != NULL;
+    f->col_fb = ep->bias_per == OK_QPER_COL;
+    f->lo = (float)(ep->qmin - ep->out_zero_point);
+    f->hi = (float)(ep->qmax - ep->out_zero_point);
+    f->zp = ep->out_zero_point;
+}
+
+static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
+    const ok_qepilogue *ep = g->e.ep;
+    int colb = ep->bias && ep->bias_per == OK_QPER_COL;
+    uint32_t za = (uint32_t)g->e.za0;
+    for (int j = 0; j < nr; j++) {  // (columns past nr are never stored)
+        int n = j0 + j;
+        f->colc[j] = (int32_t)(za * (uint32_t)g->e.cb[n] + (colb ? (uint32_t)ep->bias[n] : 0u));
+        if (f->col_scale) f->cols[j] = ep->scale[n];
+        if (f->has_fb && f->col_fb) f->colfb[j] = ep->fbias[n];
+    }
+}
+
+static void fuse_rows(const qjob *g, ok_qfuse *f, int i0, int mr) {
+    const ok_qepilogue *ep = g->e.ep;
+    int rowb = ep->bias && ep->bias_per != OK_QPER_COL;
+    uint32_t zb = (uint32_t)g->e.zb0;
+    for (int i = 0; i < mr; i++) {  // (rows past mr are never stored)
+        int m = i0 + i;
+        f->rowc[i] = (int32_t)((rowb ? (uint32_t)ep->bias[m] : 0u) - zb * (uint32_t)g->e.ra[m]);
+        if (!f->col_scale) f->rows[i] = ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? m : 0] : 1.0f;
+        if (f->has_fb && !f->col_fb) f->rowfb[i] = ep->fbias[m];
+    }
+}
 
 static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
@@ -285,6 +326,8 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     const ok_qgemm_kernel_desc *k = g->k;
     const int MR = k->mr, NR = k->nr;
     int32_t tile[OK_QMR_MAX * OK_QNR_MAX] __attribute__((aligned(64)));
+    ok_qfuse fz;
+    if (g->fuse) init_fuse(g, &fz);
     for (int64_t t = begin; t < end; t++) {
         int mg = (int)(t % g->mgroups), nb = (int)(t / g->mgroups);
         int m0 = mg * g->mrange, m1 = m0 + g->mrange < g->M ? m0 + g->mrange : g->M;
@@ -294,10 +337,20 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
             for (int jr = jc; jr < j1; jr += NR) {
                 int nr = j1 - jr < NR ? j1 - jr : NR;
                 const char *bp = g->pb + (size_t)(jr / NR) * g->b_panel;
+                int fuse = g->fuse;
+                if (fuse) fuse_cols(g, &fz, jr, nr);
                 for (int ir = ic; ir < ie; ir += MR) {
                     int mr = ie - ir < MR ? ie - ir : MR;
+                    if (fuse) {
+                        fuse_rows(g, &fz, ir, mr);
+                        char *c = (char *)g->e.C + ((ptrdiff_t)ir * g->e.ldc + jr) * g->out_es;
+                        k->fused(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, &fz, c, g->e.ldc, mr, nr);
+                        continue;
+                    }
                     k->fn(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, tile);
+#ifndef OK_Q_NOEPI
                     k->epi(&g->e, tile, NR, mr, nr, ir, jr);
+#endif
                 }
             }
         }
@@ -315,6 +368,11 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
     g.a_panel = (size_t)k->mr * g.kg * k->ku * k->es;
     g.b_panel = (size_t)k->nr * g.kg * k->ku * k->es;
     g.e.za = za; g.e.ra = ra; g.e.zb = zb; g.e.cb = cb; g.e.ep = ep; g.e.C = C; g.e.ldc = ldc;
+    g.e.za_uni = 1; g.e.zb_uni = 1; g.e.za0 = za[0]; g.e.zb0 = zb[0];
+    for (int i = 1; i < M && g.e.za_uni; i++) g.e.za_uni = za[i] == za[0];
+    for (int j = 1; j < N && g.e.zb_uni; j++) g.e.zb_uni = zb[j] == zb[0];
+    g.fuse = k->fused != NULL && g.e.za_uni && g.e.zb_uni;
+    g.out_es = ep->out == OK_QOUT_I32 || ep->out == OK_QOUT_F32 ? 4 : 1;
     // Row block: the A block (mc x K) stays in L2 while the B panels stream past it.
     int mc = (int)((192 * 1024) / (g.a_panel / k->mr + 1));
     mc = mc / k->mr * k->mr;
@@ -347,7 +405,7 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
 
 typedef struct {
     const ok_qgemm_kernel_desc *k;
-    int rows, K, w, dst_s8, t;
+    int rows, K, w, dst_s8, t, is_b;
     const void *S;
     ptrdiff_t rs, cs;
     char *panels;
@@ -360,14 +418,22 @@ static void qpack_task(void *raw, int64_t begin, int64_t end, int thread) {
     const qpack_job *j = raw;
     int r0 = (int)begin * j->w, r1 = (int)end * j->w;
     if (r1 > j->rows) r1 = j->rows;
+    if (j->is_b && j->k->pack_b_panel && j->rs == 1) {
+        // Row-major B: whole panels through the ISA's interleaving packer.
+        int flip = j->t == OK_QTYPE_U8 ? 0x80 : 0;
+        for (; r0 + j->w <= r1; r0 += j->w)
+            j->k->pack_b_panel((const uint8_t *)j->S + r0, j->cs, j->K, flip, j->panels + (size_t)(r0 / j->w) * j->pbytes,
+                               j->sums + r0);
+        if (r0 >= r1) return;
+    }
     ok_qpack_panels(j->S, j->t, j->rs, j->cs, r0, r1 - r0, j->K, j->w, j->k->ku, j->k->es, j->dst_s8,
-                    j->panels + (size_t)begin * j->pbytes, j->sums + r0);
+                    j->panels + (size_t)(r0 / j->w) * j->pbytes, j->sums + r0);
 }
 
 /// Packs in parallel (by panels) when the operand is big enough to pay for it.
 static void pack_parallel(ok_pool *pool, const ok_qgemm_kernel_desc *k, const void *S, int t, ptrdiff_t rs,
-                          ptrdiff_t cs, int rows, int K, int w, int dst_s8, void *panels, int32_t *sums) {
-    qpack_job j = {k, rows, K, w, dst_s8, t, S, rs, cs, panels, sums,
+                          ptrdiff_t cs, int rows, int K, int w, int dst_s8, int is_b, void *panels, int32_t *sums) {
+    qpack_job j = {k, rows, K, w, dst_s8, t, is_b, S, rs, cs, panels, sums,
                    (size_t)w * ok_q_round_up(K, k->ku) * k->es};
     int64_t npanels = (rows + w - 1) / w;
     int64_t grain = (int64_t)(65536 / ((size_t)w * K + 1)) + 1;
@@ -401,7 +467,7 @@ void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff
         ws += panels_bytes_max(M, K);
         int32_t *z = (int32_t *)ws, *s = (int32_t *)(ws + arr_bytes(M));
         ws += 2 * arr_bytes(M);
-        pack_parallel(pool, k, A, ta, rsa, csa, M, K, k->mr, k->a_s8, panels, s);
+        pack_parallel(pool, k, A, ta, rsa, csa, M, K, k->mr, k->a_s8, 0, panels, s);
         for (int i = 0; i < ok_q_round_up(M, k->mr); i++) {
             int32_t zz = za ? za[za_per == OK_QPER_ROW ? (i < M ? i : 0) : 0] : 0;
             z[i] = i < M ? ok_q_domain_zp(zz, ta, k->a_s8) : 0;
@@ -415,7 +481,7 @@ void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff
         char *panels = ws;
         ws += panels_bytes_max(N, K);
         int32_t *z = (int32_t *)ws, *s = (int32_t *)(ws + arr_bytes(N));
-        pack_parallel(pool, k, B, tb, csb, rsb, N, K, k->nr, 1, panels, s);
+        pack_parallel(pool, k, B, tb, csb, rsb, N, K, k->nr, 1, 1, panels, s);
         for (int j = 0; j < ok_q_round_up(N, k->nr); j++) {
             int32_t zz = zb ? zb[zb_per == OK_QPER_COL ? (j < N ? j : 0) : 0] : 0;
             z[j] = j < N ? ok_q_domain_zp(zz, tb, 1) : 0;
@@ -425,7 +491,7 @@ void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff
     }
     if (K == 0) {
         // No products: acc = bias only; the kernels need at least one group.
-        ok_qepi e = {zad, ra, zbd, cb, ep, C, ldc};
+        ok_qepi e = {zad, ra, zbd, cb, ep, C, ldc, 0, 0, 0, 0};
         for (int i = 0; i < M; i++)
             for (int j = 0; j < N; j++) {
                 int32_t t0 = 0;

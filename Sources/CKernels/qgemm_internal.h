@@ -31,12 +31,36 @@ struct ok_qepi;
 typedef void (*ok_qepi_fn)(const struct ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols,
                            int row0, int col0);
 
+/// Packs one full panel (w columns) of a row-major B: src points at (k = 0, first
+/// column), ld bytes between k rows; flip = 0x80 for u8 sources (to s8), else 0.
+/// Writes the panel (K tail zero-padded) and the w column sums (domain values).
+typedef void (*ok_qpack_b_panel_fn)(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
+
+/// Fused epilogue of a full tile (uniform zero points): the kernel starts its
+/// accumulators at colc[j] + rowc[i] (zero-point correction + bias), then scales,
+/// rounds, clamps and stores C straight from the registers.
+typedef struct {
+    int32_t rowc[16];
+    float rows[16], rowfb[16];
+    int32_t colc[32] __attribute__((aligned(64)));
+    float cols[32] __attribute__((aligned(64)));
+    float colfb[32] __attribute__((aligned(64)));
+    int out, col_scale, has_fb, col_fb;
+    float lo, hi;
+    int32_t zp;
+} ok_qfuse;
+/// Stores the first mr rows and nr columns of the tile.
+typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,
+                                  int mr, int nr);
+
 typedef struct {
     int isa;
     int mr, nr, ku, es, a_s8;
     ok_qgemm_ukernel fn;
     ok_qepi_fn epi;
     const char *name;
+    ok_qpack_b_panel_fn pack_b_panel;  // NULL: generic packer only
+    ok_qgemm_fused_fn fused;           // NULL: always tile + epilogue function
 } ok_qgemm_kernel_desc;
 
 /// Everything the epilogue needs: zero-point correction sums (packed domain) and the
@@ -48,6 +72,8 @@ typedef struct ok_qepi {
     const ok_qepilogue *ep;
     void *C;
     ptrdiff_t ldc;
+    int za_uni, zb_uni;       // 1: every za (zb) equals za0 (zb0): no per-element multiply
+    int32_t za0, zb0;
 } ok_qepi;
 
 /// The epilogue of the best ISA enabled now (depthwise convolution uses it directly).
@@ -65,6 +91,10 @@ void ok_qgemm_u8s8_12x32__avx512vnni(int kg, const void *a, const void *b, int32
 void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *b, int32_t *tile);
 void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
 void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
+void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
+                                           ptrdiff_t ldc, int mr, int nr);
+void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
+void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 #endif
 #if OK_Q_NEON
 void ok_qgemm_u8s8_4x8__neon(int kg, const void *a, const void *b, int32_t *tile);

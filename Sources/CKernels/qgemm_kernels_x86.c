@@ -41,6 +41,83 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni(int kg, const void *a, const
 #undef S
 }
 
+// The same kernel with the epilogue fused (full tiles, uniform zero points): the
+// accumulators start at the correction + bias, and leave as the final outputs.
+OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f,
+                                                          void *C, ptrdiff_t ldc, int mr, int nr) {
+    const ok_qi32u *pa = a;
+    const __m512i *pb = b;
+    const __m512i cc0 = _mm512_load_si512(f->colc), cc1 = _mm512_load_si512(f->colc + 16);
+#define Z(i)                                                     \
+    __m512i c##i##0 = _mm512_add_epi32(cc0, _mm512_set1_epi32(f->rowc[i])), \
+            c##i##1 = _mm512_add_epi32(cc1, _mm512_set1_epi32(f->rowc[i]));
+    Z(0) Z(1) Z(2) Z(3) Z(4) Z(5) Z(6) Z(7) Z(8) Z(9) Z(10) Z(11)
+#undef Z
+    for (int g = 0; g < kg; g++) {
+        __m512i b0 = _mm512_load_si512(pb), b1 = _mm512_load_si512(pb + 1);
+        __m512i av;
+#define R(i)                                  \
+    av = _mm512_set1_epi32(pa[i]);            \
+    c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, b0); \
+    c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, b1);
+        R(0) R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
+#undef R
+        pa += 12;
+        pb += 2;
+    }
+    // Rows past mr are not stored; columns past nr are masked (ragged edges).
+    const __mmask16 k0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1);
+    const __mmask16 k1 = nr >= 32 ? (__mmask16)0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+    const int fullw = nr == 32;
+    if (f->out == OK_QOUT_U8 || f->out == OK_QOUT_S8) {
+        const __m512 lo = _mm512_set1_ps(f->lo), hi = _mm512_set1_ps(f->hi);
+        const __m512i zp = _mm512_set1_epi32(f->zp);
+        const int cs = f->col_scale;
+        const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
+        char *c = C;
+#define RQ(acc, s) _mm512_add_epi32( \
+        _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s), lo), hi)), zp)
+#define W(i) if ((i) < mr) { \
+        __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+        __m512i q0 = RQ(c##i##0, r0), q1 = RQ(c##i##1, r1); \
+        if (fullw) { \
+            _mm_storeu_si128((__m128i *)(c + (i) * ldc), _mm512_cvtepi32_epi8(q0)); \
+            _mm_storeu_si128((__m128i *)(c + (i) * ldc + 16), _mm512_cvtepi32_epi8(q1)); \
+        } else { \
+            _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc, k0, q0); \
+            _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc + 16, k1, q1); \
+        } }
+        W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
+#undef W
+#undef RQ
+        return;
+    }
+    if (f->out == OK_QOUT_I32) {
+        int32_t *c = C;
+#define W(i) if ((i) < mr) { \
+        _mm512_mask_storeu_epi32(c + (i) * ldc, k0, c##i##0); _mm512_mask_storeu_epi32(c + (i) * ldc + 16, k1, c##i##1); }
+        W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
+#undef W
+        return;
+    }
+    {
+        float *c = C;
+        const int cs = f->col_scale, cf = f->col_fb, fb = f->has_fb;
+        const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
+        const __m512 b0 = _mm512_load_ps(f->colfb), b1 = _mm512_load_ps(f->colfb + 16);
+#define F(acc, s, bb, off, km) { __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), s); \
+        if (fb) { v = _mm512_add_ps(v, bb); } \
+        _mm512_mask_storeu_ps(off, km, v); }
+#define W(i) if ((i) < mr) { \
+        __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+        __m512 q0 = cf ? b0 : _mm512_set1_ps(f->rowfb[i]), q1 = cf ? b1 : q0; \
+        F(c##i##0, r0, q0, c + (i) * ldc, k0) F(c##i##1, r1, q1, c + (i) * ldc + 16, k1) }
+        W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
+#undef W
+#undef F
+    }
+}
+
 // 6 x 16 tile, int16 pairs: per group of 2 k, 2 ymm of B (16 columns x 2 int16),
 // 6 broadcasts of A (2 int16 each), 12 vpmaddwd + 12 vpaddd, 12 ymm accumulators.
 OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *b, int32_t *tile) {
@@ -75,44 +152,112 @@ static inline float scale_row(const ok_qepilogue *ep, int m) {
 }
 
 // 16 columns per step, masked tails: correction, bias, scale, rounding, clamp, store.
+// Per-row constants are gathered first (the byte stores alias everything, so nothing
+// is re-read from `ep` in the loops); column chunks outside, rows inside, so the
+// per-column vectors are loaded once; with uniform zero points (the usual case) the
+// correction is one add per vector.
 OK_AVX512_TARGET void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols,
                                       int row0, int col0) {
     const ok_qepilogue *ep = e->ep;
+    const int out = ep->out;
     const int col_scale = ep->scale && ep->scale_per == OK_QPER_COL;
     const int col_bias = ep->bias_per == OK_QPER_COL;
+    const int corr = e->za != NULL, za_uni = e->za_uni, zb_uni = e->zb_uni;
+    const int32_t *pcb = e->cb, *pzb = e->zb, *pbias = ep->bias;
+    const float *pscale = ep->scale, *pfb = ep->fbias;
+    char *C = e->C;
+    const ptrdiff_t ldc = e->ldc;
+    const size_t es = out == OK_QOUT_I32 || out == OK_QOUT_F32 ? 4 : 1;
     const __m512 lo = _mm512_set1_ps((float)(ep->qmin - ep->out_zero_point));
     const __m512 hi = _mm512_set1_ps((float)(ep->qmax - ep->out_zero_point));
     const __m512i zp = _mm512_set1_epi32(ep->out_zero_point);
-    for (int i = 0; i < rows; i++) {
-        int m = row0 + i;
-        __m512i za = _mm512_set1_epi32(e->za ? e->za[m] : 0), ra = _mm512_set1_epi32(e->za ? e->ra[m] : 0);
-        __m512i brow = _mm512_set1_epi32(ep->bias && !col_bias ? ep->bias[m] : 0);
-        __m512 srow = _mm512_set1_ps(scale_row(ep, m));
-        __m512 frow = _mm512_set1_ps(ep->fbias && !col_bias ? ep->fbias[m] : 0.0f);
+    if (!corr && !col_scale && !col_bias) {
+        // Nothing per column (depthwise planes): one long row loop per row.
+        for (int i = 0; i < rows; i++) {
+            int m = row0 + i;
+            const __m512i badd = _mm512_set1_epi32(pbias ? pbias[m] : 0);
+            const __m512 sc = _mm512_set1_ps(!pscale ? 1.0f : pscale[ep->scale_per == OK_QPER_ROW ? m : 0]);
+            const __m512 fb = _mm512_set1_ps(pfb ? pfb[m] : 0.0f);
+            const int32_t *arow = acc + (ptrdiff_t)i * ldt;
+            char *crow = C + ((ptrdiff_t)m * ldc + col0) * (ptrdiff_t)es;
+            for (int j = 0; j < cols; j += 16) {
+                const int full = cols - j >= 16;
+                __mmask16 k = full ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1);
+                __m512i v = _mm512_add_epi32(_mm512_maskz_loadu_epi32(k, arow + j), badd);
+                if (out == OK_QOUT_I32) {
+                    if (full) _mm512_storeu_si512(crow + 4 * j, v);
+                    else _mm512_mask_storeu_epi32(crow + 4 * j, k, v);
+                    continue;
+                }
+                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), sc);
+                if (out == OK_QOUT_F32) {
+                    if (pfb) f = _mm512_add_ps(f, fb);
+                    if (full) _mm512_storeu_ps(crow + 4 * j, f);
+                    else _mm512_mask_storeu_ps(crow + 4 * j, k, f);
+                    continue;
+                }
+                f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+                __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
+                if (full) _mm_storeu_si128((__m128i *)(crow + j), _mm512_cvtepi32_epi8(r));
+                else _mm512_mask_cvtepi32_storeu_epi8(crow + j, k, r);
+            }
+        }
+        return;
+    }
+    for (int i0 = 0; i0 < rows; i0 += 16) {
+        int nrow = rows - i0 < 16 ? rows - i0 : 16;
+        int32_t rc[16], rza[16], rra[16];
+        float rs[16], rfb[16];
+        for (int i = 0; i < nrow; i++) {
+            int m = row0 + i0 + i;
+            int32_t c = pbias && !col_bias ? pbias[m] : 0;
+            rza[i] = corr ? e->za[m] : 0;
+            rra[i] = corr ? e->ra[m] : 0;
+            if (corr && zb_uni) c = (int32_t)((uint32_t)c - (uint32_t)e->zb0 * (uint32_t)rra[i]);
+            rc[i] = c;
+            rs[i] = !pscale ? 1.0f : pscale[ep->scale_per == OK_QPER_ROW ? m : 0];
+            rfb[i] = pfb && !col_bias ? pfb[m] : 0.0f;
+        }
         for (int j = 0; j < cols; j += 16) {
             int n = col0 + j;
-            __mmask16 k = cols - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1);
-            __m512i v = _mm512_maskz_loadu_epi32(k, acc + i * ldt + j);
-            if (e->za) {
-                v = _mm512_add_epi32(v, _mm512_mullo_epi32(za, _mm512_maskz_loadu_epi32(k, e->cb + n)));
-                v = _mm512_sub_epi32(v, _mm512_mullo_epi32(ra, _mm512_maskz_loadu_epi32(k, e->zb + n)));
+            const int full = cols - j >= 16;
+            __mmask16 k = full ? (__mmask16)0xffff : (__mmask16)((1u << (cols - j)) - 1);
+            __m512i cb = _mm512_setzero_si512(), zb = cb, cadd = cb;
+            if (corr) {
+                cb = _mm512_maskz_loadu_epi32(k, pcb + n);
+                zb = _mm512_maskz_loadu_epi32(k, pzb + n);
+                if (za_uni) cadd = _mm512_mullo_epi32(_mm512_set1_epi32(e->za0), cb);
             }
-            v = _mm512_add_epi32(v, brow);
-            if (ep->bias && col_bias) v = _mm512_add_epi32(v, _mm512_maskz_loadu_epi32(k, ep->bias + n));
-            if (ep->out == OK_QOUT_I32) {
-                _mm512_mask_storeu_epi32((int32_t *)e->C + (ptrdiff_t)m * e->ldc + n, k, v);
-                continue;
+            if (pbias && col_bias) cadd = _mm512_add_epi32(cadd, _mm512_maskz_loadu_epi32(k, pbias + n));
+            __m512 cscale = col_scale ? _mm512_maskz_loadu_ps(k, pscale + n) : _mm512_set1_ps(1.0f);
+            __m512 cfb = pfb && col_bias ? _mm512_maskz_loadu_ps(k, pfb + n) : _mm512_setzero_ps();
+            const int32_t *arow = acc + (ptrdiff_t)i0 * ldt + j;
+            char *crow = C + ((ptrdiff_t)(row0 + i0) * ldc + n) * (ptrdiff_t)es;
+            for (int i = 0; i < nrow; i++, arow += ldt, crow += ldc * (ptrdiff_t)es) {
+                // Unmasked: accumulator rows always have 16 readable lanes (tile / padded plane).
+                __m512i v = _mm512_add_epi32(_mm512_loadu_si512(arow), cadd);
+                if (corr && !za_uni) v = _mm512_add_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(rza[i]), cb));
+                if (corr && !zb_uni) v = _mm512_sub_epi32(v, _mm512_mullo_epi32(_mm512_set1_epi32(rra[i]), zb));
+                v = _mm512_add_epi32(v, _mm512_set1_epi32(rc[i]));
+                // Full chunks use plain stores: a masked store makes the following loads
+                // wait for it (measured: 18 cycles per vector with masked stores).
+                if (out == OK_QOUT_I32) {
+                    if (full) _mm512_storeu_si512(crow, v);
+                    else _mm512_mask_storeu_epi32(crow, k, v);
+                    continue;
+                }
+                __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), col_scale ? cscale : _mm512_set1_ps(rs[i]));
+                if (out == OK_QOUT_F32) {
+                    if (pfb) f = _mm512_add_ps(f, col_bias ? cfb : _mm512_set1_ps(rfb[i]));
+                    if (full) _mm512_storeu_ps(crow, f);
+                    else _mm512_mask_storeu_ps(crow, k, f);
+                    continue;
+                }
+                f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
+                __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
+                if (full) _mm_storeu_si128((__m128i *)crow, _mm512_cvtepi32_epi8(r));
+                else _mm512_mask_cvtepi32_storeu_epi8(crow, k, r);
             }
-            __m512 s = col_scale ? _mm512_maskz_loadu_ps(k, ep->scale + n) : srow;
-            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(v), s);
-            if (ep->out == OK_QOUT_F32) {
-                if (ep->fbias) f = _mm512_add_ps(f, col_bias ? _mm512_maskz_loadu_ps(k, ep->fbias + n) : frow);
-                _mm512_mask_storeu_ps((float *)e->C + (ptrdiff_t)m * e->ldc + n, k, f);
-                continue;
-            }
-            f = _mm512_min_ps(_mm512_max_ps(f, lo), hi);
-            __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(f), zp);
-            _mm512_mask_cvtepi32_storeu_epi8((char *)e->C + (ptrdiff_t)m * e->ldc + n, k, r);
         }
     }
 }
@@ -162,5 +307,69 @@ OK_AVX2_TARGET void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_
         }
     }
     if (full < cols) ok_qepi__scalar(e, acc + full, ldt, rows, cols - full, row0, col0 + full);
+}
+
+// ---------------------------------------------------------------- B packers
+
+static const uint8_t ok_q_flip_rows[2][64] __attribute__((aligned(64))) = {
+    {0}, {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+          0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80}};
+
+// VNNI layout (32 columns, groups of 4 k, s8): 4 rows of 32 bytes -> byte/word unpacks
+// -> 4 x 32 bytes of column quads; column sums by vpdpbusd with 1s. Rows past K read
+// a row of `flip` bytes (0 after the flip).
+OK_VNNI_TARGET void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel,
+                                                 int32_t *sums) {
+    const __m256i fv = _mm256_set1_epi8((char)flip), ones = _mm256_set1_epi8(1);
+    const uint8_t *pad = ok_q_flip_rows[flip != 0];
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+    __m256i *d = panel;
+    for (int k = 0; k < K; k += 4) {
+        const uint8_t *p0 = src + (ptrdiff_t)k * ld;
+        const uint8_t *p1 = k + 1 < K ? p0 + ld : pad, *p2 = k + 2 < K ? p0 + 2 * ld : pad, *p3 = k + 3 < K ? p0 + 3 * ld : pad;
+        __m256i r0 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p0), fv);
+        __m256i r1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p1), fv);
+        __m256i r2 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p2), fv);
+        __m256i r3 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p3), fv);
+        __m256i ab_lo = _mm256_unpacklo_epi8(r0, r1), ab_hi = _mm256_unpackhi_epi8(r0, r1);
+        __m256i cd_lo = _mm256_unpacklo_epi8(r2, r3), cd_hi = _mm256_unpackhi_epi8(r2, r3);
+        __m256i q0 = _mm256_unpacklo_epi16(ab_lo, cd_lo), q1 = _mm256_unpackhi_epi16(ab_lo, cd_lo);
+        __m256i q2 = _mm256_unpacklo_epi16(ab_hi, cd_hi), q3 = _mm256_unpackhi_epi16(ab_hi, cd_hi);
+        __m256i o0 = _mm256_permute2x128_si256(q0, q1, 0x20), o1 = _mm256_permute2x128_si256(q2, q3, 0x20);
+        __m256i o2 = _mm256_permute2x128_si256(q0, q1, 0x31), o3 = _mm256_permute2x128_si256(q2, q3, 0x31);
+        _mm256_store_si256(d, o0); _mm256_store_si256(d + 1, o1);
+        _mm256_store_si256(d + 2, o2); _mm256_store_si256(d + 3, o3);
+        s0 = _mm256_dpbusd_epi32(s0, ones, o0); s1 = _mm256_dpbusd_epi32(s1, ones, o1);
+        s2 = _mm256_dpbusd_epi32(s2, ones, o2); s3 = _mm256_dpbusd_epi32(s3, ones, o3);
+        d += 4;
+    }
+    _mm256_storeu_si256((__m256i *)sums, s0); _mm256_storeu_si256((__m256i *)(sums + 8), s1);
+    _mm256_storeu_si256((__m256i *)(sums + 16), s2); _mm256_storeu_si256((__m256i *)(sums + 24), s3);
+}
+
+// AVX2 layout (16 columns, pairs of k, int16): 2 rows of 16 bytes, sign-extended,
+// word unpacks -> 2 x 16 int16 pairs; column sums by vpmaddwd with 1s.
+OK_AVX2_TARGET void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel,
+                                           int32_t *sums) {
+    const __m128i fv = _mm_set1_epi8((char)flip);
+    const __m256i ones = _mm256_set1_epi16(1);
+    const uint8_t *pad = ok_q_flip_rows[flip != 0];
+    __m256i s0 = _mm256_setzero_si256(), s1 = s0;
+    __m256i *d = panel;
+    for (int k = 0; k < K; k += 2) {
+        const uint8_t *p0 = src + (ptrdiff_t)k * ld, *p1 = k + 1 < K ? p0 + ld : pad;
+        __m256i a = _mm256_cvtepi8_epi16(_mm_xor_si128(_mm_loadu_si128((const __m128i *)p0), fv));
+        __m256i b = _mm256_cvtepi8_epi16(_mm_xor_si128(_mm_loadu_si128((const __m128i *)p1), fv));
+        __m256i lo = _mm256_unpacklo_epi16(a, b), hi = _mm256_unpackhi_epi16(a, b);
+        __m256i o0 = _mm256_permute2x128_si256(lo, hi, 0x20), o1 = _mm256_permute2x128_si256(lo, hi, 0x31);
+        _mm256_store_si256(d, o0); _mm256_store_si256(d + 1, o1);
+        s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(o0, ones));
+        s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(o1, ones));
+        d += 2;
+    }
+    _mm256_storeu_si256((__m256i *)sums, s0);
+    _mm256_storeu_si256((__m256i *)(sums + 8), s1);
 }
 #endif

@@ -104,6 +104,23 @@ extension CKernelTests {
         }
     }
 
+    /// Depthwise kernels at the float path's exactness bound (16x16 = 256 taps of
+    /// 255 * 255) and past it (17x17: the int32 path), extreme values.
+    @Test func largeDepthwiseKernelsStayExact() {
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(11)
+                for k in [16, 17] {
+                    var s = Shape(); s.cin = 3; s.cout = 3; s.group = 3; s.inShape = [20, 21, 1]; s.kernel = [k, k, 1]
+                    s.padBegin = [k / 2, k / 2, 0]; s.padEnd = [k / 2, k / 2, 0]
+                    for out in [OK_QOUT_I32, OK_QOUT_U8] {
+                        run(s, out: out, pool: nil, rng: &rng, extreme: true, tag: "\(String(cString: ok_isa_name(isa))) k=\(k)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func mobileNetLayers() {
         for isa in availableQISAs() {
             withQISA(isa) {

@@ -52,7 +52,7 @@ void ok_qgemm(ok_pool *pool, int M, int N, int K,
 const char *ok_qgemm_kernel_name(void);   // e.g. "ok_qgemm_u8s8_12x32__avx512vnni"
 
 /// Benchmark helper: best measured int8 peak (GOPS, 2 ops per multiply-add) over about
-/// `seconds` of a loop of independent chains of the instruction the `isa` kernel uses
+/// `seconds` (thread CPU time, so other processes on the machine do not count) of a loop of independent chains of the instruction the `isa` kernel uses
 /// (OK_ISA_AVX512_VNNI: vpdpbusd zmm; OK_ISA_AVX2_FMA: vpmaddwd ymm). 0 if unsupported.
 double ok_qgemm_peak_gops(int isa, double seconds);
 
