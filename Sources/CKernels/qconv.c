@@ -175,10 +175,12 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
 
 // ---------------------------------------------------------------- im2col
 
-/// cols[k][n] (k = (ci, kd, kh, kw), n = output position), padding = zx (as a byte).
-static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols) {
+/// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
+/// [oh0, oh1) of every output depth), padding = zx (as a byte).
+static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1) {
     size_t N = g->out_sp;
     uint8_t *dst = cols;
+    const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
     for (int ci = 0; ci < cig; ci++)
         for (int kd = 0; kd < g->kd; kd++)
             for (int kh = 0; kh < g->kh; kh++)
@@ -189,9 +191,37 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                     int ow1 = g->iw - off <= 0 ? 0 : (g->iw - off + g->sw - 1) / g->sw;
                     if (ow1 > g->ow) ow1 = g->ow;
                     if (ow0 > ow1) ow0 = ow1;
+                    if (same) {
+                        // 2-D, stride 1, output rows as wide as the input: column n of this
+                        // tap row reads plane[n + delta], so the valid rows are one memcpy
+                        // clamped to the plane, then the few pad columns per row are reset.
+                        const uint8_t *plane = x + (size_t)ci * g->ih * g->iw;
+                        int dr = kh * g->dh - g->ph;  // input row = output row + dr
+                        int ra = oh0, rb = oh1;
+                        if (ra + dr < 0) ra = -dr;
+                        if (rb + dr > g->ih) rb = g->ih - dr;
+                        if (rb < ra) rb = ra;
+                        size_t nrow = (size_t)(oh1 - oh0) * g->ow;
+                        if (ra > oh0) memset(dst, zx, (size_t)(ra - oh0) * g->ow);
+                        if (rb < oh1) memset(dst + (size_t)(rb - oh0) * g->ow, zx, (size_t)(oh1 - rb) * g->ow);
+                        if (rb > ra) {
+                            ptrdiff_t s0 = (ptrdiff_t)(ra + dr) * g->iw + off, n = (ptrdiff_t)(rb - ra) * g->ow;
+                            uint8_t *d = dst + (size_t)(ra - oh0) * g->ow;
+                            ptrdiff_t lo = s0 < 0 ? -s0 : 0, hi = s0 + n > (ptrdiff_t)g->ih * g->iw ? (ptrdiff_t)g->ih * g->iw - s0 : n;
+                            if (lo > 0) memset(d, zx, (size_t)lo);
+                            if (hi > lo) memcpy(d + lo, plane + s0 + lo, (size_t)(hi - lo));
+                            if (hi < n) memset(d + hi, zx, (size_t)(n - hi));
+                            for (int r = ra; r < rb; r++, d += g->ow) {
+                                for (int c = 0; c < ow0; c++) d[c] = zx;
+                                for (int c = ow1; c < g->ow; c++) d[c] = zx;
+                            }
+                        }
+                        dst += nrow;
+                        continue;
+                    }
                     for (int od = 0; od < g->od; od++) {
                         int id = od * g->sd - g->pd + kd * g->dd;
-                        for (int oh = 0; oh < g->oh; oh++, dst += g->ow) {
+                        for (int oh = oh0; oh < oh1; oh++, dst += g->ow) {
                             int ih = oh * g->sh - g->ph + kh * g->dh;
                             if (id < 0 || id >= g->id || ih < 0 || ih >= g->ih) {
                                 memset(dst, zx, (size_t)g->ow);
@@ -336,10 +366,6 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         for (int grp = 0; grp < p->group; grp++) {
             const uint8_t *xg = (const uint8_t *)x + ((size_t)b * p->cin + (size_t)grp * cig) * g.in_sp;
             const void *B = xg;
-            if (h->algo == 0) {
-                im2col(&g, cig, xg, (uint8_t)zx, cols);
-                B = cols;
-            }
             // Per-output-channel epilogue arrays start at this group's first channel.
             ok_qepilogue eg = *ep;
             int row = eg.bias_per != OK_QPER_COL;
@@ -347,8 +373,23 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             if (eg.fbias && row) eg.fbias += grp * M;
             if (eg.scale && eg.scale_per == OK_QPER_ROW) eg.scale += grp * M;
             void *C = (char *)y + (((size_t)b * p->cout + (size_t)grp * M) * N) * es;
-            ok_qgemm(pool, M, N, K, NULL, 0, 0, 0, NULL, 0, wdata + (size_t)grp * h->group_bytes, B, tx, N, 1, &zx,
-                     OK_QPER_TENSOR, NULL, C, N, &eg, ws);
+            const void *pw = wdata + (size_t)grp * h->group_bytes;
+            if (h->algo == 1) {
+                ok_qgemm(pool, M, N, K, NULL, 0, 0, 0, NULL, 0, pw, B, tx, N, 1, &zx, OK_QPER_TENSOR, NULL, C, N, &eg, ws);
+                continue;
+            }
+            // im2col by blocks of output rows (~256 KB of columns) so the column block,
+            // its packed copy and the GEMM stay in L2; each block is a GEMM on the
+            // output columns [oh0 * OW, oh1 * OW). 3-D convolutions: one block.
+            int rows = g.od == 1 ? (int)((256 * 1024) / ((size_t)K * g.ow + 1)) : g.oh;
+            if (rows < 1) rows = 1;
+            for (int oh0 = 0; oh0 < g.oh; oh0 += rows) {
+                int oh1 = oh0 + rows < g.oh ? oh0 + rows : g.oh;
+                int nb = g.od == 1 ? (oh1 - oh0) * g.ow : N;
+                im2col(&g, cig, xg, (uint8_t)zx, cols, oh0, oh1);
+                ok_qgemm(pool, M, nb, K, NULL, 0, 0, 0, NULL, 0, pw, cols, tx, nb, 1, &zx, OK_QPER_TENSOR, NULL,
+                         (char *)C + (size_t)oh0 * g.ow * es, N, &eg, ws);
+            }
         }
     free(owned);
 }

@@ -132,7 +132,12 @@ extension CKernelTests {
                 dw1.kernel = [3, 3, 1]; dw1.padBegin = [1, 1, 0]; dw1.padEnd = [1, 1, 0]
                 var dw2 = dw1; dw2.stride = [2, 2, 1]
                 var pw = Shape(); pw.cin = 64; pw.cout = 48; pw.inShape = [14, 14, 1]
-                for s in [stem, dw1, dw2, pw] {
+                // "Same" 3x3 stride 1 (im2col by plane-wide copies): symmetric, asymmetric, dilated pads.
+                var same = Shape(); same.cin = 16; same.cout = 24; same.inShape = [15, 13, 1]; same.kernel = [3, 3, 1]
+                same.padBegin = [1, 1, 0]; same.padEnd = [1, 1, 0]
+                var asym = same; asym.padBegin = [2, 0, 0]; asym.padEnd = [0, 2, 0]
+                var dil = same; dil.dilation = [2, 2, 1]; dil.padBegin = [2, 2, 0]; dil.padEnd = [2, 2, 0]
+                for s in [stem, dw1, dw2, pw, same, asym, dil] {
                     for out in [OK_QOUT_U8, OK_QOUT_S8] {
                         run(s, out: out, pool: nil, rng: &rng, extreme: false, tag: String(cString: ok_isa_name(isa)))
                     }
