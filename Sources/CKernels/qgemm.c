@@ -93,7 +93,8 @@ static const ok_qgemm_kernel_desc k_vnni = {OK_ISA_AVX512_VNNI, 12, 32, 4, 1, 0,
                                             ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni", ok_qpack_b_panel__avx512vnni,
                                             ok_qgemm_u8s8_12x32__avx512vnni_fused};
 static const ok_qgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, 2, 2, 0, ok_qgemm_u8s8_6x16__avx2, ok_qepi__avx2,
-                                            "ok_qgemm_u8s8_6x16__avx2", ok_qpack_b_panel__avx2, NULL};
+                                            "ok_qgemm_u8s8_6x16__avx2", ok_qpack_b_panel__avx2,
+                                            ok_qgemm_u8s8_6x16__avx2_fused};
 #endif
 #if OK_Q_NEON
 static const ok_qgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, 1, 2, 0, ok_qgemm_u8s8_4x8__neon, ok_qepi__scalar,

@@ -93,6 +93,8 @@ void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int ro
 void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0, int col0);
 void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
                                            ptrdiff_t ldc, int mr, int nr);
+void ok_qgemm_u8s8_6x16__avx2_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,
+                                    int mr, int nr);
 void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 #endif

@@ -145,6 +145,75 @@ OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *
 #undef S
 }
 
+// The AVX2 kernel with the epilogue fused (uniform zero points): accumulators start at
+// the correction + bias; rows past mr are skipped, columns past nr go through a buffer.
+OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
+                                                   ptrdiff_t ldc, int mr, int nr) {
+    const ok_qi32u *pa = a;
+    const __m256i *pb = b;
+    const __m256i cc0 = _mm256_load_si256((const __m256i *)f->colc), cc1 = _mm256_load_si256((const __m256i *)(f->colc + 8));
+#define Z(i)                                                                  \
+    __m256i c##i##0 = _mm256_add_epi32(cc0, _mm256_set1_epi32(f->rowc[i])), \
+            c##i##1 = _mm256_add_epi32(cc1, _mm256_set1_epi32(f->rowc[i]));
+    Z(0) Z(1) Z(2) Z(3) Z(4) Z(5)
+#undef Z
+    for (int g = 0; g < kg; g++) {
+        __m256i b0 = _mm256_load_si256(pb), b1 = _mm256_load_si256(pb + 1);
+        __m256i av;
+#define R(i)                                                         \
+    av = _mm256_set1_epi32(pa[i]);                                   \
+    c##i##0 = _mm256_add_epi32(c##i##0, _mm256_madd_epi16(av, b0)); \
+    c##i##1 = _mm256_add_epi32(c##i##1, _mm256_madd_epi16(av, b1));
+        R(0) R(1) R(2) R(3) R(4) R(5)
+#undef R
+        pa += 6;
+        pb += 2;
+    }
+    const int full = nr == 16;
+    const size_t es = f->out == OK_QOUT_I32 || f->out == OK_QOUT_F32 ? 4 : 1;
+    char *c = C;
+    if (f->out == OK_QOUT_U8 || f->out == OK_QOUT_S8) {
+        const __m256 lo = _mm256_set1_ps(f->lo), hi = _mm256_set1_ps(f->hi);
+        const __m256i zp = _mm256_set1_epi32(f->zp);
+        const __m256i pick = _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+                                              0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+        const int cs = f->col_scale;
+        const __m256 s0 = _mm256_load_ps(f->cols), s1 = _mm256_load_ps(f->cols + 8);
+#define RQ(acc, s) _mm256_shuffle_epi8(_mm256_add_epi32(_mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps( \
+        _mm256_mul_ps(_mm256_cvtepi32_ps(acc), s), lo), hi)), zp), pick)
+#define W(i) if ((i) < mr) { \
+        __m256 r0 = cs ? s0 : _mm256_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+        __m256i q0 = RQ(c##i##0, r0), q1 = RQ(c##i##1, r1); \
+        __m128i x0 = _mm_unpacklo_epi32(_mm256_castsi256_si128(q0), _mm256_extracti128_si256(q0, 1)); \
+        __m128i x1 = _mm_unpacklo_epi32(_mm256_castsi256_si128(q1), _mm256_extracti128_si256(q1, 1)); \
+        __m128i x = _mm_unpacklo_epi64(x0, x1); \
+        if (full) _mm_storeu_si128((__m128i *)(c + (i) * ldc), x); \
+        else { uint8_t t[16]; _mm_storeu_si128((__m128i *)t, x); memcpy(c + (i) * ldc, t, (size_t)nr); } }
+        W(0) W(1) W(2) W(3) W(4) W(5)
+#undef W
+#undef RQ
+        return;
+    }
+    {
+        const int cs = f->col_scale, cf = f->col_fb, fb = f->has_fb, fl = f->out == OK_QOUT_F32;
+        const __m256 s0 = _mm256_load_ps(f->cols), s1 = _mm256_load_ps(f->cols + 8);
+        const __m256 b0 = _mm256_load_ps(f->colfb), b1 = _mm256_load_ps(f->colfb + 8);
+#define CV(acc, s, bb) (fl ? _mm256_castps_si256(fb ? _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), s), bb) \
+                                                    : _mm256_mul_ps(_mm256_cvtepi32_ps(acc), s)) : (acc))
+#define W(i) if ((i) < mr) { \
+        __m256 r0 = cs ? s0 : _mm256_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+        __m256 q0 = cf ? b0 : _mm256_set1_ps(f->rowfb[i]), q1 = cf ? b1 : q0; \
+        __m256i v0 = CV(c##i##0, r0, q0), v1 = CV(c##i##1, r1, q1); \
+        char *d = c + (i) * ldc * (ptrdiff_t)es; \
+        if (full) { _mm256_storeu_si256((__m256i *)d, v0); _mm256_storeu_si256((__m256i *)(d + 32), v1); } \
+        else { int32_t t[16]; _mm256_storeu_si256((__m256i *)t, v0); _mm256_storeu_si256((__m256i *)(t + 8), v1); \
+               memcpy(d, t, (size_t)nr * 4); } }
+        W(0) W(1) W(2) W(3) W(4) W(5)
+#undef W
+#undef CV
+    }
+}
+
 // ---------------------------------------------------------------- epilogues
 
 static inline float scale_row(const ok_qepilogue *ep, int m) {

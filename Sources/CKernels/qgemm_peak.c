@@ -81,6 +81,12 @@ __attribute__((target("avx2,fma"), noinline)) static int32_t peak_avx2(long iter
 
 volatile int32_t ok_qgemm_peak_sink;
 
+uint64_t ok_thread_cpu_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 double ok_qgemm_peak_gops(int isa, double seconds) {
     long iters = 1 << 16;
     double ops_per_iter = 0;

@@ -55,5 +55,8 @@ const char *ok_qgemm_kernel_name(void);   // e.g. "ok_qgemm_u8s8_12x32__avx512vn
 /// `seconds` (thread CPU time, so other processes on the machine do not count) of a loop of independent chains of the instruction the `isa` kernel uses
 /// (OK_ISA_AVX512_VNNI: vpdpbusd zmm; OK_ISA_AVX2_FMA: vpmaddwd ymm). 0 if unsupported.
 double ok_qgemm_peak_gops(int isa, double seconds);
+/// Benchmark helper: CPU time (ns) of the calling thread (single-thread rates on a
+/// shared machine, comparable with ok_qgemm_peak_gops).
+uint64_t ok_thread_cpu_ns(void);
 
 #endif
