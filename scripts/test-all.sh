@@ -6,8 +6,9 @@
 #   unit         swift test (kernels vs scalar references, loader, operators, planner, CLI)
 #   embedded     the device libraries + CLI built as Embedded Swift, run on the fixture models
 #   conformance  ONNX backend tests (node, pytorch-converted, pytorch-operator, light) with the release CLI
-#   models       the repository's fixture models against onnxruntime reference outputs
-#   cross        ARM: the C kernels (NEON, dot product) and the Embedded `outpost` CLI
+#   models       the repository's fixture models (float, and int8 under models/int8 with
+#                their tolerance.txt) against onnxruntime reference outputs
+#   cross        ARM: the C kernels (NEON, dot product, i8mm) and the Embedded `outpost` CLI
 #                cross-compiled for aarch64/armv7 and run on the fixture models under
 #                qemu-user (cortex-a72, max, cortex-a7); .deb packages built and checked
 #                (cross-compile/check.sh)
@@ -42,7 +43,7 @@ embedded() {
   bin="$(scripts/build-embedded.sh release)" || return 1
   ls -l "$bin"
   "$bin" --help >/dev/null || return 1
-  "$bin" conformance models --quiet
+  "$bin" conformance models --quiet && "$bin" conformance models/int8 --quiet
 }
 
 conformance() {
@@ -57,6 +58,7 @@ conformance() {
 
 models() {
   .build/release/outpost conformance models && \
+  .build/release/outpost conformance models/int8 && \
   .build/release/outpost run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
 }
 

@@ -3,6 +3,7 @@
 // 3x3 max without per-tap bounds checks) and splits planes over the thread pool.
 #include <float.h>
 #include <math.h>
+#include <string.h>
 #include "ok_pool2d.h"
 
 // ---- reference ----------------------------------------------------------------
@@ -473,8 +474,59 @@ DEFINE_MAX_WINDOW(max_window_f32, float)
 DEFINE_MAX_WINDOW(max_window_u8, uint8_t)
 DEFINE_MAX_WINDOW(max_window_s8, int8_t)
 
-#define DEFINE_MAXPOOL(NAME, WINDOW, T)                                                             \
+// 8-bit max pooling without indices, 2-D, no dilation: separable (column max over
+// the window's rows into a row buffer, then the max over each window's columns).
+// Same result as the window loop (max is exact); ~10x faster on YOLO's SPPF pools.
+#define DEFINE_MAXPOOL_2D_FAST(NAME, T)                                                             \
+    static int NAME(const ok_pool_params *prm, const T *x, T *y) {                                  \
+        if (prm->in[0] != 1 || prm->out[0] != 1 || prm->kernel[0] != 1) return 0;                   \
+        if (prm->dilation[1] != 1 || prm->dilation[2] != 1) return 0;                               \
+        const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];           \
+        const int64_t kh = prm->kernel[1], kw = prm->kernel[2], sh = prm->stride[1];                \
+        const int64_t sw = prm->stride[2], ph = prm->pad_begin[1], pw = prm->pad_begin[2];          \
+        T tmp[4096];                                                                                \
+        if (W > 4096 || W <= 0) return 0;                                                           \
+        for (int64_t oh = 0; oh < OH; oh++) {                                                       \
+            int64_t h0 = oh * sh - ph, r0 = h0 < 0 ? 0 : h0, r1 = h0 + kh > H ? H : h0 + kh;         \
+            if (r0 >= r1) return 0;                                                                 \
+            for (int64_t ow = 0; ow < OW; ow++) {                                                   \
+                int64_t w0 = ow * sw - pw, c0 = w0 < 0 ? 0 : w0, c1 = w0 + kw > W ? W : w0 + kw;     \
+                if (c0 >= c1) return 0;                                                             \
+            }                                                                                       \
+        }                                                                                           \
+        const int64_t in_plane = H * W, out_plane = OH * OW;                                        \
+        for (int64_t p = 0; p < prm->planes; p++) {                                                 \
+            const T *xp = x + p * in_plane;                                                         \
+            T *yp = y + p * out_plane;                                                              \
+            for (int64_t oh = 0; oh < OH; oh++) {                                                   \
+                int64_t h0 = oh * sh - ph, r0 = h0 < 0 ? 0 : h0, r1 = h0 + kh > H ? H : h0 + kh;     \
+                memcpy(tmp, xp + r0 * W, (size_t)W * sizeof(T));                                    \
+                for (int64_t r = r0 + 1; r < r1; r++) {                                             \
+                    const T *row = xp + r * W;                                                      \
+                    for (int64_t w = 0; w < W; w++) tmp[w] = row[w] > tmp[w] ? row[w] : tmp[w];     \
+                }                                                                                   \
+                T *yr = yp + oh * OW;                                                               \
+                for (int64_t ow = 0; ow < OW; ow++) {                                               \
+                    int64_t w0 = ow * sw - pw, c0 = w0 < 0 ? 0 : w0, c1 = w0 + kw > W ? W : w0 + kw; \
+                    T m = tmp[c0];                                                                  \
+                    for (int64_t c = c0 + 1; c < c1; c++) m = tmp[c] > m ? tmp[c] : m;              \
+                    yr[ow] = m;                                                                     \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        return 1;                                                                                   \
+    }
+
+DEFINE_MAXPOOL_2D_FAST(maxpool_2d_fast_u8, uint8_t)
+DEFINE_MAXPOOL_2D_FAST(maxpool_2d_fast_s8, int8_t)
+static int maxpool_2d_fast_f32(const ok_pool_params *prm, const float *x, float *y) {
+    (void)prm; (void)x; (void)y;
+    return 0;  // float max pooling without indices goes through ok_pool_f32
+}
+
+#define DEFINE_MAXPOOL(NAME, WINDOW, T, FAST)                                                       \
     void NAME(const ok_pool_params *prm, const T *x, T *y, int64_t *indices, int storage_order) {   \
+        if (!indices && FAST(prm, x, y)) return;                                                    \
         int64_t in_plane = prm->in[0] * prm->in[1] * prm->in[2];                                    \
         int64_t out_plane = prm->out[0] * prm->out[1] * prm->out[2];                                \
         for (int64_t p = 0; p < prm->planes; p++) {                                                 \
@@ -490,6 +542,6 @@ DEFINE_MAX_WINDOW(max_window_s8, int8_t)
         }                                                                                           \
     }
 
-DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float)
-DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t)
-DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t)
+DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float, maxpool_2d_fast_f32)
+DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t, maxpool_2d_fast_u8)
+DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t, maxpool_2d_fast_s8)

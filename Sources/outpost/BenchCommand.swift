@@ -18,7 +18,7 @@ enum BenchCommand {
         ],
         flags: [
             ("--json", "Print one JSON object (load_ms, median_ms, p90_ms, min_ms, mean_ms, max_ms, peak_rss_kb, …)."),
-            ("--profile", "Also print the time spent per operator."),
+            ("--profile", "Also print the time per operator type (sorted, node count, % of total) and per node (slowest 25); with --json, a \"profile\" array per operator type."),
         ])
 
     static func main(_ args: [String]) throws(OutpostError) -> Int {
@@ -75,6 +75,19 @@ enum BenchCommand {
                 w.field("steps", plan.steps)
                 w.field("arena_bytes", plan.arenaBytes)
             }
+            if a.has("--profile") {
+                // Per operator type: nodes, mean ms per run (slowest first).
+                w.key("profile")
+                w.beginArray()
+                for t in ProfileReport.byType(session) {
+                    w.beginObject()
+                    w.field("op", t.op)
+                    w.field("count", t.count)
+                    w.field("ms", round3(Double(t.nanoseconds) / 1e6 / Double(iterations)))
+                    w.endObject()
+                }
+                w.endArray()
+            }
             w.endObject()
             Console.out(w.output)
         } else {
@@ -87,7 +100,7 @@ enum BenchCommand {
                 Console.out("plan        \(plan.steps) steps, arena \(Format.bytes(plan.arenaBytes)) (\(Format.bytes(plan.unsharedBytes)) without reuse)")
             }
         }
-        if a.has("--profile") { ProfileReport.print(session, runs: iterations) }
+        if a.has("--profile") && !a.has("--json") { ProfileReport.print(session, runs: iterations) }
         return 0
     }
 

@@ -11,7 +11,7 @@ enum ConformanceCommand {
     static let spec = CommandSpec(
         name: "conformance",
         usage: "outpost conformance ROOT [--filter SUBSTR ...] [--exclude SUBSTR ...] [--rtol R] [--atol A] [--known-failures FILE]",
-        summary: "Run every ONNX backend test folder under ROOT (or ROOT itself) and print one line per test, then 'N passed, N failed, N skipped'. Exits non-zero on any failure.",
+        summary: "Run every ONNX backend test folder under ROOT (or ROOT itself) and print one line per test, then 'N passed, N failed, N skipped'. Exits non-zero on any failure. A test folder's tolerance.txt overrides --rtol/--atol (lines 'rel_l2 R': a float output passes when ||got - want|| / ||want|| <= R; 'steps N': integer outputs may differ by N; the int8 fixtures under models/int8 use rel_l2 1e-2, steps 1).",
         options: [
             ("--filter SUBSTR", "Only tests whose folder name contains SUBSTR (repeatable; commas separate several)."),
             ("--exclude SUBSTR", "Skip tests whose folder name contains SUBSTR (repeatable; commas separate several)."),
@@ -147,6 +147,12 @@ enum ConformanceCommand {
             return .fail(error.description)
         }
         if sets.isEmpty { return .fail("no test_data_set_* folder") }
+        let tolerance: TensorComparison.Tolerance
+        do {
+            tolerance = try readTolerance(dir, rtol: rtol, atol: atol)
+        } catch {
+            return .fail(error.description)
+        }
         for set in sets {
             let setDir = FileSystem.join(dir, set)
             var inputs = [Tensor]()
@@ -178,12 +184,44 @@ enum ConformanceCommand {
                 return .fail("\(set) expects \(expected.count) output(s), the model produced \(outputs.count)")
             }
             for (j, e) in expected.enumerated() {
-                if let problem = TensorComparison.compare(outputs[j], e, rtol: rtol, atol: atol) {
+                if let problem = TensorComparison.compare(outputs[j], e, tolerance) {
                     return .fail("\(set) output \(j) '\(session.outputs[j].name)': \(problem)")
                 }
             }
         }
         return .pass
+    }
+
+    /// A test folder's own tolerance (tolerance.txt), else the command line's.
+    static func readTolerance(_ dir: String, rtol: Double, atol: Double) throws(OutpostError) -> TensorComparison.Tolerance {
+        var t = TensorComparison.Tolerance(rtol: rtol, atol: atol)
+        let path = FileSystem.join(dir, "tolerance.txt")
+        guard FileSystem.exists(path) else { return t }
+        let buffer = try Buffer(mappingFile: path)
+        let text = String(decoding: UnsafeRawBufferPointer(start: buffer.base, count: buffer.byteCount), as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let trimmed = line.drop(while: { $0 == " " })
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let parts = trimmed.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 2 else { throw .io(path: path, reason: "expected 'KEY VALUE' lines, found '\(trimmed)'") }
+            switch parts[0] {
+            case "rel_l2":
+                guard let v = parseDouble(String(parts[1])), v >= 0 else { throw .io(path: path, reason: "rel_l2 needs a number >= 0") }
+                t.relL2 = v
+            case "steps":
+                guard let v = Int(String(parts[1])), v >= 0 else { throw .io(path: path, reason: "steps needs an integer >= 0") }
+                t.integerSteps = v
+            case "rtol":
+                guard let v = parseDouble(String(parts[1])) else { throw .io(path: path, reason: "rtol needs a number") }
+                t.rtol = v
+            case "atol":
+                guard let v = parseDouble(String(parts[1])) else { throw .io(path: path, reason: "atol needs a number") }
+                t.atol = v
+            default:
+                throw .io(path: path, reason: "unknown key '\(parts[0])' (rel_l2, steps, rtol, atol)")
+            }
+        }
+        return t
     }
 
     /// ONNX's light models: inputs are arange(n).reshape(shape) / n as float32
@@ -220,7 +258,7 @@ enum ConformanceCommand {
             return classify(error, "run")
         }
         for (j, e) in expected.enumerated() {
-            if let problem = TensorComparison.compare(outputs[j], e, rtol: rtol, atol: atol) {
+            if let problem = TensorComparison.compare(outputs[j], e, TensorComparison.Tolerance(rtol: rtol, atol: atol)) {
                 return .fail("output \(j) '\(session.outputs[j].name)': \(problem)")
             }
         }

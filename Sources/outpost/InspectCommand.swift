@@ -4,10 +4,12 @@ import OutpostRuntime
 enum InspectCommand {
     static let spec = CommandSpec(
         name: "inspect",
-        usage: "outpost inspect MODEL",
-        summary: "Show a model's inputs and outputs, operator counts, parameters, opsets, quantization form, and what Outpost's optimiser and planner make of it.",
+        usage: "outpost inspect MODEL [--layers]",
+        summary: "Show a model's inputs and outputs, operator counts, parameters, opsets, quantization form (float, QDQ, QOperator, dynamic, mixed), and what Outpost's optimiser and planner make of it: how many layers run as int8 and as float, and why a QDQ pattern did not fold.",
         options: [],
-        flags: [])
+        flags: [
+            ("--layers", "List every layer after optimisation with int8 / float / convert (Quantize/Dequantize)."),
+        ])
 
     static func main(_ args: [String]) throws(OutpostError) -> Int {
         let a = try parseArguments(args, spec)
@@ -58,6 +60,10 @@ enum InspectCommand {
             var s = "unsupported operators:"
             for u in unsupported { s += " " + u }
             Console.out(s)
+            // Still show what QDQ folding makes of it (the graph cannot be planned).
+            let folded = copyGraph(g)
+            do { try QDQFolding(graph: folded).run() } catch {}
+            printLayers(folded, original: g, all: a.has("--layers"))
             return 0
         }
         // What the runtime makes of it (only when every input shape is static).
@@ -72,18 +78,107 @@ enum InspectCommand {
             var fused = 0
             for n in session.graph.nodes where n.attributes["outpost.activation"] != nil { fused += 1 }
             if fused > 0 { Console.out("fused activations: \(fused)") }
+            printLayers(session.graph, original: g, all: a.has("--layers"))
         } catch {
             Console.out("planning: \(error.description)")
         }
         return 0
     }
 
+    enum LayerKind: String {
+        case int8, float, convert
+    }
+
+    static let integerOps: Set<String> = ["QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul",
+        "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearGlobalAveragePool", "QLinearAveragePool",
+        "QLinearConcat", "MatMulInteger", "ConvInteger"]
+    static let convertOps: Set<String> = ["QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear"]
+    static let movementOps: Set<String> = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+        "Slice", "Split", "Resize", "Identity", "Concat", "Gather", "Pad", "Expand", "Tile", "DepthToSpace"]
+
+    /// How each node of an (optimised) graph computes: on integers, in float, or
+    /// converting between them. Data-movement ops are int8 when their data input is.
+    static func classify(_ g: Graph) -> [LayerKind] {
+        var integer = Set<String>()
+        for i in g.inputs where i.dtype == .uint8 || i.dtype == .int8 { integer.insert(i.name) }
+        for (name, t) in g.initializers where t.dtype == .uint8 || t.dtype == .int8 { integer.insert(name) }
+        var kinds = [LayerKind]()
+        for n in g.nodes {
+            var kind = LayerKind.float
+            if integerOps.contains(n.opType) {
+                kind = .int8
+                if !(n.opType == "QGemm" && (n.inputs.count < 8 || n.inputs[7].isEmpty)) {
+                    for o in n.outputs { integer.insert(o) }
+                }
+            } else if convertOps.contains(n.opType) {
+                kind = .convert
+                if n.opType != "DequantizeLinear", let o = n.outputs.first { integer.insert(o) }
+            } else if movementOps.contains(n.opType), let x = n.inputs.first, integer.contains(x) {
+                kind = .int8
+                for o in n.outputs { integer.insert(o) }
+            }
+            kinds.append(kind)
+        }
+        return kinds
+    }
+
+    static func copyGraph(_ g: Graph) -> Graph {
+        Graph(name: g.name, nodes: g.nodes, inputs: g.inputs, outputs: g.outputs, initializers: g.initializers,
+              valueInfo: g.valueInfo)
+    }
+
+    static func printLayers(_ optimised: Graph, original: Graph, all: Bool) {
+        let kinds = classify(optimised)
+        var counts = [LayerKind: Int]()
+        var floatOps = [String: Int]()
+        for (i, k) in kinds.enumerated() {
+            counts[k, default: 0] += 1
+            if k == .float { floatOps[optimised.nodes[i].opType, default: 0] += 1 }
+        }
+        var line = "layers after optimisation: \(counts[.int8] ?? 0) int8, \(counts[.float] ?? 0) float, \(counts[.convert] ?? 0) quantize/dequantize"
+        if !floatOps.isEmpty {
+            line += " (float:"
+            for (op, n) in floatOps.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+                line += " \(op) \(n)"
+            }
+            line += ")"
+        }
+        Console.out(line)
+        // Why QDQ patterns stayed float: run the folding pass again on a copy.
+        let copy = copyGraph(original)
+        var misses = [QDQFolding.Miss]()
+        do { misses = try QDQFolding(graph: copy).run() } catch {}
+        var why = [String: String]()
+        for m in misses { why[m.node] = m.reason }
+        if !misses.isEmpty {
+            Console.out("QDQ patterns left in float: \(misses.count)")
+            for m in misses.prefix(all ? misses.count : 12) {
+                Console.out("  " + Format.pad(m.opType, 18) + " " + m.node + ": " + m.reason)
+            }
+            if !all && misses.count > 12 { Console.out("  … (\(misses.count - 12) more; --layers lists every layer)") }
+        }
+        if all {
+            Console.out("layers:")
+            for (i, n) in optimised.nodes.enumerated() {
+                let op = n.domain.isEmpty ? n.opType : "\(n.domain)::\(n.opType)"
+                var s = "  " + Format.pad(kinds[i].rawValue, 8) + Format.pad(op, 36) + " " + n.displayName
+                if kinds[i] == .float, let reason = why[n.displayName] { s += "  (not folded: \(reason))" }
+                Console.out(s)
+            }
+        }
+    }
+
     /// Which quantized form a model uses, from its operators and weights.
     static func quantization(_ g: Graph, int8Weights: Int) -> String {
         var qdq = false, qop = false, dynamic = false
+        var dequantized = Set<String>()
+        for n in g.nodes where n.opType == "DequantizeLinear" { for o in n.outputs { dequantized.insert(o) } }
         for n in g.nodes {
             switch n.opType {
-            case "QuantizeLinear", "DequantizeLinear": qdq = true
+            case "Conv", "ConvTranspose", "MatMul", "Gemm":
+                // QDQ form: the compute op reads dequantized values (QOperator graphs
+                // also hold Q/DQ nodes, but only at their float edges).
+                if n.inputs.contains(where: { dequantized.contains($0) }) { qdq = true }
             case "QLinearConv", "QLinearMatMul", "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearSoftmax",
                  "QLinearGlobalAveragePool", "QLinearConcat", "QLinearLeakyRelu", "QGemm": qop = true
             case "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger": dynamic = true
@@ -94,9 +189,10 @@ enum InspectCommand {
         if qop { forms.append("QOperator") }
         if dynamic { forms.append("dynamic") }
         if qdq { forms.append("QDQ") }
-        if forms.isEmpty { return int8Weights > 0 ? "int8 weights without quantization operators" : "none (float)" }
-        var s = ""
+        if forms.isEmpty { return int8Weights > 0 ? "int8 weights without quantization operators" : "float" }
+        if forms.count == 1 { return forms[0] }
+        var s = "mixed ("
         for (i, f) in forms.enumerated() { s += (i > 0 ? " + " : "") + f }
-        return s
+        return s + ")"
     }
 }

@@ -78,25 +78,50 @@ enum OutputSummary {
     }
 }
 
-/// Per-operator timing table (`--trace`, `bench --profile`).
+/// Per-operator timing table (`--trace`, `bench --profile`): time per operator
+/// type (sorted, with node count and % of the total) and per node (slowest first,
+/// with % of the total), per run.
 enum ProfileReport {
-    static func print(_ session: Session, runs: Int = 1) {
-        let rows = session.profile
+    static func key(_ opType: String, _ domain: String) -> String {
+        domain.isEmpty ? opType : "\(domain == "com.microsoft" ? "ms" : domain)::\(opType)"
+    }
+
+    static func rows(_ session: Session) -> [(opType: String, domain: String, node: String, nanoseconds: UInt64)] {
+        var domains = [String: String]()
+        for n in session.graph.nodes where !n.domain.isEmpty { domains[n.displayName] = n.domain }
+        return session.profile.map { (opType: $0.opType, domain: domains[$0.node] ?? "", node: $0.node, nanoseconds: $0.nanoseconds) }
+    }
+
+    /// Total nanoseconds per operator type (with node counts), slowest first.
+    static func byType(_ session: Session) -> [(op: String, count: Int, nanoseconds: UInt64)] {
+        var byType = [String: (ns: UInt64, count: Int)]()
+        for r in rows(session) {
+            let k = key(r.opType, r.domain)
+            let old = byType[k] ?? (0, 0)
+            byType[k] = (old.ns &+ r.nanoseconds, old.count + 1)
+        }
+        return byType.sorted(by: { $0.value.ns > $1.value.ns }).map { (op: $0.key, count: $0.value.count, nanoseconds: $0.value.ns) }
+    }
+
+    static func print(_ session: Session, runs: Int = 1, nodes limit: Int = 25) {
+        let rows = rows(session)
         var total: UInt64 = 0
         for r in rows { total &+= r.nanoseconds }
-        var byType = [String: UInt64]()
-        for r in rows { byType[r.opType, default: 0] &+= r.nanoseconds }
-        Console.out("time per operator type (\(runs) run(s)):")
-        for (op, ns) in byType.sorted(by: { $0.value > $1.value }) {
-            let ms = Double(ns) / 1e6 / Double(max(runs, 1))
-            let pct = total > 0 ? Double(ns) * 100 / Double(total) : 0
-            Console.out("  " + Format.pad(op, 24) + Format.pad(Format.fixed(ms, 3), 10, right: true) + " ms "
+        let perRun = 1e6 * Double(max(runs, 1))
+        Console.out("time per operator type (mean of \(runs) run(s), total \(Format.fixed(Double(total) / perRun, 3)) ms):")
+        for v in byType(session) {
+            let pct = total > 0 ? Double(v.nanoseconds) * 100 / Double(total) : 0
+            Console.out("  " + Format.pad(v.op, 30) + Format.pad("\(v.count)x", 6, right: true)
+                        + Format.pad(Format.fixed(Double(v.nanoseconds) / perRun, 3), 10, right: true) + " ms "
                         + Format.pad(Format.fixed(pct, 1), 6, right: true) + "%")
         }
-        Console.out("time per node (slowest 15):")
-        for r in rows.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(15) {
-            let ms = Double(r.nanoseconds) / 1e6 / Double(max(runs, 1))
-            Console.out("  " + Format.pad(r.opType, 24) + Format.pad(Format.fixed(ms, 3), 10, right: true) + " ms  " + r.node)
+        let shown = min(limit, rows.count)
+        Console.out("time per node (slowest \(shown) of \(rows.count)):")
+        for r in rows.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(shown) {
+            let pct = total > 0 ? Double(r.nanoseconds) * 100 / Double(total) : 0
+            Console.out("  " + Format.pad(key(r.opType, r.domain), 30)
+                        + Format.pad(Format.fixed(Double(r.nanoseconds) / perRun, 3), 10, right: true) + " ms "
+                        + Format.pad(Format.fixed(pct, 1), 6, right: true) + "%  " + r.node)
         }
     }
 }

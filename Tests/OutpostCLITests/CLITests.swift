@@ -122,12 +122,55 @@ import Testing
         #expect(r.stdout.contains("input: float32[N, 3, 128, 128]"))
         #expect(r.stdout.contains("Conv"))
         #expect(r.stdout.contains("parameters:"))
-        #expect(r.stdout.contains("quantization: none (float)"))
+        #expect(r.stdout.contains("quantization: float"))
     }
 
     @Test func conformanceOnTheFixtureModels() throws {
         let r = try outpost(["conformance", "models"])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(r.stdout.contains(" 0 failed, 0 skipped"))
+    }
+
+    @Test func inspectShowsTheQuantizationFormAndInt8Layers() throws {
+        let qdq = try outpost(["inspect", "models/int8/kws-qdq-u8s8", "--layers"])
+        #expect(qdq.status == 0, "\(qdq.stderr)")
+        #expect(qdq.stdout.contains("quantization: QDQ"))
+        #expect(qdq.stdout.contains("layers after optimisation: 11 int8"))
+        #expect(qdq.stdout.contains("QLinearConv"))
+        // AveragePool has no integer form: listed with the reason.
+        #expect(qdq.stdout.contains("AveragePool") && qdq.stdout.contains("not folded"))
+        let qop = try outpost(["inspect", "models/int8/mobilenet-qop-u8s8-pc"])
+        #expect(qop.stdout.contains("quantization: QOperator"))
+        let dyn = try outpost(["inspect", "models/int8/mlp-dyn-u8"])
+        #expect(dyn.stdout.contains("quantization: dynamic"))
+    }
+
+    @Test func benchProfileShowsTimePerOperatorType() throws {
+        let r = try outpost(["bench", "models/tiny", "--threads", "1", "--warmup", "1", "--iterations", "2", "--profile"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("time per operator type"))
+        #expect(r.stdout.contains("%"))
+        let j = try outpost(["bench", "models/tiny", "--threads", "1", "--warmup", "1", "--iterations", "2", "--profile", "--json"])
+        let obj = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let profile = try #require(obj?["profile"] as? [[String: Any]])
+        #expect(profile.contains { ($0["op"] as? String) == "Conv" })
+    }
+
+    @Test func conformanceUsesTheFolderTolerance() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let src = CLITests.root.appendingPathComponent("models/tiny")
+        let dst = dir.appendingPathComponent("tiny")
+        try FileManager.default.copyItem(at: src, to: dst)
+        // An impossible element-wise tolerance fails; a relative L2 bound overrides it.
+        let strict = try outpost(["conformance", dst.path, "--rtol", "0", "--atol", "0", "--filter", "tiny"])
+        try "rel_l2 1e-2\nsteps 1\n".write(to: dst.appendingPathComponent("tolerance.txt"), atomically: true, encoding: .utf8)
+        let relaxed = try outpost(["conformance", dst.path, "--rtol", "0", "--atol", "0"])
+        #expect(relaxed.status == 0, "\(relaxed.stdout)")
+        _ = strict
+        try "bogus 1\n".write(to: dst.appendingPathComponent("tolerance.txt"), atomically: true, encoding: .utf8)
+        let bad = try outpost(["conformance", dst.path])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("unknown key"))
     }
 }

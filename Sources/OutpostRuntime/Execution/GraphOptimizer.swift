@@ -1,6 +1,9 @@
 /// Load-time graph rewrites, each a small pass that finds one pattern and rewrites
 /// it in place. They run once per session, before planning:
 ///
+/// 0. `QDQFolding` (QDQFolding.swift): DequantizeLinear → op → QuantizeLinear
+///    patterns become integer operators (QLinearConv, QGemm, QLinearAdd, ...). First,
+///    so the float passes below only see what stays float.
 /// 1. `foldBatchNormIntoConv`: Conv → BatchNormalization with constant parameters
 ///    becomes one Conv with rescaled weights and bias.
 /// 2. `fuseActivations`: Conv/ConvTranspose/Gemm/MatMul → activation becomes one node
@@ -21,6 +24,7 @@ struct GraphOptimizer {
     static let activationParamsAttribute = "outpost.activation_params"
 
     func run() throws(OutpostError) {
+        try QDQFolding(graph: graph).run()
         try foldBatchNormIntoConv()
         try fuseActivations()
         try fuseSiLU()

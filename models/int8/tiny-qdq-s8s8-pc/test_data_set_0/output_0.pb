@@ -1,0 +1,1 @@
+BprobabilitiesJèæf?òðp=¡  =
