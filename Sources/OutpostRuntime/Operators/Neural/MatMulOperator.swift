@@ -34,20 +34,8 @@ final class MatMulOperator: Operator {
         if bShape[bShape.count - 2] != K {
             throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
         }
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let rank = max(aBatch.count, bBatch.count)
-        let pa = [Int](repeating: 1, count: rank - aBatch.count) + aBatch
-        let pb = [Int](repeating: 1, count: rank - bBatch.count) + bBatch
-        var batch = [Int]()
-        for i in 0..<rank {
-            if pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1 {
-                throw node.shapeError("batch dimensions do not broadcast: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
-            }
-            batch.append(pa[i] == 1 ? pb[i] : pa[i])
-        }
-        var outShape = batch
-        if a.shape.count > 1 { outShape.append(M) }
-        if b.shape.count > 1 { outShape.append(N) }
+        let bBatch = Array(bShape.dropLast(2))
+        let (batch, outShape) = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
 
         let bCount = Tensor.elementCount(bBatch)
         let batchCount = Tensor.elementCount(batch)
@@ -106,4 +94,26 @@ final class MatMulOperator: Operator {
                      y + i * gemmM * N, N, &ep, ctx.scratch)
         }
     }
+}
+
+/// Broadcast batch dimensions and output shape of ONNX MatMul semantics (also
+/// QLinearMatMul and MatMulInteger): 1-D operands are promoted and their unit
+/// dimension dropped again from the output.
+func matMulOutputShape(a: [Int], b: [Int], M: Int, N: Int, _ node: Node) throws(OutpostError) -> (batch: [Int], out: [Int]) {
+    let aBatch = a.count > 2 ? Array(a.dropLast(2)) : [Int]()
+    let bBatch = b.count > 2 ? Array(b.dropLast(2)) : [Int]()
+    let rank = max(aBatch.count, bBatch.count)
+    let pa = [Int](repeating: 1, count: rank - aBatch.count) + aBatch
+    let pb = [Int](repeating: 1, count: rank - bBatch.count) + bBatch
+    var batch = [Int]()
+    for i in 0..<rank {
+        if pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1 {
+            throw node.shapeError("batch dimensions do not broadcast: A \(formatShape(a)), B \(formatShape(b))")
+        }
+        batch.append(pa[i] == 1 ? pb[i] : pa[i])
+    }
+    var out = batch
+    if a.count > 1 { out.append(M) }
+    if b.count > 1 { out.append(N) }
+    return (batch, out)
 }

@@ -88,20 +88,8 @@ final class QuantizedMatMulOperator: Operator {
         }
 
         // Batch walk (as MatMulOperator).
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        let rank = max(aBatch.count, bBatch.count)
-        let pa = [Int](repeating: 1, count: rank - aBatch.count) + aBatch
-        let pb = [Int](repeating: 1, count: rank - bBatch.count) + bBatch
-        var batch = [Int]()
-        for i in 0..<rank {
-            if pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1 {
-                throw node.shapeError("batch dimensions do not broadcast: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
-            }
-            batch.append(pa[i] == 1 ? pb[i] : pa[i])
-        }
-        var outShape = batch
-        if a.shape.count > 1 { outShape.append(M) }
-        if b.shape.count > 1 { outShape.append(N) }
+        let bBatch = Array(bShape.dropLast(2))
+        let (batch, outShape) = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
         let bCount = Tensor.elementCount(bBatch)
         let batchCount = Tensor.elementCount(batch)
         aOffsets = []
