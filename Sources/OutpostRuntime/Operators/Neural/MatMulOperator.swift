@@ -35,7 +35,8 @@ final class MatMulOperator: Operator {
             throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
         }
         let bBatch = Array(bShape.dropLast(2))
-        let (batch, outShape) = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
+        let shapes = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
+        let batch = shapes.batch, outShape = shapes.out
 
         let bCount = Tensor.elementCount(bBatch)
         let batchCount = Tensor.elementCount(batch)
@@ -50,20 +51,9 @@ final class MatMulOperator: Operator {
             bMatrixIndex = [0]
         } else {
             gemmM = M
-            let aStrides = Tensor.strides(of: pa), bStrides = Tensor.strides(of: pb)
-            let outStrides = Tensor.strides(of: batch)
-            for flat in 0..<batchCount {
-                var ai = 0, bi = 0, rest = flat
-                for d in 0..<rank {
-                    let idx = rest / outStrides[d]
-                    rest -= idx * outStrides[d]
-                    if pa[d] != 1 { ai += idx * aStrides[d] }
-                    if pb[d] != 1 { bi += idx * bStrides[d] }
-                }
-                aOffsets.append(ai * M * K)
-                bOffsets.append(bi * K * N)
-                bMatrixIndex.append(bi)
-            }
+            aOffsets = shapes.aMatrix.map { $0 * M * K }
+            bOffsets = shapes.bMatrix.map { $0 * K * N }
+            bMatrixIndex = shapes.bMatrix
         }
         packedB = nil
         if let bc = b.constant, K > 0, N > 0 {
@@ -98,8 +88,16 @@ final class MatMulOperator: Operator {
 
 /// Broadcast batch dimensions and output shape of ONNX MatMul semantics (also
 /// QLinearMatMul and MatMulInteger): 1-D operands are promoted and their unit
-/// dimension dropped again from the output.
-func matMulOutputShape(a: [Int], b: [Int], M: Int, N: Int, _ node: Node) throws(OutpostError) -> (batch: [Int], out: [Int]) {
+/// dimension dropped again from the output. For each output batch (row-major),
+/// the index of the A and B matrix it reads.
+struct MatMulShapes {
+    var batch: [Int]
+    var out: [Int]
+    var aMatrix: [Int]
+    var bMatrix: [Int]
+}
+
+func matMulOutputShape(a: [Int], b: [Int], M: Int, N: Int, _ node: Node) throws(OutpostError) -> MatMulShapes {
     let aBatch = a.count > 2 ? Array(a.dropLast(2)) : [Int]()
     let bBatch = b.count > 2 ? Array(b.dropLast(2)) : [Int]()
     let rank = max(aBatch.count, bBatch.count)
@@ -115,5 +113,19 @@ func matMulOutputShape(a: [Int], b: [Int], M: Int, N: Int, _ node: Node) throws(
     var out = batch
     if a.count > 1 { out.append(M) }
     if b.count > 1 { out.append(N) }
-    return (batch, out)
+    var aMatrix = [Int](), bMatrix = [Int]()
+    let aStrides = Tensor.strides(of: pa), bStrides = Tensor.strides(of: pb)
+    let outStrides = Tensor.strides(of: batch)
+    for flat in 0..<Tensor.elementCount(batch) {
+        var ai = 0, bi = 0, rest = flat
+        for d in 0..<rank {
+            let idx = rest / outStrides[d]
+            rest -= idx * outStrides[d]
+            if pa[d] != 1 { ai += idx * aStrides[d] }
+            if pb[d] != 1 { bi += idx * bStrides[d] }
+        }
+        aMatrix.append(ai)
+        bMatrix.append(bi)
+    }
+    return MatMulShapes(batch: batch, out: out, aMatrix: aMatrix, bMatrix: bMatrix)
 }

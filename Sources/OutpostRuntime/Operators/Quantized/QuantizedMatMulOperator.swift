@@ -89,7 +89,8 @@ final class QuantizedMatMulOperator: Operator {
 
         // Batch walk (as MatMulOperator).
         let bBatch = Array(bShape.dropLast(2))
-        let (batch, outShape) = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
+        let shapes = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
+        let batch = shapes.batch, outShape = shapes.out
         let bCount = Tensor.elementCount(bBatch)
         let batchCount = Tensor.elementCount(batch)
         aOffsets = []
@@ -100,20 +101,9 @@ final class QuantizedMatMulOperator: Operator {
             aOffsets = [0]; bOffsets = [0]; bMatrixIndex = [0]
         } else {
             gemmM = M
-            let aStrides = Tensor.strides(of: pa), bStrides = Tensor.strides(of: pb)
-            let outStrides = Tensor.strides(of: batch)
-            for flat in 0..<batchCount {
-                var ai = 0, bi = 0, rest = flat
-                for d in 0..<rank {
-                    let idx = rest / outStrides[d]
-                    rest -= idx * outStrides[d]
-                    if pa[d] != 1 { ai += idx * aStrides[d] }
-                    if pb[d] != 1 { bi += idx * bStrides[d] }
-                }
-                aOffsets.append(ai * M * K)
-                bOffsets.append(bi * K * N)
-                bMatrixIndex.append(bi)
-            }
+            aOffsets = shapes.aMatrix.map { $0 * M * K }
+            bOffsets = shapes.bMatrix.map { $0 * K * N }
+            bMatrixIndex = shapes.bMatrix
         }
         zbOffset = align64(max(M, 1) * 4)
         scaleOffset = zbOffset + align64(max(N, 1) * 4)
