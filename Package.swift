@@ -37,6 +37,8 @@ var targets: [Target] = [
     .target(name: "OutpostPackage",
             dependencies: ["OutpostJSON", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
             swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
+    // Fleet sync wire types shared by the device (OutpostSync) and the fleet manager.
+    .target(name: "OutpostProtocol", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     .executableTarget(name: "outpost",
                       dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
@@ -46,6 +48,7 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
+        .testTarget(name: "OutpostProtocolTests", dependencies: ["OutpostProtocol", "OutpostJSON"]),
         // Not named OutpostPackageTests: SwiftPM reserves <package name>PackageTests
         // (this package is "Outpost") for its aggregate test product.
         .testTarget(name: "ModelPackageTests", dependencies: ["OutpostPackage", "OutpostJSON", "OutpostONNX", "OutpostRuntime"],
@@ -66,6 +69,7 @@ let package = Package(
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
         .library(name: "OutpostPackage", targets: ["OutpostPackage"]),
+        .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v5]

@@ -12,4 +12,7 @@ embedded_lib="$swift_bin/../lib/swift/embedded/x86_64-unknown-linux-gnu"
 OUTPOST_EMBEDDED=1 swift build -c "$config" --product outpost --scratch-path .build-embedded \
   -Xswiftc -Xfrontend -Xswiftc -clang-target -Xswiftc -Xfrontend -Xswiftc x86_64-unknown-linux-gnu \
   -Xlinker "$embedded_lib/libswiftUnicodeDataTables.a" -Xlinker -lm >&2
+# Device modules the CLI does not link yet (OutpostProtocol: fleet sync wire types).
+OUTPOST_EMBEDDED=1 swift build -c "$config" --target OutpostProtocol --scratch-path .build-embedded \
+  -Xswiftc -Xfrontend -Xswiftc -clang-target -Xswiftc -Xfrontend -Xswiftc x86_64-unknown-linux-gnu >&2
 echo ".build-embedded/$config/outpost"
