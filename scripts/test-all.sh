@@ -8,6 +8,8 @@
 #   conformance  ONNX backend tests (node, pytorch-converted, pytorch-operator, light) with the release CLI
 #   models       the repository's fixture models against onnxruntime reference outputs
 #   arm          ARM kernels (NEON, dot product) cross-compiled and checked under qemu-user
+#   fleet        the fleet manager (fleet/): swift test against SQLite and a local PostgreSQL 15
+#                started by fleet/scripts/start-postgres.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,11 +61,19 @@ models() {
 
 arm() { scripts/test-kernels-arm.sh; }
 
+fleet() {
+  local url
+  url="$(fleet/scripts/start-postgres.sh | tail -n 1)" || { echo "cannot start PostgreSQL"; return 1; }
+  echo "PostgreSQL: $url"
+  (cd fleet && swift build --build-tests && OUTPOST_TEST_POSTGRES_URL="$url" swift test --skip-build)
+}
+
 stage unit unit
 stage embedded embedded
 stage conformance conformance
 stage models models
 if [[ -x scripts/test-kernels-arm.sh ]]; then stage arm arm; fi
+stage fleet fleet
 
 echo
 if [[ $failed -gt 0 ]]; then echo "failed stages: ${failures[*]}"; fi
