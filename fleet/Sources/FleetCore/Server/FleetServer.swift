@@ -76,6 +76,7 @@ public enum FleetServer {
             print("outpost-fleet: first start: the bootstrap admin token is in \(path) (mode 0600).")
             print("  Use it as:  curl -H \"Authorization: Bearer $(cat \(path))\" http://\(config.host):\(config.port)/v1/devices")
             print("  Create named admin tokens with POST /v1/admin-tokens, then revoke the bootstrap one.")
+            fflush(stdout)
         }
         logger.info("outpost-fleet starting", metadata: ["backend": "\(db.dialect)", "host": "\(config.host)", "port": "\(config.port)"])
         let app = application(api: api, onReady: onReady)

@@ -8,7 +8,7 @@ struct OutpostFleet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost-fleet",
         abstract: "The Outpost fleet manager: model registry, enrollment, device sync.",
-        subcommands: [Serve.self])
+        subcommands: [Serve.self, Load.self])
 }
 
 struct Serve: AsyncParsableCommand {
