@@ -159,3 +159,56 @@ import Testing
         #expect(try await f.assigned(f.v13).count == 12)
     }
 }
+
+/// Two fleet managers on one database: concurrent promotes of one rollout advance
+/// it exactly one stage per successful call, never skipping or double-applying;
+/// concurrent evaluations after the soak advance it once.
+@Suite struct ReplicaTests {
+    @Test(arguments: Backend.available)
+    func twoReplicasAdvanceARolloutOnce(_ backend: Backend) async throws {
+        let f = try await RolloutTests.Fleet(backend, labDevices: 8)
+        let h = f.h
+        let replica = FleetAPI(db: try h.reopen(), config: h.api.config, logger: h.api.logger)
+        let clock = h.clock
+        replica.clock = { clock.now }
+        let r = h.json(await h.call("POST", "/v1/rollouts", token: h.admin, json: """
+            {"model":"tiny","version":"1.3.0","selector":{"group":"lab"},"stages":[10,20,30,40,50,60,70,80,90,100],"soak_seconds":100,
+             "gates":{"min_devices":1}}
+            """))
+        let id = r["id"]!.stringValue!
+        // Make every stage judgeable: one device of the rollout reports.
+        var g = f
+        h.clock.advance(1)
+        for d in f.lab where FleetAPI.bucket(rollout: id, device: d.id) < 10 { await g.report(d, kind: .activated) }
+        _ = await h.call("POST", "/v1/rollouts/\(id)/promote", token: h.admin, json: "{}")  // stage 1: 20%, everyone in bucket<20
+        // 8 concurrent promotes, half through each replica: stage index goes up by exactly the number of 200s.
+        let statuses = await withTaskGroup(of: Int.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    let api = i % 2 == 0 ? h.api : replica
+                    var req = FleetRequest(method: "POST", path: "/v1/rollouts/\(id)/promote", headers: ["authorization": "Bearer " + h.admin], body: Array("{}".utf8))
+                    req.params = [:]
+                    return await api.handle(req).status
+                }
+            }
+            var s = [Int]()
+            for await x in group { s.append(x) }
+            return s
+        }
+        let after = h.json(await h.call("GET", "/v1/rollouts/" + id, token: h.admin))
+        #expect(statuses.filter { $0 == 200 }.count == 8, "\(statuses)")
+        #expect(after["stage_index"]?.intValue == 9 && after["state"]?.stringValue == "running", "\(after.serialized())")
+        let promotes = try await h.api.db.query("SELECT detail FROM audit_log WHERE subject = ? AND action = 'rollout.promote'", [.text(id)])
+        #expect(promotes.count == 9)
+        // Concurrent evaluations on both replicas after the soak: exactly one completes the rollout.
+        h.clock.advance(101)
+        for d in f.lab { await g.report(d, kind: .activated) }
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<6 { group.addTask { await (i % 2 == 0 ? h.api : replica).evaluateRollouts() } }
+        }
+        let done = h.json(await h.call("GET", "/v1/rollouts/" + id, token: h.admin))
+        #expect(done["state"]?.stringValue == "completed")
+        let completions = try await h.api.db.query("SELECT id FROM audit_log WHERE subject = ? AND detail LIKE '%-> completed%'", [.text(id)])
+        #expect(completions.count == 1)
+    }
+}

@@ -21,12 +21,16 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     static var available: [Backend] { postgresURL == nil ? [.sqlite] : [.sqlite, .postgres] }
 
     /// A fresh, empty database of this kind.
-    func makeDatabase() async throws -> any FleetDatabase {
+    func makeDatabase() async throws -> any FleetDatabase { try await makeDatabaseWithURL().db }
+
+    /// The database and how to open it again (a second "replica").
+    func makeDatabaseWithURL() async throws -> (db: any FleetDatabase, url: String) {
         switch self {
         case .sqlite:
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fleet-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            return try SQLiteDatabase(path: dir.appendingPathComponent("fleet.sqlite").path)
+            let path = dir.appendingPathComponent("fleet.sqlite").path
+            return (try SQLiteDatabase(path: path), path)
         case .postgres:
             let base = Backend.postgresURL!
             let admin = try PostgresDatabase(url: base, logger: Logger(label: "test"))
@@ -35,7 +39,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             await admin.close()
             var c = URLComponents(string: base)!
             c.path = "/" + name
-            return try PostgresDatabase(url: c.string!, logger: Logger(label: "test"))
+            return (try PostgresDatabase(url: c.string!, logger: Logger(label: "test")), c.string!)
         }
     }
 }
@@ -53,6 +57,8 @@ struct Harness {
     let api: FleetAPI
     let admin: String
     let clock = TestClock()
+    /// Opens the same database again (PostgreSQL URL or SQLite path).
+    let reopen: @Sendable () throws -> any FleetDatabase
 
     init(_ backend: Backend, configure: (inout FleetConfig) -> Void = { _ in }) async throws {
         var config = FleetConfig()
@@ -60,7 +66,14 @@ struct Harness {
         configure(&config)
         var logger = Logger(label: "fleet-test")
         logger.logLevel = .warning
-        api = FleetAPI(db: try await backend.makeDatabase(), config: config, logger: logger)
+        let (db, url) = try await backend.makeDatabaseWithURL()
+        api = FleetAPI(db: db, config: config, logger: logger)
+        if backend == .postgres {
+            let log = logger
+            reopen = { () throws -> any FleetDatabase in try PostgresDatabase(url: url, logger: log) }
+        } else {
+            reopen = { () throws -> any FleetDatabase in try SQLiteDatabase(path: url) }
+        }
         let clock = self.clock
         api.clock = { clock.now }
         admin = try await api.start()!
