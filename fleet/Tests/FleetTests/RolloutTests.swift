@@ -212,3 +212,37 @@ import Testing
         #expect(completions.count == 1)
     }
 }
+
+@Suite struct DriftGateTests {
+    @Test(arguments: Backend.available)
+    func psiAgainstTheBaselinePausesARollout(_ backend: Backend) async throws {
+        var f = try await RolloutTests.Fleet(backend, labDevices: 4)
+        let h = f.h
+        let stored = try #require(try await h.api.db.one("SELECT drift_baseline FROM packages WHERE version = '1.3.0'")?.optionalText("drift_baseline"))
+        let baseline = try JSONReader.parse(stored)
+        let feature = try #require(baseline["features"]?.arrayValue?.first)
+        let name = feature["name"]!.stringValue!
+        let props = feature["proportions"]!.arrayValue!.map { $0.doubleValue! }
+        let like = props.map { Int(($0 * 1000).rounded()) }
+        var skew = Array(repeating: 0, count: props.count)
+        skew[0] = 1000
+        #expect(try #require(FleetAPI.psi(like, baseline, feature: name)) < 0.01)
+        #expect(try #require(FleetAPI.psi(skew, baseline, feature: name)) > 1)
+        #expect(FleetAPI.psi([1, 2], baseline, feature: name) == nil || props.count == 2)
+
+        let r = h.json(await h.call("POST", "/v1/rollouts", token: h.admin, json: """
+            {"model":"tiny","version":"1.3.0","selector":{"group":"lab"},"stages":[100],"soak_seconds":0,"gates":{"min_devices":1,"max_psi":0.25}}
+            """))
+        let id = r["id"]!.stringValue!
+        h.clock.advance(1)
+        await f.report(f.lab[0], kind: .activated)
+        let w = DriftWindow(model: "tiny", version: "1.3.0", windowStart: h.clock.now, windowSeconds: 600, sampleCount: 1000,
+                            features: [FeatureHistogram(feature: name, counts: skew)])
+        #expect(await h.call("POST", "/v1/devices/\(f.lab[0].id)/drift", token: f.lab[0].token, json: DriftUpload(windows: [w]).encoded()).status == 200)
+        let merged = h.json(await h.call("GET", "/v1/drift?model=tiny&version=1.3.0", token: h.admin))["histograms"]!.arrayValue!
+        #expect((merged.first?["psi"]?.doubleValue ?? 0) > 1)
+        let p = await f.act(id, "evaluate")
+        #expect(p["state"]?.stringValue == "paused" && p["reason"]?.stringValue?.contains("drift PSI") == true, "\(p.serialized())")
+        #expect((p["gate_values"]?["max_psi"]?.doubleValue ?? 0) > 1)
+    }
+}

@@ -32,11 +32,12 @@ extension FleetAPI {
             }
             try await tx.query("""
                 INSERT INTO packages (digest, model, version, release, size, key_id, signature, parent_version, lineage,
-                  golden_cases, golden_max_diff, uploaded_at, uploaded_by, bytes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                  golden_cases, golden_max_diff, uploaded_at, uploaded_by, bytes, drift_baseline)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [.text(digest), .text(m.name), .text(m.version), .int(m.release), .int(size), .text(m.keyID),
                       .text(validated.signature), m.lineage.parentVersion.map { .text($0) } ?? .null, .text(lineage.serialized()),
-                      .int(validated.cases), .double(validated.maxDiff), .int(now), .text(p.actor), .blob(bytes)])
+                      .int(validated.cases), .double(validated.maxDiff), .int(now), .text(p.actor), .blob(bytes),
+                      m.driftBaseline.map { .text($0.serialized()) } ?? .null])
             try await FleetAPI.audit(tx, now: now, actor: p.actor, action: "package.upload", subject: digest,
                                      detail: "\(m.name) \(m.version) release \(m.release); golden self-test \(validated.cases) case(s) passed")
         }

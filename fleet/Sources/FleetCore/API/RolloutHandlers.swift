@@ -18,11 +18,16 @@ public struct RolloutGates: Sendable, Equatable {
     public var maxLatencyRatio: Double? = 1.5
     /// Shadow stages: minimum fraction of records where the candidate agreed with the active model.
     public var minShadowAgreement: Double? = 0.95
+    /// Drift: largest PSI of any feature in any label group (merged since the stage started) (nil: no gate).
+    public var maxPSI: Double? = 0.25
+    /// Drift is judged only on merged histograms of at least this many samples.
+    public var minDriftSamples = 100
 
     func json() -> JSONValue {
         .object([("min_devices", jint(minDevices)), ("max_activation_failure_rate", .number(maxActivationFailureRate)),
                  ("max_error_rate", .number(maxErrorRate)), ("max_latency_ratio", maxLatencyRatio.map { .number($0) } ?? .null),
-                 ("min_shadow_agreement", minShadowAgreement.map { .number($0) } ?? .null)])
+                 ("min_shadow_agreement", minShadowAgreement.map { .number($0) } ?? .null),
+                 ("max_psi", maxPSI.map { .number($0) } ?? .null), ("min_drift_samples", jint(minDriftSamples))])
     }
 
     static func parse(_ o: WireObject?) throws(WireError) -> RolloutGates {
@@ -33,6 +38,8 @@ public struct RolloutGates: Sendable, Equatable {
         if let d = try o.optionalDouble("max_error_rate") { g.maxErrorRate = d }
         if o.members.contains(where: { $0.key == "max_latency_ratio" }) { g.maxLatencyRatio = try o.optionalDouble("max_latency_ratio") }
         if o.members.contains(where: { $0.key == "min_shadow_agreement" }) { g.minShadowAgreement = try o.optionalDouble("min_shadow_agreement") }
+        if o.members.contains(where: { $0.key == "max_psi" }) { g.maxPSI = try o.optionalDouble("max_psi") }
+        if let n = try o.optionalInt("min_drift_samples", min: 1) { g.minDriftSamples = n }
         return g
     }
 }
@@ -49,6 +56,8 @@ struct GateReport {
     var previousP95: Int?
     var shadowRecords = 0
     var agreed = 0
+    var maxPSI: Double?
+    var maxPSIWhere = ""
     var breaches: [String] = []
 
     func json() -> JSONValue {
@@ -56,6 +65,7 @@ struct GateReport {
                  ("activation_failures", jint(activationFailures)), ("records", jint(records)), ("errors", jint(errors)),
                  ("p95_latency_us", p95.map(jint) ?? .null), ("previous_p95_latency_us", previousP95.map(jint) ?? .null),
                  ("shadow_records", jint(shadowRecords)), ("shadow_agreed", jint(agreed)),
+                 ("max_psi", maxPSI.map { .number($0) } ?? .null), ("max_psi_at", .string(maxPSIWhere)),
                  ("breaches", wireStrings(breaches))])
     }
 }
@@ -184,7 +194,32 @@ extension FleetAPI {
                                           [.text(model), .text(pv.text("version")), .int(since)]) { prevLat.append(row.int("latency_us")) }
             g.previousP95 = FleetAPI.p95(prevLat)
         }
+        if let baseline = try await driftBaseline(tx, model: model, version: version) {
+            // Merge the buckets since the stage started, per group and feature.
+            var merged = [String: (counts: [Int], samples: Int)]()
+            for row in try await tx.query("""
+                SELECT label_group, feature, counts, sample_count FROM drift_merged
+                WHERE model = ? AND version = ? AND bucket_start + ? > ?
+                """, [.text(model), .text(version), .int(config.driftBucketSeconds), .int(since)]) {
+                let key = row.text("label_group") + "\u{1}" + row.text("feature")
+                let c = FleetAPI.counts(row.text("counts"))
+                var m = merged[key] ?? (Array(repeating: 0, count: c.count), 0)
+                if m.counts.count == c.count { for i in 0..<c.count { m.counts[i] += c[i] } }
+                m.samples += row.int("sample_count")
+                merged[key] = m
+            }
+            for (key, m) in merged where m.samples >= gates.minDriftSamples {
+                let parts = key.split(separator: "\u{1}", maxSplits: 1).map(String.init)
+                if let psi = FleetAPI.psi(m.counts, baseline, feature: parts[1]), psi > (g.maxPSI ?? -1) {
+                    g.maxPSI = psi
+                    g.maxPSIWhere = "group \(parts[0]) feature \(parts[1])"
+                }
+            }
+        }
         guard g.reporting >= gates.minDevices else { return g }
+        if let limit = gates.maxPSI, let psi = g.maxPSI, psi > limit {
+            g.breaches.append("drift PSI \((psi * 1000).rounded() / 1000) at \(g.maxPSIWhere) above \(limit)")
+        }
         let attempts = g.activated + g.activationFailures
         if attempts > 0, Double(g.activationFailures) / Double(attempts) > gates.maxActivationFailureRate {
             g.breaches.append("activation failure rate \(g.activationFailures)/\(attempts) above \(gates.maxActivationFailureRate)")

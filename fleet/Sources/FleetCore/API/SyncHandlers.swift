@@ -145,15 +145,42 @@ extension FleetAPI {
         var sql = "SELECT label_group, bucket_start, feature, counts, windows, sample_count FROM drift_merged WHERE model = ? AND version = ?"
         var binds: [SQLValue] = [.text(model), .text(version)]
         if let g = req.query["group"] { sql += " AND label_group = ?"; binds.append(.text(g)) }
+        let baseline = try await driftBaseline(model: model, version: version)
         var items = [JSONValue]()
         for row in try await db.query(sql + " ORDER BY label_group, bucket_start, feature", binds) {
+            let psi = baseline.flatMap { FleetAPI.psi(FleetAPI.counts(row.text("counts")), $0, feature: row.text("feature")) }
             var counts = [JSONValue]()
             for n in FleetAPI.counts(row.text("counts")) { counts.append(jint(n)) }
             items.append(.object([("group", .string(row.text("label_group"))), ("bucket_start", jint(row.int("bucket_start"))),
                                   ("bucket_seconds", jint(config.driftBucketSeconds)), ("feature", .string(row.text("feature"))),
                                   ("counts", .array(counts)), ("windows", jint(row.int("windows"))),
-                                  ("sample_count", jint(row.int("sample_count")))]))
+                                  ("sample_count", jint(row.int("sample_count"))), ("psi", psi.map { .number($0) } ?? .null)]))
         }
         return .json(.object([("model", .string(model)), ("version", .string(version)), ("histograms", .array(items))]))
+    }
+
+    /// The drift baseline stored from the package manifest (nil: none).
+    func driftBaseline(_ ex: (any SQLExecutor)? = nil, model: String, version: String) async throws -> JSONValue? {
+        guard let row = try await (ex ?? db).one("SELECT drift_baseline FROM packages WHERE model = ? AND version = ?", [.text(model), .text(version)]),
+              let text = row.optionalText("drift_baseline") else { return nil }
+        return try? JSONReader.parse(text)
+    }
+
+    /// PSI of merged counts against the baseline's proportions for `feature`:
+    /// sum over bins of (q - p) ln(q / p), with the baseline's additive smoothing
+    /// on the observed counts. nil when the feature is unknown or the bins differ.
+    public static func psi(_ counts: [Int], _ baseline: JSONValue, feature: String) -> Double? {
+        let smoothing = baseline["smoothing"]?.doubleValue ?? 0.5
+        guard let features = baseline["features"]?.arrayValue,
+              let f = features.first(where: { $0["name"]?.stringValue == feature }),
+              let props = f["proportions"]?.arrayValue?.compactMap({ $0.doubleValue }), props.count == counts.count, !counts.isEmpty else { return nil }
+        let total = Double(counts.reduce(0, +)) + smoothing * Double(counts.count)
+        guard total > 0 else { return nil }
+        var sum = 0.0
+        for i in 0..<counts.count {
+            let q = (Double(counts[i]) + smoothing) / total, p = max(props[i], 1e-12)
+            sum += (q - p) * log(q / p)
+        }
+        return sum
     }
 }

@@ -81,6 +81,9 @@ public enum Migrations {
               created_by TEXT NOT NULL, updated_at {BIGINT} NOT NULL)
             """,
         ]),
+        Migration(version: 4, name: "drift baselines", statements: [
+            "ALTER TABLE packages ADD COLUMN drift_baseline TEXT",
+        ]),
     ]
 
     public static func translate(_ sql: String, _ dialect: SQLDialect) -> String {
