@@ -41,4 +41,8 @@ as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT 1 FROM p
     || as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE ROLE $USER_NAME LOGIN CREATEDB" >&2
 as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1 \
     || as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "CREATE DATABASE $DB OWNER $USER_NAME" >&2
+# Databases left by earlier test runs (each test creates fleet_test_<random>).
+for old in $(as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc "SELECT datname FROM pg_database WHERE datname LIKE 'fleet_test_%'"); do
+    as_pg psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $old" >&2 || true
+done
 echo "postgres://$USER_NAME@127.0.0.1:$PORT/$DB"
