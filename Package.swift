@@ -46,9 +46,14 @@ var targets: [Target] = [
     .target(name: "OutpostPackage",
             dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
             swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
+    // Fleet sync wire types shared by the device (OutpostSync) and the fleet manager.
+    .target(name: "OutpostProtocol", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     .executableTarget(name: "outpost",
                       dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "OutpostDrift", "OutpostTelemetry",
-                                     "COutpostSystem", "CKernels"],
+                                     "COutpostSystem", "CKernels",
+                                     // Not used by the CLI yet: listed so every Embedded and cross
+                                     // build compiles the sync wire types too (the agent will use them).
+                                     "OutpostProtocol"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
@@ -56,6 +61,7 @@ if !embedded {
     targets += [
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         .testTarget(name: "OutpostJSONTests", dependencies: ["OutpostJSON"]),
+        .testTarget(name: "OutpostProtocolTests", dependencies: ["OutpostProtocol", "OutpostJSON"]),
         // Not named OutpostPackageTests: SwiftPM reserves <package name>PackageTests
         // (this package is "Outpost") for its aggregate test product.
         .testTarget(name: "ModelPackageTests", dependencies: ["OutpostPackage", "OutpostDrift", "OutpostJSON", "OutpostONNX", "OutpostRuntime"],
@@ -82,6 +88,7 @@ let package = Package(
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),
         .library(name: "OutpostPackage", targets: ["OutpostPackage"]),
+        .library(name: "OutpostProtocol", targets: ["OutpostProtocol"]),
     ],
     targets: targets,
     swiftLanguageModes: [.v5]

@@ -12,6 +12,8 @@
 #                cross-compiled for aarch64/armv7 and run on the fixture models under
 #                qemu-user (cortex-a72, max, cortex-a7); .deb packages built and checked
 #                (cross-compile/check.sh)
+#   fleet        the fleet manager (fleet/): swift test against SQLite and a local PostgreSQL 15
+#                started by fleet/scripts/start-postgres.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,11 +66,19 @@ models() {
 
 cross() { cross-compile/check.sh; }
 
+fleet() {
+  local url
+  url="$(fleet/scripts/start-postgres.sh | tail -n 1)" || { echo "cannot start PostgreSQL"; return 1; }
+  echo "PostgreSQL: $url"
+  (cd fleet && swift build --build-tests && OUTPOST_TEST_POSTGRES_URL="$url" swift test --skip-build)
+}
+
 stage unit unit
 stage embedded embedded
 stage conformance conformance
 stage models models
 stage cross cross
+stage fleet fleet
 
 echo
 if [[ $failed -gt 0 ]]; then echo "failed stages: ${failures[*]}"; fi
