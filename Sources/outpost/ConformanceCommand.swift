@@ -47,19 +47,14 @@ enum ConformanceCommand {
 
         // Two layouts: folders (model.onnx + test_data_set_*/), and ONNX's "light"
         // model-zoo layout (NAME.onnx + NAME_output_<j>.pb, inputs made by formula).
+        // Folders without a model.onnx are searched recursively (models/ holds the
+        // float fixtures and models/int8/ the quantized ones), so one command runs all.
         var tests = [(name: String, path: String)]()
         if FileSystem.exists(FileSystem.join(root, "model.onnx")) {
             tests.append((FileSystem.basename(root), root))
         } else {
             guard FileSystem.isDirectory(root) else { throw .io(path: root, reason: "not a directory") }
-            for name in try FileSystem.list(root) {
-                let path = FileSystem.join(root, name)
-                if FileSystem.exists(FileSystem.join(path, "model.onnx")) {
-                    tests.append((name, path))
-                } else if name.hasSuffix(".onnx") {
-                    tests.append((String(name.dropLast(5)), path))
-                }
-            }
+            try collectTests(root, prefix: "", into: &tests)
         }
         var passed = 0, failed = 0, skipped = 0
         let start = Clock.nowNanos()
@@ -85,6 +80,21 @@ enum ConformanceCommand {
         Console.out("conformance: \(tests.count) test folders under \(root), \(Format.fixed(Clock.millis(since: start) / 1000, 1)) s")
         Console.out("\(passed) passed, \(failed) failed, \(skipped) skipped")
         return failed > 0 ? 1 : 0
+    }
+
+    /// Appends the test folders under `dir` (sorted, depth-first); a folder holding
+    /// model.onnx is a test, any other folder is searched in turn.
+    static func collectTests(_ dir: String, prefix: String, into tests: inout [(name: String, path: String)]) throws(OutpostError) {
+        for name in try FileSystem.list(dir) {
+            let path = FileSystem.join(dir, name)
+            if FileSystem.exists(FileSystem.join(path, "model.onnx")) {
+                tests.append((prefix + name, path))
+            } else if name.hasSuffix(".onnx") {
+                tests.append((prefix + String(name.dropLast(5)), path))
+            } else if FileSystem.isDirectory(path) && !name.hasPrefix(".") {
+                try collectTests(path, prefix: prefix + name + "/", into: &tests)
+            }
+        }
     }
 
     static func splitList(_ values: [String]) -> [String] {
