@@ -3,7 +3,7 @@
 // every horizontal tap is in bounds: there AVX2 (8 outputs) or NEON (4 outputs)
 // accumulate tap by tap, for stride 1 and 2 (any kernel size and dilation;
 // 3x3 is the common case). Other strides use the scalar interior.
-#include "ok_conv.h"
+#include "conv_depthwise_internal.h"
 #include "sgemm_internal.h"
 #include "ok_elementwise.h"
 
@@ -528,6 +528,17 @@ void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x,
 #endif
 #if OK_HAVE_NEON
     if (ok_isa_enabled(OK_ISA_NEON)) j.isa = OK_ISA_NEON;
+#endif
+#if OK_HAVE_X86
+    // Rows shorter than 8 outputs leave most lanes of a row vector idle: vectorise
+    // across channels instead (kws: 25x5 planes).
+    if (j.isa == OK_ISA_AVX512 || j.isa == OK_ISA_AVX2_FMA) {
+        int vw = j.isa == OK_ISA_AVX512 ? 16 : 8;
+        if (p->ndim == 2 && p->out_shape[1] < 8 && ok_depthwise_channels_fits(p, vw)) {
+            ok_depthwise_channels(pool, p, x, w, y, j.ep, vw);
+            return;
+        }
+    }
 #endif
     ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, 1, dw_task, &j);
 }

@@ -137,6 +137,39 @@ extension CKernelTests {
         }
     }
 
+    /// Rows shorter than 8 outputs take the channel-vectorised path on x86 (kws:
+    /// 64 channels of 25x5); channel counts that are not a multiple of the vector
+    /// width, batches, strides, dilations and non-square kernels included.
+    @Test func depthwiseNarrowPlanesChannelPath() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(31)
+                let cases: [(c: Int, h: Int, w: Int, kh: Int, kw: Int, s: Int, d: Int, pad: Int, batch: Int)] = [
+                    (64, 25, 5, 3, 3, 1, 1, 1, 1), (12, 7, 7, 3, 3, 1, 1, 1, 2), (20, 7, 7, 3, 3, 2, 1, 1, 1),
+                    (17, 4, 4, 3, 3, 1, 1, 1, 1), (33, 9, 6, 5, 3, 1, 1, 2, 1), (8, 6, 6, 3, 3, 1, 2, 2, 2),
+                    (3, 1, 1, 3, 3, 1, 1, 1, 1), (40, 25, 5, 1, 1, 1, 1, 0, 1)]
+                for (n, c) in cases.enumerated() {
+                    var p = ok_conv_params()
+                    p.ndim = 2; p.batch = Int32(c.batch); p.cin = Int32(c.c); p.cout = Int32(c.c); p.group = Int32(c.c)
+                    p.in_shape = (Int32(c.h), Int32(c.w), 1)
+                    let oh = (c.h + 2 * c.pad - ((c.kh - 1) * c.d + 1)) / c.s + 1
+                    let ow = (c.w + 2 * c.pad - ((c.kw - 1) * c.d + 1)) / c.s + 1
+                    p.out_shape = (Int32(oh), Int32(ow), 1)
+                    p.kernel = (Int32(c.kh), Int32(c.kw), 1); p.stride = (Int32(c.s), Int32(c.s), 1)
+                    p.dilation = (Int32(c.d), Int32(c.d), 1)
+                    p.pad_begin = (Int32(c.pad), Int32(c.pad), 0); p.pad_end = (Int32(c.pad), Int32(c.pad), 0)
+                    #expect(ok_conv_algorithm(&p) == 2)
+                    for _ in 0..<3 {
+                        check(p, pool: n % 2 == 0 ? nil : pool2, rng: &rng,
+                              tag: "dw narrow \(c) \(String(cString: ok_isa_name(isa)))")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func transposedConvolutionMatchesReference() {
         let pool2 = ok_pool_create(2)
         defer { ok_pool_destroy(pool2) }
