@@ -383,7 +383,25 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/// A window that is the whole unpadded input (kws's AveragePool 25x5 over 25x5) is a
+/// global pool: one contiguous reduction per plane instead of column sums of
+/// 5-wide rows.
+static int pool_is_global(const ok_pool_params *prm) {
+    if (prm->kind != OK_POOL_MAX && prm->kind != OK_POOL_AVG) return 0;
+    for (int i = 0; i < 3; i++)
+        if (prm->out[i] != 1 || prm->kernel[i] != prm->in[i] || prm->pad_begin[i] != 0 || prm->pad_end[i] != 0 ||
+            (prm->kernel[i] > 1 && prm->dilation[i] != 1))
+            return 0;
+    return 1;
+}
+
 void ok_pool_f32(const ok_pool_params *prm, const float *x, float *y, ok_pool *pool) {
+    if (pool_is_global(prm)) {
+        int64_t n = prm->in[0] * prm->in[1] * prm->in[2];
+        if (prm->kind == OK_POOL_AVG) ok_global_avg_pool_f32(x, y, prm->planes, n, pool);
+        else ok_global_max_pool_f32(x, y, prm->planes, n, pool);
+        return;
+    }
     pool_job job = {prm, x, y};
     int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
     int64_t grain = work > 0 ? 1 + 32768 / work : prm->planes;

@@ -84,7 +84,7 @@ import Testing
         }
     }
 
-    /// The fast C paths (AVX2 separable rows, max 2x2/3x3, interior windows of max and average, threads) against the reference.
+    /// The fast C paths (AVX2 separable rows, max 2x2/3x3, interior windows of max and average, whole-plane windows, threads) against the reference.
     @Test(arguments: [
         ([2, 2], [2, 2], [0, 0, 0, 0]),
         ([3, 3], [1, 1], [1, 1, 1, 1]),
@@ -92,6 +92,7 @@ import Testing
         ([2, 3], [1, 2], [1, 0, 0, 1]),
         ([5, 4], [3, 1], [2, 2, 2, 2]),
         ([7, 7], [1, 1], [3, 3, 3, 3]),
+        ([13, 45], [1, 1], [0, 0, 0, 0]),  // the whole plane: the global-pool path
     ])
     func fastPathsMatchReference(kernel: [Int], strides: [Int], pads: [Int]) throws {
         // Width 45: the AVX2 rows (8 outputs per step, stride 1 and 2) plus scalar tails and borders.
