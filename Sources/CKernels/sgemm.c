@@ -223,8 +223,10 @@ static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrd
                     for (int p = 0; p < pe; p++) memcpy(o + p * 8, src + p * rsb, 8 * sizeof(float));
                 } else {
                     int cols = q == panels_full ? rest : 0;
-                    for (int p = 0; p < pe; p++)
-                        for (int c = 0; c < nr; c++) o[p * nr + c] = c < cols ? src[p * rsb + c] : 0.0f;
+                    for (int p = 0; p < pe; p++) {  // the ragged panel: copy, then zero the padding
+                        if (cols > 0) memcpy(o + p * nr, src + p * rsb, sizeof(float) * (size_t)cols);
+                        memset(o + p * nr + cols, 0, sizeof(float) * (size_t)(nr - cols));
+                    }
                 }
             }
         }
