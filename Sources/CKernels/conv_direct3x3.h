@@ -5,7 +5,7 @@
 #include "ok_conv.h"
 
 /// 2-D, group 1, 3x3, stride 1, dilation 1, pads <= 1, Cout a multiple of 8,
-/// output rows of >= 16 pixels, and AVX-512 enabled.
+/// output rows of >= 8 pixels, and AVX-512 enabled.
 int ok_conv3x3_direct_applies(const ok_conv_params *p);
 size_t ok_conv3x3_direct_packed_size(const ok_conv_params *p);
 /// Weights [cout, cin, 3, 3] -> [cout/8][cin][9][8].
