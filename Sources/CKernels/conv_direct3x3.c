@@ -162,6 +162,7 @@ void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, c
         e.accumulate = 0;
     }
     size_t in_sp = (size_t)p->in_shape[0] * p->in_shape[1], out_sp = (size_t)p->out_shape[0] * p->out_shape[1];
+    if ((int64_t)p->cout * p->cin * 9 * (int64_t)out_sp < ok_min_parallel_macs()) pool = NULL;
     for (int n = 0; n < p->batch; n++) {
         d3_job j = {p, x + (size_t)n * p->cin * in_sp, packed, y + (size_t)n * p->cout * out_sp, workspace,
                     ep ? &e : NULL};

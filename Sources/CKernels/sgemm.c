@@ -100,6 +100,10 @@ float ok_activation_scalar(float x, int activation, float p0, float p1) {
     }
 }
 
+static _Atomic int64_t min_parallel_macs = 1 << 20;
+void ok_set_min_parallel_macs(int64_t macs) { min_parallel_macs = macs; }
+int64_t ok_min_parallel_macs(void) { return min_parallel_macs; }
+
 void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep) {
     if (!ep) return;
     const float *rb = ep->bias && ep->bias_kind == OK_BIAS_PER_ROW ? ep->bias + row0 : NULL;
@@ -465,6 +469,10 @@ static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const flo
     g.pack_b = pack_b; g.pack_b_ctx = pack_b_ctx;
 
     int threads = ok_pool_threads(pool);
+    // Small products stay on the calling thread: handing half of a few-microsecond
+    // product to a worker costs about what it saves (kws's layers are 0.3-0.5M
+    // multiply-adds); same rule as ok_qgemm.
+    if ((int64_t)M * N * K < ok_min_parallel_macs()) threads = 1;
     g.mc_max = k->mc;
     if (g.mc_max > round_up(M, k->mr)) g.mc_max = round_up(M, k->mr);
     g.nc_max = k->nc;

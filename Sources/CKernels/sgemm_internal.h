@@ -12,6 +12,7 @@
 #define OK_HAVE_NEON 1
 #endif
 
+
 /// C[MR x NR] (+)= a_panel(MR x kc) . b_panel(kc x NR); load_c: add to C's contents.
 /// Kernels with fused_epilogue apply `ep` (bias indexed from row0/col0 + the cheap
 /// activations) in registers before the store when ep is not NULL; the driver only

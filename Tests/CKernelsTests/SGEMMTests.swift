@@ -31,7 +31,11 @@ func withISA(_ isa: ok_isa, _ body: () -> Void) {
     var mask: UInt32 = (1 << isa.rawValue) | 1
     if isa == OK_ISA_AVX512 { mask |= 1 << OK_ISA_AVX2_FMA.rawValue }
     ok_cpu_restrict(mask)
+    // Small test shapes would otherwise run on the calling thread only.
+    let threshold = ok_min_parallel_macs()
+    ok_set_min_parallel_macs(0)
     body()
+    ok_set_min_parallel_macs(threshold)
     ok_cpu_restrict(0xffff_ffff)
 }
 

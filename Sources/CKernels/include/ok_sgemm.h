@@ -42,6 +42,12 @@ void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, in
 /// Scalar activation (reference semantics).
 float ok_activation_scalar(float x, int activation, float p0, float p1);
 
+/// Below this many multiply-adds the float GEMM, convolution and depthwise kernels
+/// run on the calling thread (default 1M): handing work to a pool worker costs
+/// microseconds, as much as such a job. Tests set 0 to exercise the threaded paths.
+void ok_set_min_parallel_macs(int64_t macs);
+int64_t ok_min_parallel_macs(void);
+
 /// Readable reference twin: triple loop, same epilogue. A(i,p) = A[i*rsa + p*csa],
 /// B(p,j) = B[p*rsb + j*csb].
 void ok_sgemm_reference(int M, int N, int K, float alpha,
