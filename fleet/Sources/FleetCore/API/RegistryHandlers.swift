@@ -37,7 +37,7 @@ extension FleetAPI {
                 """, [.text(digest), .text(m.name), .text(m.version), .int(m.release), .int(size), .text(m.keyID),
                       .text(validated.signature), m.lineage.parentVersion.map { .text($0) } ?? .null, .text(lineage.serialized()),
                       .int(validated.cases), .double(validated.maxDiff), .int(now), .text(p.actor), .blob(bytes),
-                      m.driftBaseline.map { .text($0.serialized()) } ?? .null])
+                      m.driftBaseline.map { .text($0.jsonValue().serialized()) } ?? .null])
             try await FleetAPI.audit(tx, now: now, actor: p.actor, action: "package.upload", subject: digest,
                                      detail: "\(m.name) \(m.version) release \(m.release); golden self-test \(validated.cases) case(s) passed")
         }
