@@ -34,12 +34,13 @@ extension FleetAPI {
     public func alerts() async throws -> [Alert] {
         var out = [Alert]()
         let now = self.now
-        // Rollouts: the latest rollout of each model, if paused or rolled back;
-        // running rollouts whose gates are breached right now (the next evaluation acts).
-        var latest = Set<String>()
-        for r in try await db.query("SELECT * FROM rollouts ORDER BY created_at DESC, id") {
+        // Rollouts: paused ones, ones rolled back in the last day, and running ones
+        // whose gates are breached right now (the next evaluation acts).
+        for r in try await db.query("""
+            SELECT * FROM rollouts WHERE state IN ('running', 'paused') OR (state = 'rolled_back' AND updated_at >= ?)
+            ORDER BY created_at DESC, id
+            """, [.int(now - 86400)]) {
             let id = r.text("id"), model = r.text("model")
-            guard latest.insert(model).inserted else { continue }
             let version = try await db.one("SELECT version FROM packages WHERE digest = ?", [.text(r.text("digest"))])?.text("version") ?? "?"
             let what = "\(model) \(version)"
             switch r.text("state") {
