@@ -33,13 +33,20 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The admin CLI (`outpost-fleet models|rollouts|devices|tokens|…`): a client
+        // of the HTTP API, in a library so tests run it against a live server.
+        .target(name: "FleetAdmin", dependencies: [
+            .product(name: "OutpostJSON", package: "Outpost"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "outpost-fleet", dependencies: [
             "FleetCore",
+            "FleetAdmin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FleetTests", dependencies: ["FleetCore"]),
+        .testTarget(name: "FleetTests", dependencies: ["FleetCore", "FleetAdmin"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -19,6 +19,9 @@ apt_packages=(libsqlite3-dev libssl-dev)
 if [[ $minimal -eq 0 ]]; then
   # Cross compilers and qemu-user run the ARM kernel tests (NEON, dot product).
   apt_packages+=(qemu-user gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf)
+  # The fleet dashboard's browser test (fleet/scripts/dashboard-browser-test.py):
+  # headless Chromium driven by selenium, all from Debian.
+  apt_packages+=(chromium chromium-driver python3-selenium)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

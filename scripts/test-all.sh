@@ -13,7 +13,8 @@
 #                qemu-user (cortex-a72, max, cortex-a7); .deb packages built and checked
 #                (cross-compile/check.sh)
 #   fleet        the fleet manager (fleet/): swift test against SQLite and a local PostgreSQL 15
-#                started by fleet/scripts/start-postgres.sh
+#                started by fleet/scripts/start-postgres.sh, then the dashboard driven in
+#                headless Chromium (fleet/scripts/dashboard-browser-test.py)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,7 +70,9 @@ fleet() {
   local url
   url="$(fleet/scripts/start-postgres.sh | tail -n 1)" || { echo "cannot start PostgreSQL"; return 1; }
   echo "PostgreSQL: $url"
-  (cd fleet && swift build --build-tests && OUTPOST_TEST_POSTGRES_URL="$url" swift test --skip-build)
+  (cd fleet && swift build --build-tests && OUTPOST_TEST_POSTGRES_URL="$url" swift test --skip-build) || return 1
+  # The dashboard in headless Chromium (packages signed with the outpost CLI).
+  swift build --product outpost && /usr/bin/python3 fleet/scripts/dashboard-browser-test.py
 }
 
 stage unit unit

@@ -20,6 +20,12 @@ public struct FleetConfig: Sendable {
     public var driftBucketSeconds = 3600
     /// The device label whose value names its label group (drift merging).
     public var groupLabel = "group"
+    /// Alerts: a device not seen for this long is silent.
+    public var silentAfterSeconds = 900
+    /// Alerts: drift of a model version in a label group above this PSI (latest bucket) …
+    public var driftAlertPSI = 0.25
+    /// … judged only on buckets with at least this many samples.
+    public var driftAlertMinSamples = 100
 
     public init() {}
 
@@ -31,7 +37,8 @@ public struct FleetConfig: Sendable {
             let v = try JSONReader.parse(String(decoding: data, as: UTF8.self))
             let o = try WireObject(v, path: "")
             let known: Set<String> = ["port", "host", "data_dir", "database_url", "trusted_keys", "check_in_seconds",
-                                      "max_json_bytes", "max_package_bytes", "drift_bucket_seconds", "group_label"]
+                                      "max_json_bytes", "max_package_bytes", "drift_bucket_seconds", "group_label",
+                                      "silent_after_seconds", "drift_alert_psi", "drift_alert_min_samples"]
             for m in o.members where !known.contains(m.key) { throw ConfigError("\(path): unknown setting '\(m.key)'") }
             if let p = try o.optionalInt("port", min: 0, max: 65535) { c.port = p }
             if let h = try o.optionalString("host") { c.host = h }
@@ -45,6 +52,9 @@ public struct FleetConfig: Sendable {
             if let n = try o.optionalInt("max_package_bytes", min: 1024) { c.maxPackageBytes = n }
             if let n = try o.optionalInt("drift_bucket_seconds", min: 60) { c.driftBucketSeconds = n }
             if let g = try o.optionalString("group_label") { c.groupLabel = g }
+            if let n = try o.optionalInt("silent_after_seconds", min: 1) { c.silentAfterSeconds = n }
+            if let d = try o.optionalDouble("drift_alert_psi") { c.driftAlertPSI = d }
+            if let n = try o.optionalInt("drift_alert_min_samples", min: 1) { c.driftAlertMinSamples = n }
         } catch let e as JSONError {
             throw ConfigError("\(path): malformed JSON at byte \(e.offset): \(e.message)")
         } catch let e as WireError {

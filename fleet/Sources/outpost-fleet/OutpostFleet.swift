@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetAdmin
 import FleetCore
 import Foundation
 import Logging
@@ -7,8 +8,13 @@ import Logging
 struct OutpostFleet: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost-fleet",
-        abstract: "The Outpost fleet manager: model registry, enrollment, device sync.",
-        subcommands: [Serve.self, Load.self])
+        abstract: "The Outpost fleet manager: model registry, enrollment, device sync, staged rollouts, dashboard.",
+        discussion: """
+            `serve` runs the server; the other subcommands are admin clients of its HTTP API. They take \
+            --server URL (or $OUTPOST_FLEET_SERVER), the admin token from --token, $OUTPOST_FLEET_TOKEN \
+            or DATA/admin-token (--data DIR, default ./fleet-data), and --json for scripts.
+            """,
+        subcommands: ([Serve.self, Load.self] as [ParsableCommand.Type]) + AdminCLI.commands)
 }
 
 struct Serve: AsyncParsableCommand {

@@ -82,6 +82,7 @@ public final class FleetAPI: @unchecked Sendable {
 
     /// Matches, authenticates and runs a request (tests and the server's fallback).
     public func handle(_ request: FleetRequest) async -> FleetResponse {
+        if FleetAPI.isDashboardPath(request.path) { return await dashboard(request) }
         var candidates = [(Route, [String: String])]()
         for r in routes { if let p = r.match(request.path) { candidates.append((r, p)) } }
         guard !candidates.isEmpty else { return .error(.notFound("no route for \(request.path)")) }
