@@ -41,12 +41,22 @@ onnx_data="$(python3 -c 'import onnx, os; print(os.path.join(os.path.dirname(onn
 
 unit() { swift build --build-tests && swift test --skip-build; }
 
+# all_fixtures_pass BIN: `BIN conformance models` (it recurses: the float fixtures and
+# models/int8) must pass every fixture: a skip ("unsupported") counts as a failure.
+all_fixtures_pass() {
+  local n summary
+  n="$(find models -name 'test_data_set_*' -type d | sed 's|/test_data_set_[^/]*$||' | sort -u | wc -l)"
+  summary="$("$1" conformance models --quiet)" || { echo "$summary"; return 1; }
+  echo "$summary"
+  grep -q "^$n passed, 0 failed, 0 skipped" <<<"$summary" || { echo "expected $n passed, 0 skipped"; return 1; }
+}
+
 embedded() {
   local bin
   bin="$(scripts/build-embedded.sh release)" || return 1
   ls -l "$bin"
   "$bin" --help >/dev/null || return 1
-  "$bin" conformance models --quiet  # recurses: float fixtures and models/int8
+  all_fixtures_pass "$bin"
 }
 
 conformance() {
@@ -60,7 +70,7 @@ conformance() {
 }
 
 models() {
-  .build/release/outpost conformance models && \
+  all_fixtures_pass .build/release/outpost && \
   .build/release/outpost run models/tiny --input-dir models/tiny/test_data_set_0 >/dev/null
 }
 

@@ -20,9 +20,20 @@ final class PoolOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
-        try requireDType(x, kind == .max ? [.float32, .uint8, .int8] : [.float32], "input")
+        // MaxPool also runs on int8/uint8 (folded QDQ graphs: it only selects values).
+        // Pattern match, not `kind == .max`: in the Embedded aarch64 build that
+        // comparison came out false for MaxPool (6 int8 fixtures refused as
+        // "unsupported data type uint8"), while the host build was right; not
+        // reproduced in a small Embedded program, so the cause is not known.
+        let isMax: Bool
+        if case .max = kind { isMax = true } else { isMax = false }
+        if x.dtype == .uint8 || x.dtype == .int8 {
+            guard isMax else { throw .unsupportedDataType(tensor: "input of \(node.opType) node '\(node.displayName)'", dtype: x.dtype.name) }
+        } else {
+            try requireDType(x, [.float32], "input")
+        }
         dtype = x.dtype
-        withIndices = kind == .max && node.outputs.count > 1 && !node.outputs[1].isEmpty
+        withIndices = isMax && node.outputs.count > 1 && !node.outputs[1].isEmpty
         storageOrder = Int32(try node.int("storage_order", default: 0))
         let spatial = x.shape.count - 2
         guard spatial >= 1 && spatial <= 3 else {
