@@ -38,8 +38,11 @@
 ///   kws' 25x5 planes: 11 vectors instead of 25.
 typedef struct {
     int flat, th, tw, nvec;
+    int nfill;      // flat: 16-float chunks that the input rows fill (from row ph)
     size_t floats;  // tile size
 } qdw_plan;
+
+enum { QDW_MAX_VECS = 1024, QDW_MAX_FILL = 2048 };
 
 static int qdw_plan_make(const ok_qdw_geom *g, qdw_plan *pl) {
     if (g->sw != 1 && g->sw != 2) return 0;
@@ -58,20 +61,24 @@ static int qdw_plan_make(const ok_qdw_geom *g, qdw_plan *pl) {
     int ftw = (g->OW - 1) * g->sw + (g->KW - 1) * g->dw + 1;
     if (ftw < g->W + g->pw) ftw = g->W + g->pw;
     long flat_vecs = ((long)g->OH * ftw + 15) / 16;
-    if (g->sh == g->sw && flat_vecs < row_vecs && flat_vecs <= 1024) {
+    long fill = ((long)g->H * ftw + 15) / 16;
+    if (g->sh == g->sw && flat_vecs < row_vecs && flat_vecs <= QDW_MAX_VECS && fill <= QDW_MAX_FILL) {
         pl->flat = 1;
         pl->tw = ftw;
         pl->nvec = (int)flat_vecs;
+        pl->nfill = (int)fill;
         // Last vector: s * (16 * nvec - 1) + largest tap offset (+ 16 for the second
         // stride-2 load); at least all the input rows.
         size_t need = (size_t)g->sw * 16 * (size_t)flat_vecs + (size_t)(g->KH - 1) * g->dh * ftw +
                       (size_t)(g->KW - 1) * g->dw + 32;
-        size_t in_rows = (size_t)rows * ftw;
+        size_t in_rows = (size_t)rows * ftw, filled = (size_t)g->ph * ftw + 16 * (size_t)fill;
         pl->floats = need > in_rows ? need : in_rows;
+        if (pl->floats < filled) pl->floats = filled;
         pl->th = (int)((pl->floats + ftw - 1) / ftw);
         pl->floats = (size_t)pl->th * ftw;
     } else {
         pl->flat = 0;
+        pl->nfill = 0;
         pl->th = rows;
         pl->tw = cols;
         pl->nvec = (int)row_vecs;
@@ -231,6 +238,26 @@ OK_QDW_AVX512_TARGET static void tile_fill(const ok_qdw_geom *g, int tw, const u
     }
 }
 
+/// Flat tiles: the input rows land at tile rows ph.. with pw + W <= tw, so the tile
+/// from row ph on is a sequence of 16-float chunks in which mask fmask[v] marks the
+/// input cells: each chunk is the next popcount input bytes, converted and expanded
+/// (vexpandps) into those lanes with zeros elsewhere, one full store per chunk
+/// instead of a masked store per (5-float) row.
+OK_QDW_AVX512_TARGET static void tile_fill_flat(const ok_qdw_geom *g, const qdw_plan *pl, const uint16_t *fmask,
+                                                const uint8_t *x, int s8, int32_t zx, float *tile) {
+    const __m512i z = _mm512_set1_epi32(zx);
+    float *dst = tile + (size_t)g->ph * pl->tw;
+    for (int v = 0; v < pl->nfill; v++) {
+        __mmask16 m = fmask[v];
+        int n = __builtin_popcount((unsigned)m);
+        __m128i b = _mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1u), x);
+        __m512i iv = s8 ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+        __m512 f = _mm512_cvtepi32_ps(_mm512_sub_epi32(iv, z));
+        _mm512_storeu_ps(dst + 16 * (size_t)v, _mm512_maskz_expand_ps(m, f));
+        x += n;
+    }
+}
+
 OK_QDW_AVX512_TARGET void ok_qdw_planes__avx512(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx,
                                                 const float *w, void *y, const ok_qepilogue *ep, int c0, int c1,
                                                 int cout, float *tiles) {
@@ -238,8 +265,18 @@ OK_QDW_AVX512_TARGET void ok_qdw_planes__avx512(const ok_qdw_geom *g, const uint
     if (!qdw_plan_make(g, &pl)) return;
     const size_t tstride = OK_QALIGN64(sizeof(float) * pl.floats) / sizeof(float);
     memset(tiles, 0, sizeof(float) * tstride * QDW_GROUP);
-    uint16_t masks[1024];
+    uint16_t masks[QDW_MAX_VECS], fmask[QDW_MAX_FILL];
     if (pl.flat) {
+        // Fill chunk lanes: tile cell ph * tw + 16v + i = (ph + r) * tw + col holds input
+        // (r, col - pw) when r < H and pw <= col < pw + W.
+        for (int v = 0; v < pl.nfill; v++) {
+            unsigned m = 0;
+            for (int i = 0; i < 16; i++) {
+                long q = 16L * v + i, r = q / pl.tw, col = q % pl.tw;
+                if (r < g->H && col >= g->pw && col < g->pw + g->W) m |= 1u << i;
+            }
+            fmask[v] = (uint16_t)m;
+        }
         // Lane i of vector v is output q = 16v + i = oh * tw + ow: valid if ow < OW, oh < OH.
         for (int v = 0; v < pl.nvec; v++) {
             unsigned m = 0;
@@ -261,8 +298,11 @@ OK_QDW_AVX512_TARGET void ok_qdw_planes__avx512(const ok_qdw_geom *g, const uint
     e.has_fbias = ep->fbias != NULL;
     for (int g0 = c0; g0 < c1; g0 += QDW_GROUP) {
         int g1 = g0 + QDW_GROUP < c1 ? g0 + QDW_GROUP : c1;
-        for (int pc = g0; pc < g1; pc++)
-            tile_fill(g, pl.tw, x + (size_t)pc * in_sp, tx == OK_QTYPE_S8, zx, tiles + (size_t)(pc - g0) * tstride);
+        for (int pc = g0; pc < g1; pc++) {
+            float *tile = tiles + (size_t)(pc - g0) * tstride;
+            if (pl.flat) tile_fill_flat(g, &pl, fmask, x + (size_t)pc * in_sp, tx == OK_QTYPE_S8, zx, tile);
+            else tile_fill(g, pl.tw, x + (size_t)pc * in_sp, tx == OK_QTYPE_S8, zx, tile);
+        }
         for (int pc = g0; pc < g1; pc++) {
             int c = pc % cout;  // planes run over batch x channels
             e.bias = _mm512_set1_epi32(ep->bias ? ep->bias[c] : 0);
