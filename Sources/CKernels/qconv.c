@@ -240,6 +240,11 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                             ptrdiff_t s0 = (ptrdiff_t)(ra + dr) * g->iw + off, n = (ptrdiff_t)(rb - ra) * g->ow;
                             uint8_t *d = dst + (size_t)(ra - oh0) * g->ow;
                             ptrdiff_t lo = s0 < 0 ? -s0 : 0, hi = s0 + n > (ptrdiff_t)g->ih * g->iw ? (ptrdiff_t)g->ih * g->iw - s0 : n;
+                            // A tap entirely outside the plane (e.g. dilation past the end of a
+                            // 1-wide input) made hi negative: memset(d + hi) then wrote before d,
+                            // into the previous tap's row. Keep 0 <= lo <= hi <= n.
+                            if (lo > n) lo = n;
+                            if (hi < lo) hi = lo;
                             if (lo > 0) memset(d, zx, (size_t)lo);
                             if (hi > lo) memcpy(d + lo, plane + s0 + lo, (size_t)(hi - lo));
                             if (hi < n) memset(d + hi, zx, (size_t)(n - hi));

@@ -174,6 +174,26 @@ extension CKernelTests {
         }
     }
 
+    /// im2col's plane-wide copy with a tap that lies wholly outside the plane (1-wide
+    /// input, dilation 2, padding only at the end): it used to write one pad byte
+    /// before its row, over the previous tap's value (found by the C driver).
+    @Test func im2colTapOutsideThePlane() {
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(19)
+                var s = Shape(); s.ndim = 1; s.cin = 2; s.cout = 8; s.group = 2; s.inShape = [1, 1, 1]
+                s.kernel = [2, 1, 1]; s.dilation = [2, 1, 1]; s.padEnd = [2, 0, 0]
+                var s2 = s; s2.ndim = 2; s2.inShape = [3, 1, 1]; s2.kernel = [1, 3, 1]; s2.dilation = [1, 2, 1]
+                s2.padBegin = [0, 0, 0]; s2.padEnd = [0, 4, 0]
+                for shape in [s, s2] {
+                    for out in [OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_U8, OK_QOUT_S8] {
+                        run(shape, out: out, pool: nil, rng: &rng, extreme: false, tag: String(cString: ok_isa_name(isa)))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func mobileNetLayers() {
         for isa in availableQISAs() {
             withQISA(isa) {
