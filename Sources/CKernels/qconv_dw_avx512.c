@@ -109,7 +109,7 @@ size_t ok_qdw_tile_bytes__avx512(const ok_qdw_geom *g) {
 /// Sum over the KH x KW taps for 16 outputs whose first tap reads tile[base]
 /// (stride s: lane i reads tile[base + s * i + tap offset]). kh_n / kw_n are
 /// compile-time constants in the 3x3 instantiation.
-OK_QDW_AVX512_TARGET static inline __m512 taps16(const ok_qdw_geom *g, int tw, const float *tile, size_t base,
+OK_QDW_AVX512_TARGET static inline __attribute__((always_inline)) __m512 taps16(const ok_qdw_geom *g, int tw, const float *tile, size_t base,
                                                   const float *w, int kh_n, int kw_n) {
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     __m512 acc = _mm512_setzero_ps();
@@ -139,7 +139,7 @@ typedef struct {
 
 /// The rounding rule on 16 exact sums; the lanes of mask k are compressed to the
 /// front and stored as popcount(k) consecutive outputs at y[at].
-OK_QDW_AVX512_TARGET static inline int store16(const qdw_epi *e, __m512 sum, __mmask16 k, int compress, void *y,
+OK_QDW_AVX512_TARGET static inline __attribute__((always_inline)) int store16(const qdw_epi *e, __m512 sum, __mmask16 k, int compress, void *y,
                                                size_t at) {
     int n = compress ? __builtin_popcount((unsigned)k) : 16;
     __mmask16 km = compress ? (__mmask16)((1u << n) - 1u) : k;
@@ -191,16 +191,19 @@ taps3x3(const float *tile, size_t base, size_t r1, size_t r2, int dw, const __m5
 
 /// One plane: output vectors by rows or flat (see qdw_plan); 3x3 with stride 1 or 2
 /// unrolled with the weights in registers, everything else through taps16.
-OK_QDW_AVX512_TARGET static void plane(const ok_qdw_geom *g, const qdw_plan *pl, const uint16_t *masks,
-                                       const float *tile, const float *w, const qdw_epi *e, void *y) {
+OK_QDW_AVX512_TARGET static inline __attribute__((always_inline)) void
+plane_body(const ok_qdw_geom *g, const qdw_plan *pl, const uint16_t *masks, const float *tile, const float *w,
+           const qdw_epi *e0, void *y, int out, int k33, int s1) {
+    qdw_epi ev = *e0;  // a local copy the byte stores cannot alias: constants stay in registers
+    ev.out = out;
+    const qdw_epi *e = &ev;
     const int tw = pl->tw;
     const size_t r1 = (size_t)g->dh * tw, r2 = 2 * r1;
     __m512 wv[9];
-    const int k33 = g->KH == 3 && g->KW == 3;
     if (k33)
         for (int i = 0; i < 9; i++) wv[i] = _mm512_set1_ps(w[i]);
 #define QDW_SUM(base)                                                                                       \
-    (k33 ? (g->sw == 1 ? taps3x3(tile, (base), r1, r2, g->dw, wv, 1) : taps3x3(tile, (base), r1, r2, g->dw, wv, 2)) \
+    (k33 ? (s1 ? taps3x3(tile, (base), r1, r2, g->dw, wv, 1) : taps3x3(tile, (base), r1, r2, g->dw, wv, 2)) \
          : taps16(g, tw, tile, (base), w, g->KH, g->KW))
     if (pl->flat) {
         size_t at = 0;
@@ -220,6 +223,25 @@ OK_QDW_AVX512_TARGET static void plane(const ok_qdw_geom *g, const qdw_plan *pl,
         }
     }
 #undef QDW_SUM
+}
+
+/// plane_body with the output type, the 3x3 case and the stride as constants, so the
+/// per-vector code has no branches on them (the loop was ~40 cycles per vector).
+OK_QDW_AVX512_TARGET static void plane(const ok_qdw_geom *g, const qdw_plan *pl, const uint16_t *masks,
+                                       const float *tile, const float *w, const qdw_epi *e, void *y) {
+    const int k33 = g->KH == 3 && g->KW == 3, s1 = g->sw == 1;
+#define QDW_OUT(o)                                                                        \
+    do {                                                                                  \
+        if (k33 && s1) plane_body(g, pl, masks, tile, w, e, y, (o), 1, 1);                \
+        else if (k33) plane_body(g, pl, masks, tile, w, e, y, (o), 1, 0);                 \
+        else plane_body(g, pl, masks, tile, w, e, y, (o), 0, s1);                         \
+    } while (0)
+    switch (e->out) {
+    case OK_QOUT_I32: QDW_OUT(OK_QOUT_I32); break;
+    case OK_QOUT_F32: QDW_OUT(OK_QOUT_F32); break;
+    default: QDW_OUT(OK_QOUT_U8); break;  // U8 and S8 store the same low byte
+    }
+#undef QDW_OUT
 }
 
 /// Writes plane x - zx (H x W, u8 or s8) into the tile at (ph, pw).
