@@ -524,7 +524,17 @@ DEFINE_MAX_WINDOW(max_window_s8, int8_t)
                     for (int64_t w = 0; w < W; w++) tmp[w] = row[w] > tmp[w] ? row[w] : tmp[w];     \
                 }                                                                                   \
                 T *yr = yp + oh * OW;                                                               \
-                for (int64_t ow = 0; ow < OW; ow++) {                                               \
+                int64_t ow = 0;                                                                     \
+                if (kw == 2 && sw == 2 && pw == 0) {                                                \
+                    /* 2-wide stride-2 windows inside the row (YOLO's 2x2 pools): a loop */          \
+                    /* the compiler vectorizes; the generic one was 17% of yolo int8. */             \
+                    int64_t n = OW < W / 2 ? OW : W / 2;                                            \
+                    for (; ow < n; ow++) {                                                          \
+                        T a = tmp[2 * ow], b = tmp[2 * ow + 1];                                     \
+                        yr[ow] = b > a ? b : a;                                                     \
+                    }                                                                               \
+                }                                                                                   \
+                for (; ow < OW; ow++) {                                                             \
                     int64_t w0 = ow * sw - pw, c0 = w0 < 0 ? 0 : w0, c1 = w0 + kw > W ? W : w0 + kw; \
                     T m = tmp[c0];                                                                  \
                     for (int64_t c = c0 + 1; c < c1; c++) m = tmp[c] > m ? tmp[c] : m;              \

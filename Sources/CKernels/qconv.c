@@ -160,12 +160,44 @@ static size_t dw_plane_bytes(const qgeom *g, int *hp, int *wp) {
 /// integer of magnitude <= kv * 255 * 255 < 2^24, so float adds / FMAs are exact.
 enum { OK_QDW_FLOAT_KV_MAX = 256 };
 
+static ok_qdw_geom dw_geom2(const qgeom *g) {
+    ok_qdw_geom d = {g->ih, g->iw, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw, g->dh, g->dw, g->ph, g->pw};
+    return d;
+}
+
+/// 1 when the AVX-512 direct kernel runs this depthwise convolution: AVX-512 enabled,
+/// a geometry it takes, and an epilogue with nothing per column (per channel or per
+/// tensor only, which is what convolutions pass).
+static int dw_direct_avx512(const qgeom *g, const ok_qepilogue *ep) {
+#if OK_Q_X86
+    if (!ok_isa_enabled(OK_ISA_AVX512)) return 0;
+    if (ep && (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL))) return 0;
+    ok_qdw_geom d = dw_geom2(g);
+    int th, tw;
+    return g->id == 1 && g->kd == 1 && ok_qdw_tile_plan__avx512(&d, &th, &tw);
+#else
+    (void)g; (void)ep;
+    return 0;
+#endif
+}
+
+/// Per-thread depthwise workspace: the portable path's planes or the AVX-512 tile.
+static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
+    size_t b = dw_plane_bytes(g, hp, wp);
+#if OK_Q_X86
+    ok_qdw_geom d = dw_geom2(g);
+    size_t t = ok_qdw_tile_bytes__avx512(&d);
+    if (t > b) b = t;
+#endif
+    return b;
+}
+
 size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     if (threads < 1) threads = 1;
     qgeom g = to3(p);
     if (ok_qconv_algorithm(p) == 2) {
         int hp, wp;
-        return dw_plane_bytes(&g, &hp, &wp) * (size_t)threads;
+        return dw_thread_bytes(&g, &hp, &wp) * (size_t)threads;
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -208,6 +240,11 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                             ptrdiff_t s0 = (ptrdiff_t)(ra + dr) * g->iw + off, n = (ptrdiff_t)(rb - ra) * g->ow;
                             uint8_t *d = dst + (size_t)(ra - oh0) * g->ow;
                             ptrdiff_t lo = s0 < 0 ? -s0 : 0, hi = s0 + n > (ptrdiff_t)g->ih * g->iw ? (ptrdiff_t)g->ih * g->iw - s0 : n;
+                            // A tap entirely outside the plane (e.g. dilation past the end of a
+                            // 1-wide input) made hi negative: memset(d + hi) then wrote before d,
+                            // into the previous tap's row. Keep 0 <= lo <= hi <= n.
+                            if (lo > n) lo = n;
+                            if (hi < lo) hi = lo;
                             if (lo > 0) memset(d, zx, (size_t)lo);
                             if (hi > lo) memcpy(d + lo, plane + s0 + lo, (size_t)(hi - lo));
                             if (hi < n) memset(d + hi, zx, (size_t)(n - hi));
@@ -231,6 +268,11 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                             if (ow0 > 0) memset(dst, zx, (size_t)ow0);
                             if (g->sw == 1) {
                                 if (ow1 > ow0) memcpy(dst + ow0, src + ow0 + off, (size_t)(ow1 - ow0));
+                            } else if (g->sw == 2) {
+                                // Constant stride: vectorized (even-byte shuffles); the stride-2
+                                // stem of MobileNet spent 5% of the model in the generic loop.
+                                const uint8_t *s2 = src + off;
+                                for (int ow = ow0; ow < ow1; ow++) dst[ow] = s2[2 * ow];
                             } else {
                                 for (int ow = ow0; ow < ow1; ow++) dst[ow] = src[ow * g->sw + off];
                             }
@@ -329,6 +371,26 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
+#if OK_Q_X86
+typedef struct {
+    ok_qdw_geom g;
+    const uint8_t *x;
+    int tx, cout;
+    int32_t zx;
+    const float *w;
+    void *y;
+    const ok_qepilogue *ep;
+    char *ws;
+    size_t ws_stride;
+} dw512_job;
+
+static void dw512_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dw512_job *j = raw;
+    ok_qdw_planes__avx512(&j->g, j->x, j->tx, j->zx, j->w, j->y, j->ep, (int)begin, (int)end, j->cout,
+                          (float *)(j->ws + (size_t)thread * j->ws_stride));
+}
+#endif
+
 // ---------------------------------------------------------------- driver
 
 void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
@@ -344,7 +406,18 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
     }
     if (h->algo == 2) {
         int hp, wp;
-        dw_job j = {p, g, x, tx, zx, (const float *)wdata, y, ep, workspace, dw_plane_bytes(&g, &hp, &wp), 0, 0,
+        size_t stride = dw_thread_bytes(&g, &hp, &wp);
+#if OK_Q_X86
+        if (dw_direct_avx512(&g, ep)) {
+            dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)wdata, y, ep, workspace, stride};
+            // Planes in chunks of >= ~16K outputs per task, so tiny layers stay on one thread.
+            int64_t grain = (int64_t)(16384 / (g.out_sp ? g.out_sp : 1)) + 1;
+            ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, grain, dw512_task, &j);
+            free(owned);
+            return;
+        }
+#endif
+        dw_job j = {p, g, x, tx, zx, (const float *)wdata, y, ep, workspace, stride, 0, 0,
                     ok_qepi_current()};
         j.hp = hp; j.wp = wp;
         int chunk = dw_chunk(&g);

@@ -106,6 +106,23 @@ void ok_qgemm_u8s8_8x8__i8mm(int kg, const void *a, const void *b, int32_t *tile
 #endif
 #endif
 
+/// Depthwise 2-D geometry (one plane): input H x W, output OH x OW, kernel, strides,
+/// dilations, leading pads.
+typedef struct {
+    int H, W, OH, OW, KH, KW, sh, sw, dh, dw, ph, pw;
+} ok_qdw_geom;
+#if OK_Q_X86
+/// The AVX-512 direct depthwise kernel (qconv_dw_avx512.c): 0 if it does not take
+/// this geometry (stride > 2, kernel volume > 256), else the tile rows / row stride.
+int ok_qdw_tile_plan__avx512(const ok_qdw_geom *g, int *th, int *tw);
+/// Workspace per thread (0 if not taken).
+size_t ok_qdw_tile_bytes__avx512(const ok_qdw_geom *g);
+/// Planes [c0, c1) of batch x cout (plane pc is channel pc % cout): y = epilogue(conv(x - zx, w)),
+/// w = (w - zw) as float [c][kh][kw]; ep bias / scale / fbias per channel (ROW) or per tensor.
+void ok_qdw_planes__avx512(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const float *w, void *y,
+                           const ok_qepilogue *ep, int c0, int c1, int cout, float *tile);
+#endif
+
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa);
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_current(void);
 

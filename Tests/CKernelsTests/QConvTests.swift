@@ -121,6 +121,79 @@ extension CKernelTests {
         }
     }
 
+    /// Depthwise against the reference twin on the shapes the direct AVX-512 kernel
+    /// lays out differently: narrow planes (flat vectors over several rows, kws 25x5,
+    /// MobileNet 8x8 / 4x4, stride 2 with equal strides), wide ones (rows with ragged
+    /// 16-lane tails), unequal strides, dilation, asymmetric pads, 1x1 planes, extreme
+    /// values; every int8 path, AVX-512 without VNNI included (the AVX2 GEMM with the
+    /// AVX-512 depthwise kernel), one and two threads.
+    @Test func depthwiseNarrowAndWidePlanes() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        var isas = availableQISAs()
+        if ok_cpu_supported_isas() & (1 << OK_ISA_AVX512.rawValue) != 0 { isas.append(OK_ISA_AVX512) }
+        for isa in isas {
+            let body = {
+                var rng = TestRNG(301 &+ isa.rawValue)
+                let fixed: [([Int], [Int], [Int])] = [  // in, stride, kernel
+                    ([25, 5], [1, 1], [3, 3]), ([8, 8], [1, 1], [3, 3]), ([8, 8], [2, 2], [3, 3]), ([4, 4], [1, 1], [3, 3]),
+                    ([64, 37], [2, 2], [3, 3]), ([33, 47], [1, 1], [3, 3]), ([1, 1], [1, 1], [3, 3]), ([9, 17], [1, 2], [3, 3]),
+                    ([10, 4], [2, 1], [5, 3]), ([7, 19], [2, 2], [1, 1]), ([12, 12], [1, 1], [7, 7]),
+                ]
+                for trial in 0..<40 {
+                    var s = Shape()
+                    s.cin = rng.int(1, 20); s.cout = s.cin; s.group = s.cin
+                    if s.cin == 1 { s.cin = 2; s.cout = 2; s.group = 2 }
+                    s.batch = rng.int(1, 2)
+                    if trial < fixed.count {
+                        let f = fixed[trial]
+                        s.inShape = f.0 + [1]; s.stride = f.1 + [1]; s.kernel = f.2 + [1]
+                        s.padBegin = [f.2[0] / 2, f.2[1] / 2, 0]; s.padEnd = s.padBegin
+                    } else {
+                        for i in 0..<2 {
+                            s.inShape[i] = rng.int(1, trial % 2 == 0 ? 7 : 40)
+                            s.kernel[i] = rng.int(1, 5); s.stride[i] = rng.int(1, 3); s.dilation[i] = rng.int(1, 2)
+                            s.padBegin[i] = rng.int(0, 2); s.padEnd[i] = rng.int(0, 2)
+                            let eff = (s.kernel[i] - 1) * s.dilation[i] + 1
+                            if s.inShape[i] + s.padBegin[i] + s.padEnd[i] < eff { s.inShape[i] = eff }
+                        }
+                    }
+                    for pool in [nil, pool2] {
+                        run(s, out: ok_qout(UInt32(rng.int(0, 3))), pool: pool, rng: &rng, extreme: rng.int(0, 2) == 0,
+                            tag: "\(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))")
+                    }
+                }
+            }
+            if isa == OK_ISA_AVX512 {
+                ok_cpu_restrict((1 << OK_ISA_AVX512.rawValue) | (1 << OK_ISA_AVX2_FMA.rawValue) | 1)
+                body()
+                ok_cpu_restrict(0xffff_ffff)
+            } else {
+                withQISA(isa, body)
+            }
+        }
+    }
+
+    /// im2col's plane-wide copy with a tap that lies wholly outside the plane (1-wide
+    /// input, dilation 2, padding only at the end): it used to write one pad byte
+    /// before its row, over the previous tap's value (found by the C driver).
+    @Test func im2colTapOutsideThePlane() {
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(19)
+                var s = Shape(); s.ndim = 1; s.cin = 2; s.cout = 8; s.group = 2; s.inShape = [1, 1, 1]
+                s.kernel = [2, 1, 1]; s.dilation = [2, 1, 1]; s.padEnd = [2, 0, 0]
+                var s2 = s; s2.ndim = 2; s2.inShape = [3, 1, 1]; s2.kernel = [1, 3, 1]; s2.dilation = [1, 2, 1]
+                s2.padBegin = [0, 0, 0]; s2.padEnd = [0, 4, 0]
+                for shape in [s, s2] {
+                    for out in [OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_U8, OK_QOUT_S8] {
+                        run(shape, out: out, pool: nil, rng: &rng, extreme: false, tag: String(cString: ok_isa_name(isa)))
+                    }
+                }
+            }
+        }
+    }
+
     @Test func mobileNetLayers() {
         for isa in availableQISAs() {
             withQISA(isa) {

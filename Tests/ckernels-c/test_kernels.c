@@ -304,12 +304,71 @@ static void test_qconv(ok_pool *pool) {
     }
 }
 
+// Depthwise 2-D convolutions against the reference twin: narrow and wide planes
+// (ragged 16-lane tails), 3x3 / other kernels up to the float bound 16x16 and past
+// it, strides 1-3, dilations, asymmetric pads, extreme values, every output type.
+static void test_qdepthwise(ok_pool *pool) {
+    for (int trial = 0; trial < 160; trial++) {
+        ok_conv_params p;
+        memset(&p, 0, sizeof p);
+        p.ndim = 2;
+        p.batch = irand(1, 2);
+        p.cin = p.cout = p.group = irand(2, 40);
+        int big = trial % 16 == 15;
+        for (int i = 0; i < 2; i++) {
+            p.in_shape[i] = irand(1, trial % 3 == 0 ? 6 : 45);
+            p.kernel[i] = trial & 1 ? 3 : irand(1, 5);
+            if (big) p.kernel[i] = irand(14, 17);
+            p.stride[i] = irand(0, 5) == 0 ? 3 : irand(1, 2);
+            p.dilation[i] = irand(0, 3) == 0 ? 2 : 1;
+            p.pad_begin[i] = irand(0, 2);
+            p.pad_end[i] = irand(0, 2);
+            if (big) p.pad_begin[i] = p.pad_end[i] = p.kernel[i] / 2;
+            int eff = (p.kernel[i] - 1) * p.dilation[i] + 1;
+            if (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] < eff) p.in_shape[i] = eff;
+            p.out_shape[i] = (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] - eff) / p.stride[i] + 1;
+        }
+        size_t in_sp = (size_t)p.in_shape[0] * p.in_shape[1], out_sp = (size_t)p.out_shape[0] * p.out_shape[1];
+        size_t kv = (size_t)p.kernel[0] * p.kernel[1];
+        int tx = irand(0, 1), tw = irand(0, 1), extreme = irand(0, 2) == 0, out = irand(0, 3);
+        int zw_per = irand(0, 1) ? OK_QPER_ROW : OK_QPER_TENSOR;
+        size_t nx = (size_t)p.batch * p.cin * in_sp, nw = (size_t)p.cout * kv;
+        uint8_t *x = xalloc(nx), *w = xalloc(nw);
+        int32_t *zw = xalloc(4 * (size_t)p.cout);
+        for (size_t i = 0; i < nx; i++) x[i] = qrand(extreme);
+        for (size_t i = 0; i < nw; i++) w[i] = qrand(extreme);
+        for (int i = 0; i < p.cout; i++) zw[i] = qzp(tw, extreme);
+        int32_t zx = qzp(tx, extreme);
+        qep_data d;
+        qep_random(&d, out, (int)kv, 1);
+        size_t bytes = (size_t)p.batch * p.cout * out_sp * qout_bytes(out);
+        uint8_t *y = xalloc(bytes), *r = xalloc(bytes);
+        memset(y, 0xcd, bytes);
+        memset(r, 0xcd, bytes);
+        ok_qconv_reference(&p, x, tx, zx, w, tw, zw, zw_per, r, &d.ep);
+        void *pw = xalloc(ok_qconv_packed_weights_size(&p));
+        ok_qconv_pack_weights(&p, w, tw, zw, zw_per, pw);
+        void *ws = xalloc(ok_qconv_workspace_size(&p, ok_pool_threads(pool)));
+        ok_qconv(pool, &p, x, tx, zx, pw, y, &d.ep, ws);
+        if (memcmp(y, r, bytes) != 0) {
+            printf("FAIL qdepthwise %s c=%d in=%dx%d k=%dx%d s=%dx%d d=%dx%d pad=%d,%d/%d,%d out=%d tx=%d tw=%d\n",
+                   ok_qgemm_kernel_name(), p.cin, p.in_shape[0], p.in_shape[1], p.kernel[0], p.kernel[1], p.stride[0],
+                   p.stride[1], p.dilation[0], p.dilation[1], p.pad_begin[0], p.pad_begin[1], p.pad_end[0],
+                   p.pad_end[1], out, tx, tw);
+            failures++;
+        }
+        free(x); free(w); free(zw); free(y); free(r); free(pw); free(ws);
+    }
+}
+
 // Int8 ISA chains as on a real CPU: VNNI keeps AVX-512/AVX2, i8mm keeps sdot and NEON.
-static const int qisas_to_test[6] = {OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512_VNNI, OK_ISA_NEON, OK_ISA_NEON_DOT,
-                                     OK_ISA_NEON_I8MM};
+// AVX-512 without VNNI: the AVX2 int8 GEMM with the AVX-512 depthwise kernel.
+static const int qisas_to_test[7] = {OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512, OK_ISA_AVX512_VNNI, OK_ISA_NEON,
+                                     OK_ISA_NEON_DOT, OK_ISA_NEON_I8MM};
 static uint32_t qrestrict_mask(int isa) {
     uint32_t m = 1u << isa | 1u;
     if (isa == OK_ISA_AVX512_VNNI) m |= 1u << OK_ISA_AVX512 | 1u << OK_ISA_AVX2_FMA;
+    if (isa == OK_ISA_AVX512) m |= 1u << OK_ISA_AVX2_FMA;
     if (isa == OK_ISA_NEON_DOT || isa == OK_ISA_NEON_I8MM) m |= 1u << OK_ISA_NEON;
     if (isa == OK_ISA_NEON_I8MM) m |= 1u << OK_ISA_NEON_DOT;
     return m;
@@ -368,7 +427,7 @@ int main(int argc, char **argv) {
         test_conv_transpose(isa, NULL);
         test_conv_transpose(isa, pool2);
     }
-    for (int ii = 0; ii < 6; ii++) {
+    for (int ii = 0; ii < 7; ii++) {
         int isa = qisas_to_test[ii];
         if (!(ok_cpu_supported_isas() & (1u << isa))) continue;
         ok_cpu_restrict(qrestrict_mask(isa));
@@ -377,6 +436,8 @@ int main(int argc, char **argv) {
         test_qgemm(pool2);
         test_qconv(NULL);
         test_qconv(pool2);
+        test_qdepthwise(NULL);
+        test_qdepthwise(pool2);
     }
     ok_cpu_restrict(0xffffffffu);
     ok_pool_destroy(pool2);

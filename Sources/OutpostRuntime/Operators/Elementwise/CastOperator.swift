@@ -37,7 +37,23 @@ final class CastOperator: Operator {
         switch y.dtype {
         case .float32:
             let dst = y.floats
-            for i in 0..<n { dst[i] = x.float(at: i) }
+            // Typed loops for the integer sources (the dynamic-quantization chain casts
+            // every ConvInteger / MatMulInteger int32 result): the compiler vectorizes
+            // them, the per-element dtype switch of float(at:) it does not. Same
+            // conversion (Float(integer), one rounding to nearest even).
+            switch x.dtype {
+            case .int32:
+                let src = x.pointer(Int32.self)
+                for i in 0..<n { dst[i] = Float(src[i]) }
+            case .uint8:
+                let src = x.pointer(UInt8.self)
+                for i in 0..<n { dst[i] = Float(src[i]) }
+            case .int8:
+                let src = x.pointer(Int8.self)
+                for i in 0..<n { dst[i] = Float(src[i]) }
+            default:
+                for i in 0..<n { dst[i] = x.float(at: i) }
+            }
         case .float16:
             let dst = y.pointer(UInt16.self)
             if x.dtype == .float32 || x.dtype == .float16 {

@@ -24,6 +24,10 @@ final class QuantizedConvOperator: Operator {
     /// zw (cout int32), scale (cout floats), refreshed from the inputs each run.
     private var qparams = Buffer(zeroedBytes: 0)
     private var scaleOffset = 0
+    /// x_scale, w_scale and y_scale are initializers: the requantization multipliers
+    /// were computed at planning (per run they cost a Tensor access per channel, which
+    /// was ~10% of MobileNet int8).
+    private var constantScales = false
 
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         self.kind = kind
@@ -95,6 +99,11 @@ final class QuantizedConvOperator: Operator {
         qparams = Buffer(zeroedBytes: scaleOffset + align64(max(cout, 1) * 4))
         packedBytes = align64(ok_qconv_packed_weights_size(&p))
         workspaceBytes = align64(ok_qconv_workspace_size(&p, Int32(neuralPlannedThreads)))
+        constantScales = false
+        if kind == .qlinear, let sx = inputs[1]?.constant, let sw = inputs[4]?.constant, let sy = inputs[6]?.constant {
+            fillScales(sx, sw, sy)
+            constantScales = true
+        }
         packedWeights = nil
         if let wc = w.constant, zw == nil || zw?.constant != nil {
             let zwp = qparams.base.assumingMemoryBound(to: Int32.self)
@@ -110,6 +119,13 @@ final class QuantizedConvOperator: Operator {
 
     private var zwPer: Int32 { Int32(zwPerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue) }
 
+    private func fillScales(_ sx: Tensor, _ sw: Tensor, _ sy: Tensor) {
+        let scale = qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
+        let half = sx.dtype == .float16
+        let fx = quantScale(sx), fy = quantScale(sy)
+        for c in 0..<(scalePerChannel ? cout : 1) { scale[c] = requantScale(fx, quantScale(sw, c), fy, half: half) }
+    }
+
     private func fillZeroPoints(_ t: Tensor?, _ p: UnsafeMutablePointer<Int32>) {
         for i in 0..<(zwPerChannel ? cout : 1) { p[i] = quantZeroPoint(t, t == nil ? 0 : i) }
     }
@@ -121,11 +137,11 @@ final class QuantizedConvOperator: Operator {
         var scratch = ctx.scratch
         let zw = qparams.base.assumingMemoryBound(to: Int32.self)
         let scale = qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
-        fillZeroPoints(optionalTensor(inputs, zwIndex), zw)
         let packed: UnsafeMutableRawPointer
         if let pw = packedWeights {
-            packed = pw.base
+            packed = pw.base  // packed at planning with the constant zero points
         } else {
+            fillZeroPoints(optionalTensor(inputs, zwIndex), zw)
             ok_qconv_pack_weights(&p, w.raw, QuantType.code(wType), zw, zwPer, scratch)
             packed = scratch
             scratch += packedBytes
@@ -133,9 +149,8 @@ final class QuantizedConvOperator: Operator {
         var ep = ok_qepilogue()
         if kind == .qlinear {
             guard let sx = inputs[1], let sw = inputs[4], let sy = inputs[6] else { return }
-            let half = sx.dtype == .float16
-            let fx = quantScale(sx), fy = quantScale(sy)
-            for c in 0..<(scalePerChannel ? cout : 1) { scale[c] = requantScale(fx, quantScale(sw, c), fy, half: half) }
+            let fy = quantScale(sy)
+            if !constantScales { fillScales(sx, sw, sy) }
             let yz = quantZeroPoint(optionalTensor(inputs, 7))
             let (lo, hi) = activation.range(outType, scale: fy, zeroPoint: yz)
             ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
