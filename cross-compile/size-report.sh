@@ -43,6 +43,8 @@ for a in "${ordered[@]}"; do
     list="$("$here/build.sh" "$a" release)" || { echo "build $a failed"; over=1; continue; }
   else
     list="$(ls -d "$scratch"/*/release/* "$scratch"/release/* 2>/dev/null | while read -r f; do
+      # $scratch/release is a symlink to $scratch/TRIPLE/release: list each file once.
+      f="$(readlink -f "$f")"
       [[ -f $f && -x $f ]] && file "$f" | grep -q ELF && echo "${f#"$cross_root/"}"; done | sort -u)"
   fi
   echo "== $a"

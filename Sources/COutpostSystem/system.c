@@ -74,6 +74,10 @@ void op_unmap_file(op_mapped_file *file) {
     file->size = 0;
 }
 
+void op_mapped_file_release_pages(const op_mapped_file *file) {
+    if (file->data && file->is_mapped) madvise(file->data, file->size, MADV_DONTNEED);
+}
+
 int op_read_file(const char *path, uint8_t **out, size_t *size) {
     *out = NULL;
     *size = 0;

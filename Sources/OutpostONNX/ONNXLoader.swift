@@ -29,6 +29,10 @@ public enum ONNXLoader {
         let decoder = ONNXDecoder(source: buffer, baseDirectory: baseDirectory)
         let (model, functions) = try decoder.decodeModel()
         try finish(model.graph, outerScope: [], model: model, functions: functions)
+        // Decoding read every page of the file and copied the misaligned initializers
+        // out (most of them: protobuf does not align raw_data). Those pages would stay
+        // resident as long as the model lives; the in-place views fault theirs back in.
+        buffer.releaseResidentPages()
         return model
     }
 

@@ -30,6 +30,10 @@ typedef struct {
 /// Maps `path` read-only. Returns 0 on success, else errno.
 int op_map_file(const char *path, op_mapped_file *out);
 void op_unmap_file(op_mapped_file *file);
+/// Drops the resident pages of a mapped file from this process's memory (RSS):
+/// the map is private and read-only, so the next access reads the same bytes from
+/// the file again. No effect on the malloc'd fallback copy.
+void op_mapped_file_release_pages(const op_mapped_file *file);
 
 /// Reads a whole file into a malloc'd buffer (*out, *size). Returns 0 or errno.
 int op_read_file(const char *path, uint8_t **out, size_t *size);

@@ -64,6 +64,19 @@ public final class Buffer {
         owner = .borrowed
     }
 
+    /// For a mapped file: hands its resident pages back to the system. Call it once
+    /// the bytes that were copied out (misaligned initializers) are no longer read:
+    /// views still work, their pages are read from the file again when touched.
+    /// A view passes the call to its parent; heap memory and the unmappable-file
+    /// fallback are left alone.
+    public func releaseResidentPages() {
+        switch owner {
+        case let .mappedFile(file): withUnsafePointer(to: file) { op_mapped_file_release_pages($0) }
+        case let .view(parent): parent.releaseResidentPages()  // a model inside a package file
+        case .heap, .borrowed: break
+        }
+    }
+
     deinit {
         switch owner {
         case .heap: op_aligned_free(base)
