@@ -21,10 +21,9 @@ final class PoolOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
         // MaxPool also runs on int8/uint8 (folded QDQ graphs: it only selects values).
-        // Pattern match, not `kind == .max`: in the Embedded aarch64 build that
-        // comparison came out false for MaxPool (6 int8 fixtures refused as
-        // "unsupported data type uint8"), while the host build was right; not
-        // reproduced in a small Embedded program, so the cause is not known.
+        // (Embedded builds once refused these as "unsupported data type uint8": the
+        // SIL object outliner gave the constant DType arrays names that clashed
+        // across modules. Fixed in cross-compile/lib.sh; see docs/size-budget.md.)
         let isMax: Bool
         if case .max = kind { isMax = true } else { isMax = false }
         if x.dtype == .uint8 || x.dtype == .int8 {

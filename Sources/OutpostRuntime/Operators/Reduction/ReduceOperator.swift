@@ -35,8 +35,6 @@ final class ReduceOperator: Operator {
         switch x.dtype {
         case .float32, .int32, .int64: break
         case .int8, .uint8, .bool:
-            // A switch, not `kind == .max || kind == .min`: that comparison went wrong in
-            // the Embedded ARM build of PoolOperator (see there).
             switch kind {
             case .max, .min: break
             default: throw unsupportedType(x.dtype, input: 0)
