@@ -531,7 +531,7 @@ void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x,
 #endif
     int64_t macs = (int64_t)p->batch * p->cout * p->out_shape[0] * (p->ndim == 2 ? p->out_shape[1] : 1) *
                    p->kernel[0] * (p->ndim == 2 ? p->kernel[1] : 1);
-    if (macs < ok_min_parallel_macs()) pool = NULL;
+    if (macs < ok_min_parallel_macs() / 6) pool = NULL;  // see ok_set_min_parallel_macs
 #if OK_HAVE_X86
     // Rows shorter than 8 outputs leave most lanes of a row vector idle: vectorise
     // across channels instead (kws: 25x5 planes).

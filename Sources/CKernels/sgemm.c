@@ -100,7 +100,7 @@ float ok_activation_scalar(float x, int activation, float p0, float p1) {
     }
 }
 
-static _Atomic int64_t min_parallel_macs = 1 << 20;
+static _Atomic int64_t min_parallel_macs = 600000;  // ~12 us of GEMM at ~100 GFLOPS
 void ok_set_min_parallel_macs(int64_t macs) { min_parallel_macs = macs; }
 int64_t ok_min_parallel_macs(void) { return min_parallel_macs; }
 
