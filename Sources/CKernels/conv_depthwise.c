@@ -5,6 +5,7 @@
 // 3x3 is the common case). Other strides use the scalar interior.
 #include "conv_depthwise_internal.h"
 #include "sgemm_internal.h"
+#include "ok_act_simd.h"
 #include "ok_elementwise.h"
 
 #include <string.h>
@@ -244,19 +245,6 @@ static void dw_tile_fill(const dw_geom *g, const dw_tile_geom *t, const float *x
 #if OK_HAVE_X86
 #define OK_DW_AVX2 __attribute__((target("avx2,fma")))
 
-OK_DW_AVX2 static inline __m256 dw_act8(__m256 v, int act, __m256 p0, __m256 p1) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (act) {
-    case OK_ACT_RELU: return _mm256_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU: return _mm256_blendv_ps(v, _mm256_mul_ps(v, p0), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case OK_ACT_HARD_SIGMOID: return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f),
-                                                                             _mm256_set1_ps(0.5f)), zero), one));
-    default: return v;
-    }
-}
 
 OK_DW_AVX2 static inline __m256 dw_load_s2(const float *p) {
     __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
@@ -302,7 +290,7 @@ OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom 
                     acc = _mm256_fmadd_ps(w7, dw_load_s2(r2 + b + 1), acc);
                     acc = _mm256_fmadd_ps(w8, dw_load_s2(r2 + b + 2), acc);
                 }
-                acc = dw_act8(acc, act, p0, p1);
+                acc = ok_cheap_act8(acc, act, p0, p1);
                 if (ow < full) {
                     _mm256_storeu_ps(out + ow, acc);
                 } else {
@@ -325,7 +313,7 @@ OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom 
                     acc = _mm256_fmadd_ps(wv, v, acc);
                 }
             }
-            acc = dw_act8(acc, act, p0, p1);
+            acc = ok_cheap_act8(acc, act, p0, p1);
             if (ow < full) {
                 _mm256_storeu_ps(out + ow, acc);
             } else {
@@ -340,19 +328,6 @@ OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom 
 #if OK_HAVE_X86
 #define OK_DW_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
-OK_DW_AVX512 static inline __m512 dw_act16(__m512 v, int act, __m512 p0, __m512 p1) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    switch (act) {
-    case OK_ACT_RELU: return _mm512_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, p0);
-    case OK_ACT_HARD_SIGMOID: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f),
-                                                                             _mm512_set1_ps(0.5f)), zero), one));
-    default: return v;
-    }
-}
 
 /// AVX-512 twin of the 3x3 tile plane: 16 outputs per step, the ragged end by a
 /// masked store; stride 2 deinterleaves 32 inputs with one permutex2var per tap
@@ -392,7 +367,7 @@ OK_DW_AVX512 static void dw_tile_plane3x3__avx512(const dw_geom *g, const dw_til
                     acc = _mm512_fmadd_ps(wv[r * 3 + 2], _mm512_permutex2var_ps(lo2, even, hi2), acc);
                 }
             }
-            acc = dw_act16(acc, act, p0, p1);
+            acc = ok_cheap_act16(acc, act, p0, p1);
             if (ow < full) _mm512_storeu_ps(out + ow, acc);
             else _mm512_mask_storeu_ps(out + ow, tail, acc);
         }

@@ -11,6 +11,7 @@
 // transposed back. The readable twin is ok_conv_reference (tests compare with it).
 #include "conv_depthwise_internal.h"
 #include "sgemm_internal.h"
+#include "ok_act_simd.h"
 #include "ok_elementwise.h"
 
 #include <string.h>
@@ -77,19 +78,6 @@ static int dwc_post_activation(int act) { return act == OK_ACT_SIGMOID || act ==
 #define OK_DWC_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 #define OK_DWC_AVX2 __attribute__((target("avx2,fma")))
 
-OK_DWC_AVX512 static inline __m512 dwc_act16(__m512 v, int act, __m512 p0, __m512 p1) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
-    switch (act) {
-    case OK_ACT_RELU: return _mm512_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU: return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, p0);
-    case OK_ACT_HARD_SIGMOID: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f),
-                                                                             _mm512_set1_ps(0.5f)), zero), one));
-    default: return v;
-    }
-}
 
 /// One block of 16 channels: out[(oh*OW + ow)*16 + c] = act(bias[c] + sum_taps w[c, tap] * tile[...]).
 OK_DWC_AVX512 static void dwc_block__avx512(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
@@ -110,7 +98,7 @@ OK_DWC_AVX512 static void dwc_block__avx512(const ok_conv_params *p, int Wp, con
                     acc = _mm512_fmadd_ps(w[kh * 3 + 1], _mm512_load_ps(r + 16), acc);
                     acc = _mm512_fmadd_ps(w[kh * 3 + 2], _mm512_load_ps(r + 32), acc);
                 }
-                _mm512_store_ps(out + ((size_t)oh * OW + ow) * 16, dwc_act16(acc, act, p0, p1));
+                _mm512_store_ps(out + ((size_t)oh * OW + ow) * 16, ok_cheap_act16(acc, act, p0, p1));
             }
         }
         return;
@@ -124,24 +112,11 @@ OK_DWC_AVX512 static void dwc_block__avx512(const ok_conv_params *p, int Wp, con
                 for (int kw = 0; kw < KW; kw++)
                     acc = _mm512_fmadd_ps(_mm512_load_ps(wt + (kh * KW + kw) * 16), _mm512_load_ps(r + kw * dw * 16), acc);
             }
-            _mm512_store_ps(out + ((size_t)oh * OW + ow) * 16, dwc_act16(acc, act, p0, p1));
+            _mm512_store_ps(out + ((size_t)oh * OW + ow) * 16, ok_cheap_act16(acc, act, p0, p1));
         }
     }
 }
 
-OK_DWC_AVX2 static inline __m256 dwc_act8(__m256 v, int act, __m256 p0, __m256 p1) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (act) {
-    case OK_ACT_RELU: return _mm256_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU: return _mm256_blendv_ps(v, _mm256_mul_ps(v, p0), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case OK_ACT_HARD_SIGMOID: return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f),
-                                                                             _mm256_set1_ps(0.5f)), zero), one));
-    default: return v;
-    }
-}
 
 /// AVX2 twin of dwc_block__avx512: 8 channels per vector.
 OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
@@ -158,7 +133,7 @@ OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const f
                 for (int kw = 0; kw < KW; kw++)
                     acc = _mm256_fmadd_ps(_mm256_load_ps(wt + (kh * KW + kw) * 8), _mm256_load_ps(r + kw * dw * 8), acc);
             }
-            _mm256_store_ps(out + ((size_t)oh * OW + ow) * 8, dwc_act8(acc, act, p0, p1));
+            _mm256_store_ps(out + ((size_t)oh * OW + ow) * 8, ok_cheap_act8(acc, act, p0, p1));
         }
     }
 }

@@ -1,6 +1,7 @@
 // x86-64 AVX2 + FMA micro-kernel: 6 rows x 16 columns = 12 ymm accumulators,
 // 2 ymm of B per k step, A broadcast from the packed panel (see SGEMM.md).
 #include "sgemm_internal.h"
+#include "ok_act_simd.h"
 #if OK_HAVE_X86
 #include <immintrin.h>
 #include <math.h>
@@ -13,22 +14,9 @@
     {                                                                                  \
         if (rb) { __m256 bv = _mm256_broadcast_ss(rb + (r)); x0 = _mm256_add_ps(x0, bv); x1 = _mm256_add_ps(x1, bv); } \
         if (cb) { x0 = _mm256_add_ps(x0, cb0); x1 = _mm256_add_ps(x1, cb1); }       \
-        x0 = ok_act8(x0, act, p0, p1); x1 = ok_act8(x1, act, p0, p1);                 \
+        x0 = ok_cheap_act8(x0, act, p0, p1); x1 = ok_cheap_act8(x1, act, p0, p1);                 \
     }
 
-OK_AVX2 static inline __m256 ok_act8(__m256 v, int act, __m256 p0, __m256 p1) {
-    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f);
-    switch (act) {
-    case OK_ACT_RELU: return _mm256_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU: return _mm256_blendv_ps(v, _mm256_mul_ps(v, p0), _mm256_cmp_ps(v, zero, _CMP_LT_OQ));
-    case OK_ACT_HARD_SIGMOID: return _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm256_mul_ps(v, _mm256_min_ps(_mm256_max_ps(_mm256_fmadd_ps(v, _mm256_set1_ps(1.0f / 6.0f),
-                                                                             _mm256_set1_ps(0.5f)), zero), one));
-    default: return v;
-    }
-}
 
 #define OK_EPILOGUE_6x16                                                               \
     if (ep) {                                                                          \

@@ -3,6 +3,7 @@
 // SGEMM.md). 24 accumulators + 2 B + 2 broadcasts stay within the 32 zmm registers,
 // and 24 independent FMA chains cover 2 ports x 4 cycles of latency three times.
 #include "sgemm_internal.h"
+#include "ok_act_simd.h"
 #if OK_HAVE_X86
 #include <immintrin.h>
 
@@ -35,19 +36,10 @@ OK_AVX512 static inline __m512 ok_sigmoid16(__m512 v) {
 }
 
 OK_AVX512 static inline __m512 ok_act16(__m512 v, int act, __m512 p0, __m512 p1) {
-    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f);
     switch (act) {
     case OK_ACT_SIGMOID: return ok_sigmoid16(v);
     case OK_ACT_SILU: return _mm512_mul_ps(v, ok_sigmoid16(v));
-    case OK_ACT_RELU: return _mm512_max_ps(v, zero);
-    case OK_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(v, p0), p1);
-    case OK_ACT_LEAKY_RELU:
-        return _mm512_mask_mul_ps(v, _mm512_cmp_ps_mask(v, zero, _CMP_LT_OQ), v, p0);
-    case OK_ACT_HARD_SIGMOID: return _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, p0, p1), zero), one);
-    case OK_ACT_HARD_SWISH:
-        return _mm512_mul_ps(v, _mm512_min_ps(_mm512_max_ps(_mm512_fmadd_ps(v, _mm512_set1_ps(1.0f / 6.0f),
-                                                                             _mm512_set1_ps(0.5f)), zero), one));
-    default: return v;
+    default: return ok_cheap_act16(v, act, p0, p1);
     }
 }
 
