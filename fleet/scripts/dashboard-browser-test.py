@@ -188,6 +188,8 @@ def browse(base, token, expect, shots):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+    from selenium.webdriver.support import expected_conditions as EC
 
     opts = Options()
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
@@ -201,6 +203,25 @@ def browse(base, token, expect, shots):
     def shot(name):
         driver.save_screenshot(os.path.join(shots, name + ".png"))
 
+    def settle(cond, seconds=20):
+        """A click on a submit button returns before the next page has loaded;
+        wait for the page the check is about instead of racing it."""
+        try:
+            WebDriverWait(driver, seconds, poll_frequency=0.1).until(lambda d: cond())
+        except Exception:
+            pass  # the check that follows reports what was seen
+
+    def follow(by, value):
+        """Clicks a link or submit button and waits until the next page has
+        replaced this one (the old <html> goes stale) and finished loading."""
+        old = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(by, value).click()
+        try:
+            WebDriverWait(driver, 30, poll_frequency=0.1).until(
+                lambda d: EC.staleness_of(old)(d) and d.execute_script("return document.readyState") == "complete")
+        except Exception:
+            pass  # the check that follows reports what was seen
+
     def go(path):
         driver.get(base + path)
         shot(path.strip("/").replace("/", "_").replace("?", "_") or "root")
@@ -211,10 +232,12 @@ def browse(base, token, expect, shots):
         go("/ui/devices")
         check(driver.current_url.endswith("/ui/login"), "an unsigned request is redirected to the sign-in form")
         driver.find_element(By.ID, "token").send_keys("opa_aaaaaaaaaaaa_" + "b" * 40)
-        driver.find_element(By.ID, "sign-in").click()
+        follow(By.ID, "sign-in")
+        settle(lambda: "unknown admin token" in text())
         check("unknown admin token" in text(), "a wrong admin token is refused with the reason")
         driver.find_element(By.ID, "token").send_keys(token)
-        driver.find_element(By.ID, "sign-in").click()
+        follow(By.ID, "sign-in")
+        settle(lambda: driver.current_url.rstrip("/").endswith("/ui") and "Fleet overview" in driver.title)
         check(driver.current_url.rstrip("/").endswith("/ui") and "Fleet overview" in driver.title, "the admin token signs in to the overview")
         check(all(c["name"] != "outpost_admin" or c.get("httpOnly") for c in driver.get_cookies()), "the session cookie is HttpOnly")
         shot("overview")
@@ -229,7 +252,7 @@ def browse(base, token, expect, shots):
         check(len(css("svg.bars rect.bar")) == 5, "overview draws the devices-by-health chart")
 
         # Devices: hostile text is shown as text, nothing runs.
-        driver.find_element(By.ID, "nav-devices").click()
+        follow(By.ID, "nav-devices")
         shot("devices")
         rows = css("#devices tbody tr")
         check(len(rows) == len(devices), f"devices page lists {len(devices)} devices (found {len(rows)})")
@@ -241,26 +264,26 @@ def browse(base, token, expect, shots):
         check("failing" in s1a and "self-test failed: <b>NaN</b> in output" in s1a, "the failing device shows its health message as text")
         quiet = driver.find_element(By.ID, "device-" + devices["quiet"][0]).text
         check("(silent)" in quiet and "never" in quiet, "the device that never checked in is marked silent")
-        driver.find_element(By.LINK_TEXT, devices["s2a"][0]).click()
+        follow(By.LINK_TEXT, devices["s2a"][0])
         shot("device")
         check("self_test_failed" in text() and "golden case 0 differs by 0.3 <max 1e-4>" in text(), "the device page lists its deployment events")
 
         # Models and lineage
-        driver.find_element(By.ID, "nav-models").click()
-        driver.find_element(By.LINK_TEXT, "tiny").click()
+        follow(By.ID, "nav-models")
+        follow(By.LINK_TEXT, "tiny")
         shot("model")
         deep = css("#lineage ul li ul li ul li .node")
         check(len(deep) == 1 and deep[0].text == "1.3.0", "lineage tree nests 1.1.0 > 1.2.0 > 1.3.0")
         check(len(css("#versions tbody tr")) == 3 and "s3://colours/v6" in text(), "the versions table shows 3 versions with lineage")
 
         # Rollouts: progress and gate values
-        driver.find_element(By.ID, "nav-rollouts").click()
+        follow(By.ID, "nav-rollouts")
         shot("rollouts")
         r1row = driver.find_element(By.ID, "rollout-" + expect["r1"]).text
         r2row = driver.find_element(By.ID, "rollout-" + expect["r2"]).text
         check("rolled_back" in r1row, f"rollout 1 shows rolled_back ({r1row!r})")
         check("paused" in r2row, f"rollout 2 shows paused ({r2row!r})")
-        driver.find_element(By.LINK_TEXT, expect["r2"]).click()
+        follow(By.LINK_TEXT, expect["r2"])
         shot("rollout")
         svg = css("svg.stages")
         check(len(svg) == 1 and svg[0].get_attribute("data-stage") == "3" and len(css("svg.stages g.stage.done")) == 2,
@@ -272,8 +295,8 @@ def browse(base, token, expect, shots):
         check("rollout.promote" in driver.find_element(By.ID, "history").text and "go wide" in text(), "the history lists the promotions with reasons")
 
         # Drift charts
-        driver.find_element(By.ID, "nav-drift").click()
-        driver.find_element(By.PARTIAL_LINK_TEXT, "tiny 1.3.0").click()
+        follow(By.ID, "nav-drift")
+        follow(By.PARTIAL_LINK_TEXT, "tiny 1.3.0")
         shot("drift")
         charts = css("svg.chart")
         check(len(charts) == len(expect["features"]), f"one drift chart per feature ({len(charts)})")
@@ -284,7 +307,7 @@ def browse(base, token, expect, shots):
         check("group store-1" in text() and "group store-2" in text(), "the legend names both groups")
 
         # Alerts
-        driver.find_element(By.ID, "nav-alerts").click()
+        follow(By.ID, "nav-alerts")
         shot("alerts")
         kinds = {r.get_attribute("data-kind") for r in css("#alerts tbody tr")}
         for k in ["rollout_paused", "rollout_rolled_back", "device_failing", "device_degraded", "device_silent", "deployment_failed", "drift"]:
@@ -292,14 +315,14 @@ def browse(base, token, expect, shots):
         check("group store-2" not in " ".join(r.text for r in css("#alerts tr[data-kind='drift']")), "no drift alert for the group that matches its baseline")
 
         # Audit log
-        driver.find_element(By.ID, "nav-audit").click()
+        follow(By.ID, "nav-audit")
         shot("audit")
         audit = driver.find_element(By.ID, "audit").text
         for a in ["dashboard.login", "package.upload", "rollout.create", "rollout.promote", "rollout.evaluate", "device.enroll", "publisher_key.add"]:
             check(a in audit, f"audit log shows {a}")
 
         # Sign out ends the session.
-        driver.find_element(By.ID, "sign-out").click()
+        follow(By.ID, "sign-out")
         go("/ui/rollouts")
         check(driver.current_url.endswith("/ui/login"), "after signing out, pages redirect to the sign-in form")
     finally:
