@@ -46,7 +46,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "FleetTests", dependencies: ["FleetCore", "FleetAdmin"]),
+        // Hummingbird in the tests too: a real HTTP receiver for the alert webhooks.
+        .testTarget(name: "FleetTests", dependencies: ["FleetCore", "FleetAdmin", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -26,6 +26,18 @@ public struct FleetConfig: Sendable {
     public var driftAlertPSI = 0.25
     /// … judged only on buckets with at least this many samples.
     public var driftAlertMinSamples = 100
+    /// Alerts are also POSTed to these URLs (http or https) when they fire and
+    /// when they clear; deliveries are queued in the database and retried.
+    public var alertWebhooks: [String] = []
+    /// When set, each delivery carries `X-Outpost-Signature: sha256=<HMAC-SHA256 of the body>`.
+    public var alertWebhookSecret: String?
+    /// How often open alerts are compared with the ones already notified.
+    public var alertCheckSeconds = 30
+    /// Retries: attempt n waits retry_seconds * 2^(n-1) (at most an hour) after
+    /// a network error, a timeout, a 5xx, 408 or 429; other answers are final.
+    public var webhookMaxAttempts = 12
+    public var webhookRetrySeconds = 10
+    public var webhookTimeoutSeconds = 10
 
     public init() {}
 
@@ -38,7 +50,9 @@ public struct FleetConfig: Sendable {
             let o = try WireObject(v, path: "")
             let known: Set<String> = ["port", "host", "data_dir", "database_url", "trusted_keys", "check_in_seconds",
                                       "max_json_bytes", "max_package_bytes", "drift_bucket_seconds", "group_label",
-                                      "silent_after_seconds", "drift_alert_psi", "drift_alert_min_samples"]
+                                      "silent_after_seconds", "drift_alert_psi", "drift_alert_min_samples",
+                                      "alert_webhooks", "alert_webhook_secret", "alert_check_seconds",
+                                      "webhook_max_attempts", "webhook_retry_seconds", "webhook_timeout_seconds"]
             for m in o.members where !known.contains(m.key) { throw ConfigError("\(path): unknown setting '\(m.key)'") }
             if let p = try o.optionalInt("port", min: 0, max: 65535) { c.port = p }
             if let h = try o.optionalString("host") { c.host = h }
@@ -55,12 +69,31 @@ public struct FleetConfig: Sendable {
             if let n = try o.optionalInt("silent_after_seconds", min: 1) { c.silentAfterSeconds = n }
             if let d = try o.optionalDouble("drift_alert_psi") { c.driftAlertPSI = d }
             if let n = try o.optionalInt("drift_alert_min_samples", min: 1) { c.driftAlertMinSamples = n }
+            for (i, u) in try o.array("alert_webhooks", required: false).enumerated() {
+                let url = try WireObject.string(u, path: "alert_webhooks[\(i)]", maxLength: 2000)
+                try FleetConfig.checkWebhookURL(url, what: "\(path): alert_webhooks[\(i)]")
+                c.alertWebhooks.append(url)
+            }
+            if let s = try o.optionalString("alert_webhook_secret") { c.alertWebhookSecret = s }
+            if let n = try o.optionalInt("alert_check_seconds", min: 1) { c.alertCheckSeconds = n }
+            if let n = try o.optionalInt("webhook_max_attempts", min: 1, max: 100) { c.webhookMaxAttempts = n }
+            if let n = try o.optionalInt("webhook_retry_seconds", min: 1) { c.webhookRetrySeconds = n }
+            if let n = try o.optionalInt("webhook_timeout_seconds", min: 1, max: 300) { c.webhookTimeoutSeconds = n }
         } catch let e as JSONError {
             throw ConfigError("\(path): malformed JSON at byte \(e.offset): \(e.message)")
         } catch let e as WireError {
             throw ConfigError("\(path): \(e.description)")
         }
         return c
+    }
+
+    /// A webhook is an absolute http(s) URL with a host; anything else is refused
+    /// at start-up rather than failing every delivery later.
+    public static func checkWebhookURL(_ url: String, what: String) throws {
+        guard let c = URLComponents(string: url), let scheme = c.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = c.host, !host.isEmpty else {
+            throw ConfigError("\(what): '\(url)' is not an http:// or https:// URL with a host")
+        }
     }
 
     /// Parses a publisher key given as key-file text or 64 hex digits.

@@ -20,7 +20,7 @@ struct OutpostFleet: AsyncParsableCommand {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP API (SQLite in --data by default, or PostgreSQL).")
 
-    @Option(help: "JSON config file (port, host, data_dir, database_url, trusted_keys, check_in_seconds, ...).")
+    @Option(help: "JSON config file (port, host, data_dir, database_url, trusted_keys, check_in_seconds, alert_webhooks, ...; see docs/fleet.md).")
     var config: String?
     @Option(help: "TCP port (default 8080).")
     var port: Int?
@@ -30,6 +30,8 @@ struct Serve: AsyncParsableCommand {
     var data: String?
     @Option(help: "PostgreSQL URL postgres://user:password@host:port/database instead of SQLite.")
     var database: String?
+    @Option(help: "POST alerts (firing and resolved) to this http(s) URL; repeat for several (adds to the config file's alert_webhooks).")
+    var alertWebhook: [String] = []
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -40,6 +42,10 @@ struct Serve: AsyncParsableCommand {
         if let h = host { c.host = h }
         if let d = data { c.dataDir = d }
         if let u = database ?? ProcessInfo.processInfo.environment["OUTPOST_FLEET_DATABASE"] { c.databaseURL = u }
+        for url in alertWebhook {
+            try FleetConfig.checkWebhookURL(url, what: "--alert-webhook")
+            c.alertWebhooks.append(url)
+        }
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)

@@ -9,6 +9,7 @@ public final class Metrics: @unchecked Sendable {
     private var sums: [String: Double] = [:]
     private var counts: [String: Int] = [:]
     private var gauges: [String: Double] = [:]
+    private var counters: [String: Int] = [:]          // "name{label=\"value\"}"
     public let startTime = Date()
 
     public init() {}
@@ -26,6 +27,12 @@ public final class Metrics: @unchecked Sendable {
     public func set(_ name: String, _ value: Double) {
         lock.lock(); defer { lock.unlock() }
         gauges[name] = value
+    }
+
+    /// A counter with one label (e.g. webhook deliveries by result).
+    public func increment(_ name: String, label: String, _ value: String) {
+        lock.lock(); defer { lock.unlock() }
+        counters["\(name){\(label)=\"\(Metrics.escape(value))\"}", default: 0] += 1
     }
 
     static func escape(_ s: String) -> String {
@@ -48,6 +55,12 @@ public final class Metrics: @unchecked Sendable {
             out += "outpost_fleet_http_request_seconds_bucket{route=\"\(r)\",le=\"+Inf\"} \(counts[route]!)\n"
             out += "outpost_fleet_http_request_seconds_sum{route=\"\(r)\"} \(sums[route]!)\n"
             out += "outpost_fleet_http_request_seconds_count{route=\"\(r)\"} \(counts[route]!)\n"
+        }
+        var typed = Set<String>()
+        for key in counters.keys.sorted() {
+            let name = String(key.prefix { $0 != "{" })
+            if typed.insert(name).inserted { out += "# TYPE \(name) counter\n" }
+            out += "\(key) \(counters[key]!)\n"
         }
         for name in gauges.keys.sorted() {
             out += "# TYPE \(name) gauge\n\(name) \(gauges[name]!)\n"

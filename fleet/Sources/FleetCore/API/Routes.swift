@@ -49,6 +49,7 @@ extension FleetAPI {
             r("GET", "/v1/drift", .admin) { api, req, _ in try await api.mergedDrift(req) },
             r("GET", "/v1/audit", .admin) { api, req, _ in try await api.auditLog(req) },
             r("GET", "/v1/alerts", .admin) { api, _, _ in try await api.alertsResponse() },
+            r("GET", "/v1/webhook-deliveries", .admin) { api, req, _ in try await api.webhookDeliveries(req) },
         ]
     }
 }

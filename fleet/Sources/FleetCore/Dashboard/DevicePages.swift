@@ -124,7 +124,29 @@ extension FleetAPI {
             paused or rolled-back rollouts, breached gates, failing or degraded devices, failed deployments of the last day,
             devices silent for more than \(config.silentAfterSeconds) s, drift PSI above \(config.driftAlertPSI, digits: 3).</p>
             \(table)
+            \(try await webhookSection())
             """)
+    }
+
+    /// Where the alerts were sent: configured webhooks and the deliveries not yet
+    /// (or never) accepted, so a receiver that is down is seen here.
+    func webhookSection() async throws -> HTML {
+        guard !config.alertWebhooks.isEmpty else {
+            return "<h2>Webhooks</h2><p class=\"muted\" id=\"webhooks\">No alert webhooks configured (<code>alert_webhooks</code>).</p>"
+        }
+        var counts = [String: Int]()
+        for r in try await db.query("SELECT state, COUNT(*) AS n FROM webhook_deliveries GROUP BY state") { counts[r.text("state")] = r.int("n") }
+        var rows: [HTML] = []
+        for r in try await db.query("SELECT * FROM webhook_deliveries WHERE state <> 'delivered' ORDER BY id DESC LIMIT 20") {
+            rows.append("<tr class=\"delivery \(r.text("state"))\"><td>\(r.int("id"))</td><td>\(r.text("event"))</td><td>\(r.text("alert_key"))</td><td>\(r.text("url"))</td><td>\(r.text("state"))</td><td>\(r.int("attempts"))</td><td>\(r.optionalText("last_error") ?? "")</td></tr>")
+        }
+        let table: HTML = rows.isEmpty ? "" : "<table id=\"undelivered\"><thead><tr><th>Id</th><th>Event</th><th>Alert</th><th>URL</th><th>State</th><th>Attempts</th><th>Last error</th></tr></thead><tbody>\(rows)</tbody></table>"
+        return """
+            <h2>Webhooks</h2>
+            <p id="webhooks">\(config.alertWebhooks.count) configured; deliveries: \(counts["delivered"] ?? 0) delivered,
+            \(counts["pending"] ?? 0) pending, \(counts["failed"] ?? 0) failed (<code>GET /v1/webhook-deliveries</code>).</p>
+            \(table)
+            """
     }
 
     func auditPage(_ req: FleetRequest, _ p: Principal) async throws -> FleetResponse {

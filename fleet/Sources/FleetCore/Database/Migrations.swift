@@ -84,6 +84,24 @@ public enum Migrations {
         Migration(version: 4, name: "drift baselines", statements: [
             "ALTER TABLE packages ADD COLUMN drift_baseline TEXT",
         ]),
+        // Alerts themselves are derived on each request; what was notified is
+        // stored so an alert is sent once when it fires and once when it clears,
+        // across restarts and replicas. Deliveries are an outbox retried until
+        // the receiver answers 2xx or the attempts run out.
+        Migration(version: 5, name: "alert webhooks", statements: [
+            """
+            CREATE TABLE alert_notifications (alert_key TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT NOT NULL,
+              severity TEXT NOT NULL, message TEXT NOT NULL, link TEXT NOT NULL, since {BIGINT} NOT NULL,
+              fired_at {BIGINT} NOT NULL, resolved_at {BIGINT})
+            """,
+            """
+            CREATE TABLE webhook_deliveries (id {SERIAL}, url TEXT NOT NULL, event TEXT NOT NULL, alert_key TEXT NOT NULL,
+              payload TEXT NOT NULL, created_at {BIGINT} NOT NULL, state TEXT NOT NULL, attempts {BIGINT} NOT NULL,
+              next_attempt_at {BIGINT} NOT NULL, lease_until {BIGINT} NOT NULL, last_status {BIGINT}, last_error TEXT,
+              delivered_at {BIGINT})
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at)",
+        ]),
     ]
 
     public static func translate(_ sql: String, _ dialect: SQLDialect) -> String {

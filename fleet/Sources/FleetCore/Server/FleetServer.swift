@@ -90,6 +90,22 @@ public enum FleetServer {
             }
         }
         defer { ticker.cancel() }
+        // Alert webhooks: compare open alerts with the notified ones every
+        // alert_check_seconds, send due deliveries every second.
+        let notifier = Task {
+            guard !api.config.alertWebhooks.isEmpty else { return }
+            logger.info("alert webhooks", metadata: ["count": "\(api.config.alertWebhooks.count)"])
+            var lastCheck = 0
+            while !Task.isCancelled {
+                if api.now - lastCheck >= api.config.alertCheckSeconds {
+                    lastCheck = api.now
+                    do { try await api.notifyAlerts() } catch { logger.error("alert check failed", metadata: ["error": "\(error)"]) }
+                }
+                do { try await api.deliverWebhooks() } catch { logger.error("webhook delivery pass failed", metadata: ["error": "\(error)"]) }
+                try? await Task.sleep(nanoseconds: 1_000_000_000)
+            }
+        }
+        defer { notifier.cancel() }
         try await app.runService()
         await db.close()
         logger.info("outpost-fleet stopped")
