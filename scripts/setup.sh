@@ -18,7 +18,10 @@ command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain must be on P
 apt_packages=(libsqlite3-dev libssl-dev)
 if [[ $minimal -eq 0 ]]; then
   # Cross compilers and qemu-user run the ARM kernel tests (NEON, dot product).
-  apt_packages+=(qemu-user gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf)
+  # The cross libcs are only Recommends of the compilers, which
+  # --no-install-recommends skips: without them <stdint.h> is not found.
+  apt_packages+=(qemu-user gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
+                 libc6-dev-arm64-cross libc6-dev-armhf-cross)
   # The fleet dashboard's browser test (fleet/scripts/dashboard-browser-test.py):
   # headless Chromium driven by selenium, all from Debian.
   apt_packages+=(chromium chromium-driver python3-selenium)
