@@ -39,13 +39,15 @@ var targets: [Target] = [
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
-    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. Embedded
-    // ignores the module map's link line, hence linkerSettings.
-    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. libcrypto is
+    // opened with dlopen on first use (not linked: loading it costs ~1.4 MB of RSS in
+    // every run); its headers (libssl-dev) are still needed to build. Embedded ignores
+    // the module map's link line, hence linkerSettings.
+    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("dl")]),
     // Signed model packages: container, manifest, verification, golden self-test.
     .target(name: "OutpostPackage",
             dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
-            swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
+            swiftSettings: deviceSwiftSettings),
     // Fleet sync wire types shared by the device (OutpostSync) and the fleet manager.
     .target(name: "OutpostProtocol", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     .executableTarget(name: "outpost",

@@ -51,6 +51,9 @@ for bin in "$@"; do
   chmod 0755 "$pkg/usr/bin/$name"
   while read -r so; do deps+=("$(dep_for "$so")"); done < <(
     readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  # Libraries opened with dlopen on first use (COutpostCrypto: libcrypto.so.3 for
+  # package signatures) are no NEEDED entry: found by their soname in the binary.
+  grep -q 'libcrypto\.so\.3' "$bin" && deps+=("$(dep_for libcrypto.so.3)")
   [[ $name == outpost-agent ]] && has_agent=1
 done
 

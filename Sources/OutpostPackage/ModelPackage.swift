@@ -68,6 +68,7 @@ public final class ModelPackage {
 
     public static func open(buffer: Buffer, policy: VerificationPolicy,
                             log: (String) -> Void = { _ in }) throws(PackageError) -> ModelPackage {
+        try CryptoLibrary.require()
         let p = UnsafeRawBufferPointer(start: buffer.base, count: buffer.byteCount)
         let layout = try ContainerLayout.parse(p)
         log("container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)")
@@ -142,6 +143,7 @@ public final class ModelPackage {
     }
 
     public func verifyBlobDigests(log: (String) -> Void = { _ in }) throws(PackageError) {
+        try CryptoLibrary.require()
         for b in manifest.blobs {
             let actual = Hex.encode(SHA256.digest(blobBytes(b)))
             if actual != b.sha256.lowercased() {
