@@ -53,4 +53,20 @@ import Testing
         heap.releaseResidentPages()
         #expect(heap.base.load(fromByteOffset: 100, as: UInt8.self) == 0x5A)
     }
+
+    @Test func lazyCopyIsMadeOnFirstAlignedAccessOnly() throws {
+        let parent = Buffer(zeroedBytes: 64)
+        for i in 0..<64 { parent.base.storeBytes(of: UInt8(i), toByteOffset: i, as: UInt8.self) }
+        let lazy = Buffer(lazyCopyOf: parent, offset: 3, count: 16)
+        // Readers that copy anyway see the original, misaligned bytes: no copy yet.
+        #expect(!lazy.isMaterialized)
+        #expect(lazy.readOnlyBase == UnsafeRawPointer(parent.base + 3))
+        #expect(lazy.mappedRoot == nil)
+        // `base` makes the aligned copy, once.
+        let p = lazy.base
+        #expect(lazy.isMaterialized)
+        #expect(Int(bitPattern: p) % 64 == 0)
+        #expect(lazy.base == p && lazy.readOnlyBase == UnsafeRawPointer(p))
+        for i in 0..<16 { #expect(p.load(fromByteOffset: i, as: UInt8.self) == UInt8(i + 3)) }
+    }
 }

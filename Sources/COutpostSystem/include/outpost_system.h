@@ -19,6 +19,25 @@ extern "C" {
 void *op_aligned_alloc(size_t bytes);
 void op_aligned_free(void *p);
 
+/// A lazily made aligned copy of bytes that are not aligned where they are (an
+/// initializer's raw_data inside a mapped model: protobuf does not align it). The
+/// copy is made on the first op_lazy_copy_get (thread-safe: racing callers get the
+/// same copy); until then op_lazy_copy_peek returns the original, possibly misaligned,
+/// address, so a reader that copies anyway (a weight packer) never causes a copy.
+typedef struct op_lazy_copy op_lazy_copy;
+/// NULL if out of memory. `source` must stay valid as long as the handle.
+op_lazy_copy *op_lazy_copy_new(const void *source, size_t size);
+/// The aligned copy (made now if needed); NULL if out of memory.
+void *op_lazy_copy_get(op_lazy_copy *copy);
+/// The copy if made, else the original bytes (possibly misaligned).
+const void *op_lazy_copy_peek(const op_lazy_copy *copy);
+/// 1 once the copy has been made.
+int op_lazy_copy_is_made(const op_lazy_copy *copy);
+void op_lazy_copy_free(op_lazy_copy *copy);
+/// dst[r][i] = src[r][i] * row_scale[r] (row_scale NULL: plain copy) for `rows` rows of
+/// `per_row` floats; `src` may be misaligned. dst must be float-aligned.
+void op_copy_f32_scaled(float *dst, const void *src, size_t rows, size_t per_row, const float *row_scale);
+
 // ---- files --------------------------------------------------------------
 /// A read-only memory map of a whole file. `data` is NULL for an empty file.
 typedef struct {

@@ -211,9 +211,25 @@ struct ExecutionPlanner {
             }
             outs.append(tensor(output.name))
         }
+        releaseModelPages()
         return ExecutionPlan(inputShapes: inputShapes, steps: steps, inputSlots: slots, outputs: outs, arena: arena,
                              arenaBytes: arenaBytes, unsharedBytes: unshared, foldedNodes: folded,
                              valueKeyedInputs: keyed, inputValues: inputValues)
+    }
+}
+
+extension ExecutionPlanner {
+    /// The weights are packed now (the packers read them from the model file's map,
+    /// faulting its pages in): hand those pages back. Tensors still viewing the map
+    /// (aligned initializers used at run time, lazy copies not made yet) read the
+    /// same bytes from the file again when touched.
+    func releaseModelPages() {
+        var roots = [Buffer]()
+        for (_, t) in graph.initializers {
+            guard let root = t.buffer.mappedRoot, !roots.contains(where: { $0 === root }) else { continue }
+            roots.append(root)
+            root.releaseResidentPages()
+        }
     }
 }
 
