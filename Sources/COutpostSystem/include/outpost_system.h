@@ -53,6 +53,9 @@ void op_unmap_file(op_mapped_file *file);
 /// the map is private and read-only, so the next access reads the same bytes from
 /// the file again. No effect on the malloc'd fallback copy.
 void op_mapped_file_release_pages(const op_mapped_file *file);
+/// The same for the whole pages inside bytes [offset, offset + count) of the map
+/// (pages shared with bytes outside the range stay).
+void op_mapped_file_release_range(const op_mapped_file *file, size_t offset, size_t count);
 
 /// Reads a whole file into a malloc'd buffer (*out, *size). Returns 0 or errno.
 int op_read_file(const char *path, uint8_t **out, size_t *size);

@@ -116,6 +116,22 @@ public final class Buffer {
         }
     }
 
+    /// For bytes inside a mapped file (a view or a lazy copy not made yet): hands back
+    /// the whole pages they cover, like `releaseResidentPages` for one range. For a
+    /// reader done with bytes it copied (a weight packer). Anything else: no effect.
+    public func releaseResidentPagesOfBytes() {
+        guard let root = mappedRoot, let rootBase = root.storage, case let .mappedFile(file) = root.owner else { return }
+        let address: UnsafeRawPointer
+        switch owner {
+        case .view: address = UnsafeRawPointer(base)
+        case let .lazyCopy(_, copy) where op_lazy_copy_is_made(copy) == 0: address = op_lazy_copy_peek(copy)
+        default: return  // the map itself, or a lazy copy already made (its source is not read again)
+        }
+        let start = Int(bitPattern: address) - Int(bitPattern: rootBase)
+        if start < 0 || start + byteCount > root.byteCount { return }
+        withUnsafePointer(to: file) { op_mapped_file_release_range($0, start, byteCount) }
+    }
+
     /// The mapped file this buffer's bytes live in (through views and lazy copies), if any.
     public var mappedRoot: Buffer? {
         switch owner {

@@ -112,6 +112,9 @@ struct ExecutionPlanner {
             drafts.append(DraftStep(index: index, inputs: node.inputs, outputs: outNames, scratchBytes: op.scratchBytes))
         }
 
+        // Every weight is packed now: the file's pages go back before the arena is made.
+        releaseModelPages()
+
         // ---- liveness ------------------------------------------------------
         // Each storage root lives from its definition to its last use. Graph
         // inputs are defined before step 0; graph outputs live past the last step.
@@ -211,7 +214,6 @@ struct ExecutionPlanner {
             }
             outs.append(tensor(output.name))
         }
-        releaseModelPages()
         return ExecutionPlan(inputShapes: inputShapes, steps: steps, inputSlots: slots, outputs: outs, arena: arena,
                              arenaBytes: arenaBytes, unsharedBytes: unshared, foldedNodes: folded,
                              valueKeyedInputs: keyed, inputValues: inputValues)

@@ -7,7 +7,11 @@ import COutpostSystem
 /// bytes go to a temporary freed when `body` returns: packing a weight never leaves
 /// a second copy of it behind (see `Buffer.init(lazyCopyOf:offset:count:)` and
 /// `GraphOptimizer.weightScaleAttribute`).
+/// Afterwards the pages of the model file the weights were read from are handed
+/// back (`Buffer.releaseResidentPagesOfBytes`): the packed copy is what the kernels
+/// read, and packing a whole model would otherwise fault the whole file in.
 func withPackableFloats(_ w: Tensor, rows: Int, rowScale: [Float]?, _ body: (UnsafePointer<Float>) -> Void) {
+    defer { w.buffer.releaseResidentPagesOfBytes() }
     if rowScale == nil && w.buffer.isMaterialized {
         body(UnsafePointer(w.floats))
         return
