@@ -427,7 +427,7 @@ public struct Manifest: Equatable {
             blobs.append(b)
         }
         // Overlaps: sorted by offset, each blob must end before the next starts.
-        let sorted = blobs.sorted { $0.offset < $1.offset }
+        let sorted = stableSorted(blobs) { $0.offset < $1.offset }
         for k in 1..<max(sorted.count, 1) where sorted[k - 1].offset + sorted[k - 1].length > sorted[k].offset {
             throw .blobOutOfBounds("blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)")
         }

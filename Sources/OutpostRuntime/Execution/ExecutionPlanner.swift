@@ -163,7 +163,7 @@ struct ExecutionPlanner {
         for (s, d) in drafts.enumerated() where d.scratchBytes > 0 {
             intervals.append(Interval(name: "\u{1}scratch#\(s)", start: s, end: s, bytes: align64(d.scratchBytes)))
         }
-        intervals.sort { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name }
+        intervals = stableSorted(intervals) { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name }
         var placed = [(start: Int, end: Int, offset: Int, bytes: Int)]()
         var offsets = [String: Int]()
         var arenaBytes = 0
@@ -175,7 +175,7 @@ struct ExecutionPlanner {
             for p in placed where p.start <= iv.end && iv.start <= p.end {
                 busy.append((p.offset, p.offset + p.bytes))
             }
-            busy.sort { $0.0 < $1.0 }
+            busy = stableSorted(busy) { $0.0 < $1.0 }
             var offset = 0
             for (lo, hi) in busy {
                 if offset + iv.bytes <= lo { break }
@@ -206,7 +206,7 @@ struct ExecutionPlanner {
         var slots = [Tensor]()
         for input in graph.inputs { slots.append(tensor(input.name)) }
         var keyed = [Int]()
-        for i in inputValues.keys.sorted() { keyed.append(i) }
+        for i in stableSorted(Array(inputValues.keys), by: <) { keyed.append(i) }
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {
