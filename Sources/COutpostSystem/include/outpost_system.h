@@ -38,6 +38,12 @@ void op_lazy_copy_free(op_lazy_copy *copy);
 /// `per_row` floats; `src` may be misaligned. dst must be float-aligned.
 void op_copy_f32_scaled(float *dst, const void *src, size_t rows, size_t per_row, const float *row_scale);
 
+/// Stable sort of the indices 0..<count into `order` by less(context, a, b) != 0
+/// ("a before b"): one merge sort for every sort in the device code (in Embedded
+/// Swift each element type or comparison would be a specialised copy). 0, or -1
+/// if out of memory (order then holds 0..<count).
+int op_sort_indices(size_t count, intptr_t *order, int (*less)(void *context, intptr_t a, intptr_t b), void *context);
+
 // ---- files --------------------------------------------------------------
 /// A read-only memory map of a whole file. `data` is NULL for an empty file.
 typedef struct {

@@ -1,31 +1,23 @@
+import COutpostSystem
+
 /// One stable sort for the device binary. In Embedded Swift every `sort`/`sorted`
 /// on another element type (or with another comparison) was its own specialised
 /// copy of the standard library's merge sort, ~2.5 KB each; these helpers sort
-/// indices (one non-generic merge sort, not inlined) and permute, so each call
+/// indices with one C merge sort (`op_sort_indices`: a Swift one was still cloned
+/// per comparison closure by the closure specialiser) and permute, so each call
 /// site adds only a small loop.
-@inline(never)
 public func stableSortedIndices(count: Int, by less: (Int, Int) -> Bool) -> [Int] {
-    var order = [Int]()
-    order.reserveCapacity(count)
-    for i in 0..<count { order.append(i) }
-    // Bottom-up merge sort: stable (the left run wins ties), O(n log n).
-    var buffer = order
-    var width = 1
-    while width < count {
-        var lo = 0
-        while lo < count {
-            let mid = min(lo + width, count), hi = min(lo + 2 * width, count)
-            var i = lo, j = mid, o = lo
-            while i < mid && j < hi {
-                if less(order[j], order[i]) { buffer[o] = order[j]; j += 1 } else { buffer[o] = order[i]; i += 1 }
-                o += 1
+    var order = [Int](repeating: 0, count: count)
+    withoutActuallyEscaping(less) { less in
+        var comparison = less
+        withUnsafeMutablePointer(to: &comparison) { context in
+            order.withUnsafeMutableBufferPointer { buffer in
+                let rc = op_sort_indices(count, buffer.baseAddress, { context, a, b in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Bool).self).pointee(a, b) ? 1 : 0
+                }, context)
+                if rc != 0 { fatalError("out of memory sorting \(count) elements") }
             }
-            while i < mid { buffer[o] = order[i]; i += 1; o += 1 }
-            while j < hi { buffer[o] = order[j]; j += 1; o += 1 }
-            lo = hi
         }
-        swap(&order, &buffer)
-        width *= 2
     }
     return order
 }
