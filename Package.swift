@@ -28,24 +28,26 @@ var targets: [Target] = [
     .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
     // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
     .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
-    // The system libsqlite3 (headers from libsqlite3-dev) plus inline shims for the
-    // macros Swift cannot import (SQLITE_TRANSIENT). Embedded ignores the module
-    // map's link line, hence the explicit linkerSettings on OutpostTelemetry.
-    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+    // The system libsqlite3 (headers from libsqlite3-dev), opened with dlopen on first
+    // use (telemetry only: linking it costs every run its mapped, relocated pages),
+    // plus shims for what Swift cannot import (SQLITE_TRANSIENT, variadic
+    // sqlite3_db_config). Embedded ignores the module map's link line, hence linkerSettings.
+    .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
     .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
-            swiftSettings: deviceSwiftSettings,
-            linkerSettings: [.linkedLibrary("sqlite3")]),
+            swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
-    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. Embedded
-    // ignores the module map's link line, hence linkerSettings.
-    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("crypto")]),
+    // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. libcrypto is
+    // opened with dlopen on first use (not linked: loading it costs ~1.4 MB of RSS in
+    // every run); its headers (libssl-dev) are still needed to build. Embedded ignores
+    // the module map's link line, hence linkerSettings.
+    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("dl")]),
     // Signed model packages: container, manifest, verification, golden self-test.
     .target(name: "OutpostPackage",
             dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],
-            swiftSettings: deviceSwiftSettings, linkerSettings: [.linkedLibrary("crypto")]),
+            swiftSettings: deviceSwiftSettings),
     // Fleet sync wire types shared by the device (OutpostSync) and the fleet manager.
     .target(name: "OutpostProtocol", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     .executableTarget(name: "outpost",

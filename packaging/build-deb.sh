@@ -51,6 +51,12 @@ for bin in "$@"; do
   chmod 0755 "$pkg/usr/bin/$name"
   while read -r so; do deps+=("$(dep_for "$so")"); done < <(
     readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  # Libraries opened with dlopen on first use (COutpostCrypto: libcrypto.so.3 for
+  # package signatures; CSQLite: libsqlite3.so.0 for telemetry) are no NEEDED
+  # entry: found by their soname in the binary.
+  for so in libcrypto.so.3 libsqlite3.so.0; do
+    grep -qF "$so" "$bin" && deps+=("$(dep_for "$so")")
+  done
   [[ $name == outpost-agent ]] && has_agent=1
 done
 

@@ -9,16 +9,102 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+
+// libcrypto is opened with dlopen on first use, not linked: only package signature
+// and digest checks need it, and merely loading OpenSSL 3 (relocations, its
+// constructors) costs ~1.4 MB of resident memory in every `outpost run`. The
+// headers give the types; each function is called through a pointer resolved once.
+// OUTPOST_LIBCRYPTO overrides the library name/path (devices with another soname).
+#define OC_FUNCTIONS(X) \
+    X(EVP_MD_CTX_new) X(EVP_MD_CTX_free) X(EVP_DigestInit_ex) X(EVP_DigestUpdate) \
+    X(EVP_DigestFinal_ex) X(EVP_Digest) X(EVP_sha256) X(EVP_PKEY_get_raw_public_key) \
+    X(EVP_PKEY_get_raw_private_key) X(EVP_PKEY_CTX_new_id) X(EVP_PKEY_CTX_free) \
+    X(EVP_PKEY_keygen_init) X(EVP_PKEY_keygen) X(EVP_PKEY_free) X(EVP_PKEY_new_raw_private_key) \
+    X(EVP_PKEY_new_raw_public_key) X(EVP_DigestSignInit) X(EVP_DigestSign) \
+    X(EVP_DigestVerifyInit) X(EVP_DigestVerify) X(OPENSSL_cleanse) X(ERR_get_error) \
+    X(ERR_error_string_n) X(ERR_clear_error)
+
+static struct {
+#define OC_FIELD(name) __typeof__(&name) name;
+    OC_FUNCTIONS(OC_FIELD)
+#undef OC_FIELD
+} lib;
+static int lib_state;          // 1 loaded, -1 failed
+static char lib_error[512];    // why loading failed (names the library)
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void load_library(void) {
+    const char *name = getenv("OUTPOST_LIBCRYPTO");
+    if (!name || !*name) name = "libcrypto.so.3";
+    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        snprintf(lib_error, sizeof lib_error, "cannot load the OpenSSL library %s (needed for package signatures and digests): %s",
+                 name, why ? why : "unknown error");
+        lib_state = -1;
+        return;
+    }
+#define OC_RESOLVE(fn) \
+    if (!(*(void **)&lib.fn = dlsym(h, #fn))) { \
+        snprintf(lib_error, sizeof lib_error, "the OpenSSL library %s has no function %s", name, #fn); \
+        lib_state = -1; \
+        return; \
+    }
+    OC_FUNCTIONS(OC_RESOLVE)
+#undef OC_RESOLVE
+    lib_state = 1;
+}
+
+int oc_load_library(void) {
+    pthread_once(&lib_once, load_library);
+    return lib_state == 1 ? 0 : -1;
+}
+
+const char *oc_library_error(void) {
+    pthread_once(&lib_once, load_library);
+    return lib_state == 1 ? "" : lib_error;
+}
+
+// Calls below go through the table; a failed load makes every entry point fail.
+#define EVP_MD_CTX_new lib.EVP_MD_CTX_new
+#define EVP_MD_CTX_free lib.EVP_MD_CTX_free
+#define EVP_DigestInit_ex lib.EVP_DigestInit_ex
+#define EVP_DigestUpdate lib.EVP_DigestUpdate
+#define EVP_DigestFinal_ex lib.EVP_DigestFinal_ex
+#define EVP_Digest lib.EVP_Digest
+#define EVP_sha256 lib.EVP_sha256
+#define EVP_PKEY_get_raw_public_key lib.EVP_PKEY_get_raw_public_key
+#define EVP_PKEY_get_raw_private_key lib.EVP_PKEY_get_raw_private_key
+#define EVP_PKEY_CTX_new_id lib.EVP_PKEY_CTX_new_id
+#define EVP_PKEY_CTX_free lib.EVP_PKEY_CTX_free
+#define EVP_PKEY_keygen_init lib.EVP_PKEY_keygen_init
+#define EVP_PKEY_keygen lib.EVP_PKEY_keygen
+#define EVP_PKEY_free lib.EVP_PKEY_free
+#define EVP_PKEY_new_raw_private_key lib.EVP_PKEY_new_raw_private_key
+#define EVP_PKEY_new_raw_public_key lib.EVP_PKEY_new_raw_public_key
+#define EVP_DigestSignInit lib.EVP_DigestSignInit
+#define EVP_DigestSign lib.EVP_DigestSign
+#define EVP_DigestVerifyInit lib.EVP_DigestVerifyInit
+#define EVP_DigestVerify lib.EVP_DigestVerify
+#define ERR_get_error lib.ERR_get_error
+#define ERR_error_string_n lib.ERR_error_string_n
+#define ERR_clear_error lib.ERR_clear_error
+#define LOADED() (oc_load_library() == 0)
 
 struct oc_sha256_ctx {
     EVP_MD_CTX *md;
 };
 
 oc_sha256_ctx *oc_sha256_new(void) {
-    oc_sha256_ctx *ctx = OPENSSL_zalloc(sizeof *ctx);
+    if (!LOADED()) return NULL;
+    oc_sha256_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return NULL;
     ctx->md = EVP_MD_CTX_new();
     if (!ctx->md || EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) != 1) {
@@ -41,11 +127,12 @@ int oc_sha256_final(oc_sha256_ctx *ctx, uint8_t digest[32]) {
 
 void oc_sha256_free(oc_sha256_ctx *ctx) {
     if (!ctx) return;
-    EVP_MD_CTX_free(ctx->md);
-    OPENSSL_free(ctx);
+    if (ctx->md) EVP_MD_CTX_free(ctx->md);
+    free(ctx);
 }
 
 int oc_sha256(const void *data, size_t count, uint8_t digest[32]) {
+    if (!LOADED()) return -1;
     unsigned int n = 0;
     static const uint8_t empty = 0;
     return EVP_Digest(count ? data : &empty, count, digest, &n, EVP_sha256(), NULL) == 1 && n == 32 ? 0 : -1;
@@ -57,6 +144,7 @@ static int raw_public(EVP_PKEY *key, uint8_t public_key[32]) {
 }
 
 int oc_ed25519_generate(uint8_t private_key[32], uint8_t public_key[32]) {
+    if (!LOADED()) return -1;
     EVP_PKEY *key = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
     int rc = -1;
@@ -70,6 +158,7 @@ int oc_ed25519_generate(uint8_t private_key[32], uint8_t public_key[32]) {
 }
 
 int oc_ed25519_public_key(const uint8_t private_key[32], uint8_t public_key[32]) {
+    if (!LOADED()) return -1;
     EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, private_key, 32);
     if (!key) return -1;
     int rc = raw_public(key, public_key);
@@ -78,6 +167,7 @@ int oc_ed25519_public_key(const uint8_t private_key[32], uint8_t public_key[32])
 }
 
 int oc_ed25519_sign(const uint8_t private_key[32], const void *message, size_t count, uint8_t signature[64]) {
+    if (!LOADED()) return -1;
     static const uint8_t empty = 0;
     EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, private_key, 32);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -92,6 +182,7 @@ int oc_ed25519_sign(const uint8_t private_key[32], const void *message, size_t c
 }
 
 int oc_ed25519_verify(const uint8_t public_key[32], const void *message, size_t count, const uint8_t signature[64]) {
+    if (!LOADED()) return -1;
     static const uint8_t empty = 0;
     EVP_PKEY *key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, public_key, 32);
     EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -107,11 +198,16 @@ int oc_ed25519_verify(const uint8_t public_key[32], const void *message, size_t 
 }
 
 void oc_cleanse(void *p, size_t count) {
-    if (p && count) OPENSSL_cleanse(p, count);
+    // Without libcrypto (nothing secret was made then) a volatile loop does the job.
+    if (!p || !count) return;
+    if (LOADED()) { lib.OPENSSL_cleanse(p, count); return; }
+    volatile unsigned char *v = p;
+    while (count--) *v++ = 0;
 }
 
 const char *oc_last_error(void) {
     static _Thread_local char text[256];
+    if (!LOADED()) return oc_library_error();
     unsigned long e = ERR_get_error();
     if (e == 0) return "";
     ERR_error_string_n(e, text, sizeof text);

@@ -78,6 +78,15 @@ void op_mapped_file_release_pages(const op_mapped_file *file) {
     if (file->data && file->is_mapped) madvise(file->data, file->size, MADV_DONTNEED);
 }
 
+void op_mapped_file_release_range(const op_mapped_file *file, size_t offset, size_t count) {
+    if (!file->data || !file->is_mapped || offset >= file->size) return;
+    if (count > file->size - offset) count = file->size - offset;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t lo = ((uintptr_t)file->data + offset + page - 1) & ~(page - 1);
+    uintptr_t hi = ((uintptr_t)file->data + offset + count) & ~(page - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 int op_read_file(const char *path, uint8_t **out, size_t *size) {
     *out = NULL;
     *size = 0;

@@ -2,7 +2,7 @@
 public enum JSONNumber {
     public static func format(_ d: Double, significant: Int = 9) -> String {
         if d.isNaN || d.isInfinite { return "null" }  // JSON has no NaN/Inf
-        if d == d.rounded(), abs(d) < 1e15 { return "\(Int(d))" }
+        if d == d.rounded(), abs(d) < 1e15 { return "\(Int64(d))" }  // Int64: 32-bit Int would trap
         // Decimal digits by repeated scaling; exact enough for reports.
         var value = d
         var out = ""

@@ -31,8 +31,8 @@ public enum JSONValue: Equatable {
     /// The number as an Int, only when it is integral and representable.
     public var intValue: Int? {
         guard case .number(let d) = self, d.isFinite, d == d.rounded(.towardZero) else { return nil }
-        // Int.max is not a Double; 2^63 is the first value out of range.
-        guard d >= -9_223_372_036_854_775_808.0, d < 9_223_372_036_854_775_808.0 else { return nil }
+        // Int.max is not a Double; -Int.min (2^63, or 2^31 on 32-bit) is the first value out of range.
+        guard d >= Double(Int.min), d < -Double(Int.min) else { return nil }
         return Int(d)
     }
 
@@ -106,7 +106,8 @@ public enum JSONValue: Equatable {
     public static func formatNumber(_ d: Double) -> String {
         if !d.isFinite { return "null" }
         if d == 0 { return d.sign == .minus ? "-0" : "0" }
-        if d == d.rounded(.towardZero), abs(d) <= 9_007_199_254_740_992.0 { return "\(Int(d))" }
+        // Int64, not Int: up to 2^53 does not fit a 32-bit Int (armv7 trapped here).
+        if d == d.rounded(.towardZero), abs(d) <= 9_007_199_254_740_992.0 { return "\(Int64(d))" }
         var buffer = [CChar](repeating: 0, count: 40)
         for digits in 15...17 {
             let ok: Bool = buffer.withUnsafeMutableBufferPointer { buf in

@@ -164,7 +164,8 @@ final class TensorMaterializer {
         if address % dtype.size == 0 {
             return Tensor(dtype: dtype, shape: shape, buffer: buffer, offset: offset)
         }
-        return Tensor(dtype: dtype, shape: shape, buffer: Buffer(copying: buffer.base + offset, count: byteCount))
+        // Copied on first use only: weights that are only packed are never copied.
+        return Tensor(dtype: dtype, shape: shape, buffer: Buffer(lazyCopyOf: buffer, offset: offset, count: byteCount))
     }
 
     private func externalTensor(_ t: TensorProtoFields, label: String, dtype: DType, shape: [Int],

@@ -1,6 +1,14 @@
 import COutpostCrypto
 import COutpostSystem
 
+/// libcrypto is opened on first use (see COutpostCrypto): this throws, naming the
+/// library, when it cannot be loaded.
+public enum CryptoLibrary {
+    public static func require() throws(PackageError) {
+        if oc_load_library() != 0 { throw .crypto(String(cString: oc_library_error())) }
+    }
+}
+
 /// SHA-256 over libcrypto, streaming or one-shot.
 public final class SHA256 {
     private let ctx: OpaquePointer

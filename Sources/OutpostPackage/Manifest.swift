@@ -190,10 +190,10 @@ public struct GoldenTensor: Equatable {
         var count = 1
         var s = [Int]()
         for d in dims {
-            guard let n = d.intValue, n >= 0, n <= 1 << 31 else { throw .malformedManifest("\(at).shape: dimensions must be counts ≥ 0") }
+            guard let n = d.intValue, n >= 0, Int64(n) <= Int64(1) << 31 else { throw .malformedManifest("\(at).shape: dimensions must be counts ≥ 0") }
             s.append(n)
             let (p, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow, p <= 1 << 40 else { throw .malformedManifest("\(at).shape is too large") }
+            guard !overflow, Int64(p) <= Int64(1) << 40 else { throw .malformedManifest("\(at).shape is too large") }
             count = p
         }
         shape = s
@@ -427,7 +427,7 @@ public struct Manifest: Equatable {
             blobs.append(b)
         }
         // Overlaps: sorted by offset, each blob must end before the next starts.
-        let sorted = blobs.sorted { $0.offset < $1.offset }
+        let sorted = stableSorted(blobs) { $0.offset < $1.offset }
         for k in 1..<max(sorted.count, 1) where sorted[k - 1].offset + sorted[k - 1].length > sorted[k].offset {
             throw .blobOutOfBounds("blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)")
         }
@@ -458,7 +458,7 @@ enum ManifestField {
     /// A whole number ≥ 0 that fits comfortably in an Int (< 2^53).
     static func count(_ v: JSONValue?, _ name: String) throws(PackageError) -> Int {
         guard let v else { throw .malformedManifest("missing field '\(name)'") }
-        guard let n = v.intValue, n >= 0, n < 1 << 53 else { throw .malformedManifest("field '\(name)' must be a whole number ≥ 0") }
+        guard let n = v.intValue, n >= 0, Int64(n) < Int64(1) << 53 else { throw .malformedManifest("field '\(name)' must be a whole number ≥ 0") }
         return n
     }
 }

@@ -55,7 +55,7 @@ public final class ModelPackage {
     /// Maps and fully verifies a package (see the type's documentation).
     /// `log` receives one line per check passed (the CLI's `package verify` prints them).
     public static func open(path: String, policy: VerificationPolicy,
-                            log: (String) -> Void = { _ in }) throws(PackageError) -> ModelPackage {
+                            log: ((String) -> Void)? = nil) throws(PackageError) -> ModelPackage {
         return try open(buffer: try map(path), policy: policy, log: log)
     }
 
@@ -67,10 +67,11 @@ public final class ModelPackage {
     }
 
     public static func open(buffer: Buffer, policy: VerificationPolicy,
-                            log: (String) -> Void = { _ in }) throws(PackageError) -> ModelPackage {
+                            log: ((String) -> Void)? = nil) throws(PackageError) -> ModelPackage {
+        try CryptoLibrary.require()
         let p = UnsafeRawBufferPointer(start: buffer.base, count: buffer.byteCount)
         let layout = try ContainerLayout.parse(p)
-        log("container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)")
+        log?("container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)")
         // Authenticate before parsing the manifest: untrusted JSON is not parsed.
         guard let sigRange = layout.signatureRange else { throw .missingSignature }
         let keyID = Hex.encode(Array(p[sigRange.lowerBound..<(sigRange.lowerBound + PackageFormat.keyIDBytes)]))
@@ -83,23 +84,23 @@ public final class ModelPackage {
         let message = PackageFormat.signedMessage(header: UnsafeRawBufferPointer(rebasing: p[0..<PackageFormat.headerSize]),
                                                   manifest: UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard try key.verify(signature, message: message) else { throw .badSignature(keyID: keyID) }
-        log("signature: valid Ed25519 signature by trusted key \(keyID)")
+        log?("signature: valid Ed25519 signature by trusted key \(keyID)")
 
         let manifest = try Manifest.decode(UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard manifest.keyID == keyID else {
             throw .malformedManifest("key_id '\(manifest.keyID)' differs from the signing key \(keyID)")
         }
-        log("manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)")
+        log?("manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)")
         try layout.checkBounds(manifest)
         if let minimum = policy.minimumRelease {
             if manifest.release < minimum { throw .releaseTooOld(release: manifest.release, minimum: minimum) }
-            log("release: \(manifest.release) ≥ minimum \(minimum)")
+            log?("release: \(manifest.release) ≥ minimum \(minimum)")
         }
         if policy.checkRequirements {
             try checkRequirements(manifest.requirements)
             var isa = ""
             for f in manifest.requirements.isa { isa += " " + f }
-            log("requirements: runtime \(PackageFormat.runtimeVersion) ≥ \(manifest.requirements.minRuntimeVersion)" + (isa.isEmpty ? ", no ISA requirement" : ", ISA" + isa))
+            log?("requirements: runtime \(PackageFormat.runtimeVersion) ≥ \(manifest.requirements.minRuntimeVersion)" + (isa.isEmpty ? ", no ISA requirement" : ", ISA" + isa))
         }
         guard manifest.modelBlob != nil else { throw .missingBlob("model (a blob of kind 'onnx')") }
         let package = ModelPackage(buffer: buffer, layout: layout, manifest: manifest, signatureKeyID: keyID)
@@ -141,13 +142,14 @@ public final class ModelPackage {
         UnsafeRawBufferPointer(rebasing: bytes[(layout.dataOffset + entry.offset)..<(layout.dataOffset + entry.offset + entry.length)])
     }
 
-    public func verifyBlobDigests(log: (String) -> Void = { _ in }) throws(PackageError) {
+    public func verifyBlobDigests(log: ((String) -> Void)? = nil) throws(PackageError) {
+        try CryptoLibrary.require()
         for b in manifest.blobs {
             let actual = Hex.encode(SHA256.digest(blobBytes(b)))
             if actual != b.sha256.lowercased() {
                 throw .blobDigestMismatch(name: b.name, expected: b.sha256, actual: actual)
             }
-            log("blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok")
+            log?("blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok")
         }
     }
 

@@ -8,11 +8,15 @@ final class SQLiteConnection {
 
     init(path: String, flags: Int32) throws(TelemetryError) {
         self.path = path
+        // libsqlite3 is opened on first use (CSQLite): say so, naming it, if it is missing.
+        if op_sqlite_load() != 0 {
+            throw .cannotOpen(path: path, reason: String(cString: op_sqlite_library_error()))
+        }
         var db: OpaquePointer?
-        let rc = path.withCString { sqlite3_open_v2($0, &db, flags, nil) }
+        let rc = path.withCString { op_sqlite3_open_v2($0, &db, flags, nil) }
         if rc != SQLITE_OK {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
-            sqlite3_close_v2(db)
+            let message = db.map { String(cString: op_sqlite3_errmsg($0)) } ?? "out of memory"
+            op_sqlite3_close_v2(db)
             throw SQLiteConnection.classify(rc, path: path, message: message, context: "open")
         }
         handle = db
@@ -21,16 +25,16 @@ final class SQLiteConnection {
     deinit { close() }
 
     func close() {
-        if let h = handle { sqlite3_close_v2(h) }
+        if let h = handle { op_sqlite3_close_v2(h) }
         handle = nil
     }
 
-    var isReadOnly: Bool { handle.map { sqlite3_db_readonly($0, "main") == 1 } ?? true }
-    var inTransaction: Bool { handle.map { sqlite3_get_autocommit($0) == 0 } ?? false }
-    var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
+    var isReadOnly: Bool { handle.map { op_sqlite3_db_readonly($0, "main") == 1 } ?? true }
+    var inTransaction: Bool { handle.map { op_sqlite3_get_autocommit($0) == 0 } ?? false }
+    var changes: Int { handle.map { Int(op_sqlite3_changes($0)) } ?? 0 }
 
     func error(_ rc: Int32, _ context: String) -> TelemetryError {
-        let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed"
+        let message = handle.map { String(cString: op_sqlite3_errmsg($0)) } ?? "closed"
         return SQLiteConnection.classify(rc, path: path, message: message, context: context)
     }
 
@@ -49,14 +53,14 @@ final class SQLiteConnection {
     /// Runs one or more statements without results.
     func execute(_ sql: String) throws(TelemetryError) {
         guard let h = handle else { throw .sqlite(code: SQLITE_MISUSE, message: "store is closed", context: sql) }
-        let rc = sql.withCString { sqlite3_exec(h, $0, nil, nil, nil) }
+        let rc = sql.withCString { op_sqlite3_exec(h, $0, nil, nil, nil) }
         if rc != SQLITE_OK { throw error(rc, sql) }
     }
 
     func prepare(_ sql: String) throws(TelemetryError) -> Statement {
         guard let h = handle else { throw .sqlite(code: SQLITE_MISUSE, message: "store is closed", context: sql) }
         var stmt: OpaquePointer?
-        let rc = sql.withCString { sqlite3_prepare_v2(h, $0, -1, &stmt, nil) }
+        let rc = sql.withCString { op_sqlite3_prepare_v2(h, $0, -1, &stmt, nil) }
         if rc != SQLITE_OK || stmt == nil { throw error(rc, "prepare \(sql)") }
         return Statement(stmt!, connection: self, sql: sql)
     }
@@ -92,18 +96,18 @@ final class Statement {
     deinit { finalize() }
 
     func finalize() {
-        if let s = stmt { sqlite3_finalize(s) }
+        if let s = stmt { op_sqlite3_finalize(s) }
         stmt = nil
     }
 
     /// Ready to run again; bindings stay (every caller rebinds every parameter).
     func reset() {
-        sqlite3_reset(stmt)
+        op_sqlite3_reset(stmt)
     }
 
-    func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
-    func bind(_ i: Int32, _ v: Double) { sqlite3_bind_double(stmt, i, v) }
-    func bind(_ i: Int32, _ v: Int32) { sqlite3_bind_int64(stmt, i, Int64(v)) }
+    func bind(_ i: Int32, _ v: Int64) { op_sqlite3_bind_int64(stmt, i, v) }
+    func bind(_ i: Int32, _ v: Double) { op_sqlite3_bind_double(stmt, i, v) }
+    func bind(_ i: Int32, _ v: Int32) { op_sqlite3_bind_int64(stmt, i, Int64(v)) }
     func bind(_ i: Int32, _ v: String) {
         v.withCString { _ = op_sqlite_bind_text(stmt, i, $0, -1) }
     }
@@ -113,11 +117,11 @@ final class Statement {
 
     /// Steps once: true when a row is available, false when done.
     func step() throws(TelemetryError) -> Bool {
-        let rc = sqlite3_step(stmt)
+        let rc = op_sqlite3_step(stmt)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }
         let e = connection.error(rc, sql)
-        sqlite3_reset(stmt)
+        op_sqlite3_reset(stmt)
         throw e
     }
 
@@ -127,16 +131,16 @@ final class Statement {
         while try step() {}
     }
 
-    func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
-    func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
+    func int64(_ c: Int32) -> Int64 { op_sqlite3_column_int64(stmt, c) }
+    func double(_ c: Int32) -> Double { op_sqlite3_column_double(stmt, c) }
     func text(_ c: Int32) -> String {
-        guard let p = sqlite3_column_text(stmt, c) else { return "" }
-        let n = Int(sqlite3_column_bytes(stmt, c))
+        guard let p = op_sqlite3_column_text(stmt, c) else { return "" }
+        let n = Int(op_sqlite3_column_bytes(stmt, c))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
     func blob(_ c: Int32) -> [UInt8] {
-        let n = Int(sqlite3_column_bytes(stmt, c))
-        guard n > 0, let p = sqlite3_column_blob(stmt, c) else { return [] }
+        let n = Int(op_sqlite3_column_bytes(stmt, c))
+        guard n > 0, let p = op_sqlite3_column_blob(stmt, c) else { return [] }
         return [UInt8](UnsafeRawBufferPointer(start: p, count: n))
     }
 }

@@ -35,7 +35,7 @@ public final class TelemetryStore {
         db = try SQLiteConnection(path: path, flags: flags)
         if db.isReadOnly { throw .readOnly(path: path) }
         if let h = db.handle {
-            sqlite3_busy_timeout(h, options.busyTimeoutMs)
+            op_sqlite3_busy_timeout(h, options.busyTimeoutMs)
             _ = op_sqlite_set_defensive(h)
         }
         // The first read of the file: a non-database or a damaged header fails here.

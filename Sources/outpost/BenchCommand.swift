@@ -50,7 +50,7 @@ enum BenchCommand {
             _ = try session.run(feeds)
             times.append(Clock.millis(since: s))
         }
-        times.sort()
+        times = stableSorted(times, by: <)
         var sum = 0.0
         for t in times { sum += t }
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2

@@ -65,7 +65,7 @@ enum InputFiles {
             let t = Tensor(zeros: dtype, shape: shape)
             for i in 0..<t.count {
                 let r = op_random_next(&state)
-                let unit = Double(r >> 11) / Double(1 << 53)  // [0, 1)
+                let unit = Double(r >> 11) / Double(UInt64(1) << 53)  // [0, 1); not Int: 1 << 53 is 0 on 32-bit
                 switch dtype {
                 case .float32: t.floats[i] = Float(unit * 2 - 1)
                 case .float16: t.pointer(UInt16.self)[i] = Float16Bits.fromFloat(Float(unit * 2 - 1))

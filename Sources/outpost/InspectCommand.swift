@@ -22,7 +22,7 @@ enum InspectCommand {
         if !model.producer.isEmpty { Console.out("producer: \(model.producer)") }
         Console.out("ir version: \(model.irVersion)")
         var opsetLine = "opsets:"
-        for (domain, version) in model.opsets.sorted(by: { $0.key < $1.key }) {
+        for (domain, version) in stableSorted(Array(model.opsets), by: { $0.key < $1.key }) {
             opsetLine += " \(domain.isEmpty ? "ai.onnx" : domain)=\(version)"
         }
         Console.out(opsetLine)
@@ -48,7 +48,7 @@ enum InspectCommand {
         }
         Console.out("operators: \(g.nodes.count) nodes")
         var unsupported = [String]()
-        for (op, n) in counts.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+        for (op, n) in stableSorted(Array(counts), by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
             Console.out("  " + Format.pad(op, 28) + Format.pad("\(n)", 5, right: true))
         }
         for n in g.nodes where !isOperatorSupported(opType: n.opType, domain: n.domain) {
@@ -138,7 +138,7 @@ enum InspectCommand {
         var line = "layers after optimisation: \(counts[.int8] ?? 0) int8, \(counts[.float] ?? 0) float, \(counts[.convert] ?? 0) quantize/dequantize"
         if !floatOps.isEmpty {
             line += " (float:"
-            for (op, n) in floatOps.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
+            for (op, n) in stableSorted(Array(floatOps), by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
                 line += " \(op) \(n)"
             }
             line += ")"

@@ -63,7 +63,7 @@ enum OutputSummary {
                 let v = t.floats[i]
                 best.append((i, v))
             }
-            best.sort { $0.1 > $1.1 }
+            best = stableSorted(best) { $0.1 > $1.1 }
             s += "  top:"
             for (k, (i, v)) in best.prefix(5).enumerated() {
                 let label = i < labels.count ? labels[i] : "#\(i)"
@@ -100,7 +100,7 @@ enum ProfileReport {
             let old = byType[k] ?? (0, 0)
             byType[k] = (old.ns &+ r.nanoseconds, old.count + 1)
         }
-        return byType.sorted(by: { $0.value.ns > $1.value.ns }).map { (op: $0.key, count: $0.value.count, nanoseconds: $0.value.ns) }
+        return stableSorted(Array(byType), by: { $0.value.ns > $1.value.ns }).map { (op: $0.key, count: $0.value.count, nanoseconds: $0.value.ns) }
     }
 
     static func print(_ session: Session, runs: Int = 1, nodes limit: Int = 25) {
@@ -117,7 +117,7 @@ enum ProfileReport {
         }
         let shown = min(limit, rows.count)
         Console.out("time per node (slowest \(shown) of \(rows.count)):")
-        for r in rows.sorted(by: { $0.nanoseconds > $1.nanoseconds }).prefix(shown) {
+        for r in stableSorted(rows, by: { $0.nanoseconds > $1.nanoseconds }).prefix(shown) {
             let pct = total > 0 ? Double(r.nanoseconds) * 100 / Double(total) : 0
             Console.out("  " + Format.pad(key(r.opType, r.domain), 30)
                         + Format.pad(Format.fixed(Double(r.nanoseconds) / perRun, 3), 10, right: true) + " ms "

@@ -132,8 +132,8 @@ enum TelemetryBenchCommand {
         let commit = Double(Clock.nowNanos() - t3) / 1e3
         store.close()
         if recorder.telemetryFailures > 0 { Console.error("warning: telemetry failures: \(recorder.firstTelemetryError ?? "")") }
-        inference.sort()
-        monitoring.sort()
+        inference = stableSorted(inference, by: <)
+        monitoring = stableSorted(monitoring, by: <)
         let median = inference[iterations / 2]
         let perInference = monitoring[iterations / 2]
         let amortised = commit / Double(iterations)

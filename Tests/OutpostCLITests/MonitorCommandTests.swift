@@ -118,6 +118,14 @@ import Testing
         #expect(r.status == 0)
         #expect(r.stderr.contains("continuing without telemetry"))
         #expect(r.stdout.contains("window 0"))
+        // libsqlite3 is opened on first use (dlopen): without it the store cannot be
+        // opened, with an error naming the library, and monitoring goes on.
+        let noLib = try PackageCLITests().outpost(
+            ["monitor", "models/mlp/model.onnx", "--input-dir", "models/mlp", "--baseline", baseline,
+             "--db", tmp.appendingPathComponent("t.db").path], env: ["OUTPOST_LIBSQLITE3": "/nonexistent/libsqlite3.so.0"])
+        #expect(noLib.status == 0 && noLib.stdout.contains("window 0"))
+        #expect(noLib.stderr.contains("cannot load the SQLite library /nonexistent/libsqlite3.so.0"), "\(noLib.stderr)")
+        #expect(noLib.stderr.contains("continuing without telemetry"))
         // A baseline for another model's features.
         let other = try cli.outpost(["monitor", "models/tiny/model.onnx", "--input-dir", "models/tiny/test_data_set_0", "--baseline", baseline])
         #expect(other.status == 1 && other.stderr.contains("drift feature"))

@@ -55,6 +55,16 @@ import Testing
             #expect(v.stdout.contains("ok  " + step), "verify prints \(step)")
         }
         #expect(v.stdout.contains("verified: tiny 1.4.0 release 7"))
+        // libcrypto is opened on first use (dlopen): without it, package checks fail with
+        // an error naming the library, and plain models run without ever loading it.
+        let missing = ["OUTPOST_LIBCRYPTO": "/nonexistent/libcrypto.so.3"]
+        let noLib = try outpost(["package", "verify", pkg, "--trusted-key", signer + ".pub"], env: missing)
+        #expect(noLib.status == 1 && noLib.stderr.contains("cannot load the OpenSSL library /nonexistent/libcrypto.so.3"),
+                "\(noLib.stdout)\(noLib.stderr)")
+        let noLibKeys = try outpost(["keys", "generate", "--out", dir.appendingPathComponent("nolib").path], env: missing)
+        #expect(noLibKeys.status == 1 && noLibKeys.stderr.contains("/nonexistent/libcrypto.so.3"), "\(noLibKeys.stderr)")
+        let plain = try outpost(["run", "models/tiny/model.onnx", "--input-dir", "models/tiny/test_data_set_0"], env: missing)
+        #expect(plain.status == 0, "\(plain.stderr)")
 
         let i = try outpost(["package", "inspect", pkg, "--trusted-key", signer + ".pub"])
         #expect(i.status == 0, "\(i.stderr)")

@@ -53,4 +53,52 @@ import Testing
         heap.releaseResidentPages()
         #expect(heap.base.load(fromByteOffset: 100, as: UInt8.self) == 0x5A)
     }
+
+    @Test func lazyCopyIsMadeOnFirstAlignedAccessOnly() throws {
+        let parent = Buffer(zeroedBytes: 64)
+        for i in 0..<64 { parent.base.storeBytes(of: UInt8(i), toByteOffset: i, as: UInt8.self) }
+        let lazy = Buffer(lazyCopyOf: parent, offset: 3, count: 16)
+        // Readers that copy anyway see the original, misaligned bytes: no copy yet.
+        #expect(!lazy.isMaterialized)
+        #expect(lazy.readOnlyBase == UnsafeRawPointer(parent.base + 3))
+        #expect(lazy.mappedRoot == nil)
+        // `base` makes the aligned copy, once.
+        let p = lazy.base
+        #expect(lazy.isMaterialized)
+        #expect(Int(bitPattern: p) % 64 == 0)
+        #expect(lazy.base == p && lazy.readOnlyBase == UnsafeRawPointer(p))
+        for i in 0..<16 { #expect(p.load(fromByteOffset: i, as: UInt8.self) == UInt8(i + 3)) }
+    }
+
+    @Test func releasingTheBytesOfAViewOrLazyCopyDropsOnlyTheirPages() throws {
+        let path = NSTemporaryDirectory() + "outpost-buffer-range-\(getpid()).bin"
+        let count = 1 << 20
+        let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 11) }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let map = try Buffer(mappingFile: path)
+        var sum = 0
+        for i in 0..<count { sum &+= Int(map.base.load(fromByteOffset: i, as: UInt8.self)) }
+        let before = try residentKB(map.base)
+        // A misaligned lazy copy (never made) of half the file, as a packer leaves it.
+        let lazy = Buffer(lazyCopyOf: map, offset: 4096 * 3 + 5, count: count / 2)
+        #expect(lazy.mappedRoot === map)
+        lazy.releaseResidentPagesOfBytes()
+        #expect(!lazy.isMaterialized)
+        let after = try residentKB(map.base)
+        #expect(after <= before - 500 && after >= before - 516, "\(before) -> \(after) KB")
+        // A view's pages likewise; the bytes read afterwards are the file's.
+        Buffer(viewOf: map, offset: count * 3 / 4, count: count / 4).releaseResidentPagesOfBytes()
+        #expect(try residentKB(map.base) <= after - 250)
+        var check = 0
+        for i in 0..<count { check &+= Int(map.base.load(fromByteOffset: i, as: UInt8.self)) }
+        #expect(check == sum)
+        #expect(lazy.base.load(fromByteOffset: 0, as: UInt8.self) == bytes[4096 * 3 + 5])
+        // Heap bytes are never dropped.
+        let heap = Buffer(zeroedBytes: 8192)
+        heap.base.storeBytes(of: 0x5A, toByteOffset: 5000, as: UInt8.self)
+        Buffer(viewOf: heap, offset: 0, count: 8192).releaseResidentPagesOfBytes()
+        #expect(heap.base.load(fromByteOffset: 5000, as: UInt8.self) == 0x5A)
+    }
 }

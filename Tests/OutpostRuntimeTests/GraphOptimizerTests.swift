@@ -43,13 +43,33 @@ import Testing
         }
         #expect(act == "Clip")
         #expect(params == [0, 6])
-        // s = scale / sqrt(var): [0.25, 2]; w' = w*s; b' = (b - mean)*s + shift.
-        let w = try #require(g.initializers[conv.inputs[1]])
+        // s = scale / sqrt(var): [0.25, 2], recorded for the packer (w' = w*s is never
+        // materialised: the weights stay as loaded); b' = (b - mean)*s + shift.
+        #expect(conv.inputs[1] == "w")
+        #expect(g.initializers["w"]?.floatValues() == [2, 3])
+        guard case .floats(let scale)? = conv.attributes[GraphOptimizer.weightScaleAttribute] else {
+            Issue.record("no weight scale recorded")
+            return
+        }
+        #expect(scale == [0.25, 2])
         let b = try #require(g.initializers[conv.inputs[2]])
-        #expect(w.floatValues() == [0.5, 6])
         #expect(b.floatValues() == [0.25, -4])
-        // The original weights are no longer referenced, so they are dropped.
-        #expect(g.initializers["w"] == nil)
+        // The original bias is no longer referenced, so it is dropped.
+        #expect(g.initializers["b"] == nil)
+    }
+
+    @Test func foldedBatchNormGivesTheUnfoldedResults() throws {
+        // Conv (w*x + b) then BN then Clip[0, 6], with and without the rewrite.
+        let x = Tensor(shape: [1, 1, 2, 2], floats: [1, -2, 3, 0.5])
+        var results = [[Float]]()
+        for optimize in [false, true] {
+            let s = try Session(model: Model(graph: convBnRelu(), opsets: ["": 17]),
+                                options: SessionOptions(threads: 1, optimize: optimize))
+            results.append(try s.run([x])[0].floatValues())
+        }
+        // Channel 0: clip((2x + 1 - 1) * 0.25 + 0.25); channel 1: clip((3x - 1 - 1) * 2).
+        #expect(results[0] == [0.75, 0, 1.75, 0.5, 2, 0, 6, 0])
+        #expect(results[1] == results[0])
     }
 
     @Test func noFusionWhenTheIntermediateHasAnotherReader() throws {

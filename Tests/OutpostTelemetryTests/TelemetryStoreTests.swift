@@ -246,14 +246,14 @@ import Testing
         try TelemetryStore(path: path).close()
         // user_version is the schema version.
         var db: OpaquePointer?
-        #expect(sqlite3_open(path, &db) == SQLITE_OK)
+        #expect(op_sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK)
         var stmt: OpaquePointer?
-        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nil)
-        #expect(sqlite3_step(stmt) == SQLITE_ROW)
-        #expect(sqlite3_column_int(stmt, 0) == Int32(TelemetryStore.schemaVersion))
-        sqlite3_finalize(stmt)
-        #expect(sqlite3_exec(db, "PRAGMA user_version=99", nil, nil, nil) == SQLITE_OK)
-        sqlite3_close(db)
+        op_sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nil)
+        #expect(op_sqlite3_step(stmt) == SQLITE_ROW)
+        #expect(op_sqlite3_column_int64(stmt, 0) == Int64(TelemetryStore.schemaVersion))
+        op_sqlite3_finalize(stmt)
+        #expect(op_sqlite3_exec(db, "PRAGMA user_version=99", nil, nil, nil) == SQLITE_OK)
+        op_sqlite3_close_v2(db)
         #expect(throws: TelemetryError.schemaTooNew(path: path, version: 99, supported: TelemetryStore.schemaVersion)) {
             try TelemetryStore(path: path)
         }

@@ -40,10 +40,19 @@ int oc_ed25519_sign(const uint8_t private_key[32], const void *message, size_t c
 /// 1: the signature is valid for message and key; 0: it is not; -1: libcrypto error.
 int oc_ed25519_verify(const uint8_t public_key[32], const void *message, size_t count, const uint8_t signature[64]);
 
+// ---- the library -----------------------------------------------------------
+/// libcrypto is loaded with dlopen on first use (`libcrypto.so.3`, or the path in
+/// OUTPOST_LIBCRYPTO). 0 when it is available, else -1 and oc_library_error() says
+/// why, naming the library. Every function here fails (-1/NULL) without it.
+int oc_load_library(void);
+/// Why the library could not be loaded ("" when it was).
+const char *oc_library_error(void);
+
 // ---- helpers ---------------------------------------------------------------
 /// Overwrites memory that held a secret (OPENSSL_cleanse: not optimised away).
 void oc_cleanse(void *p, size_t count);
 /// Text of the last libcrypto error on this thread ("" if none); clears the queue.
+/// When the library could not be loaded: oc_library_error().
 const char *oc_last_error(void);
 /// Writes a file readable only by its owner (mode 0600) via a temp file + fsync +
 /// rename. With exclusive != 0 an existing file is an error (EEXIST). Returns 0 or errno.

@@ -19,6 +19,31 @@ extern "C" {
 void *op_aligned_alloc(size_t bytes);
 void op_aligned_free(void *p);
 
+/// A lazily made aligned copy of bytes that are not aligned where they are (an
+/// initializer's raw_data inside a mapped model: protobuf does not align it). The
+/// copy is made on the first op_lazy_copy_get (thread-safe: racing callers get the
+/// same copy); until then op_lazy_copy_peek returns the original, possibly misaligned,
+/// address, so a reader that copies anyway (a weight packer) never causes a copy.
+typedef struct op_lazy_copy op_lazy_copy;
+/// NULL if out of memory. `source` must stay valid as long as the handle.
+op_lazy_copy *op_lazy_copy_new(const void *source, size_t size);
+/// The aligned copy (made now if needed); NULL if out of memory.
+void *op_lazy_copy_get(op_lazy_copy *copy);
+/// The copy if made, else the original bytes (possibly misaligned).
+const void *op_lazy_copy_peek(const op_lazy_copy *copy);
+/// 1 once the copy has been made.
+int op_lazy_copy_is_made(const op_lazy_copy *copy);
+void op_lazy_copy_free(op_lazy_copy *copy);
+/// dst[r][i] = src[r][i] * row_scale[r] (row_scale NULL: plain copy) for `rows` rows of
+/// `per_row` floats; `src` may be misaligned. dst must be float-aligned.
+void op_copy_f32_scaled(float *dst, const void *src, size_t rows, size_t per_row, const float *row_scale);
+
+/// Stable sort of the indices 0..<count into `order` by less(context, a, b) != 0
+/// ("a before b"): one merge sort for every sort in the device code (in Embedded
+/// Swift each element type or comparison would be a specialised copy). 0, or -1
+/// if out of memory (order then holds 0..<count).
+int op_sort_indices(size_t count, intptr_t *order, int (*less)(void *context, intptr_t a, intptr_t b), void *context);
+
 // ---- files --------------------------------------------------------------
 /// A read-only memory map of a whole file. `data` is NULL for an empty file.
 typedef struct {
@@ -34,6 +59,9 @@ void op_unmap_file(op_mapped_file *file);
 /// the map is private and read-only, so the next access reads the same bytes from
 /// the file again. No effect on the malloc'd fallback copy.
 void op_mapped_file_release_pages(const op_mapped_file *file);
+/// The same for the whole pages inside bytes [offset, offset + count) of the map
+/// (pages shared with bytes outside the range stay).
+void op_mapped_file_release_range(const op_mapped_file *file, size_t offset, size_t count);
 
 /// Reads a whole file into a malloc'd buffer (*out, *size). Returns 0 or errno.
 int op_read_file(const char *path, uint8_t **out, size_t *size);

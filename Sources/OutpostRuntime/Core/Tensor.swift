@@ -51,6 +51,11 @@ public struct Tensor {
     public var raw: UnsafeMutableRawPointer { buffer.base + offset }
 
     public var floats: UnsafeMutablePointer<Float> { raw.assumingMemoryBound(to: Float.self) }
+    /// The bytes for reading without making a lazy copy (`Buffer.readOnlyBase`):
+    /// possibly misaligned, so read them with `op_copy_f32_scaled`/memcpy-style loads.
+    public var readOnlyRaw: UnsafeRawPointer { buffer.readOnlyBase + offset }
+    /// Whether `readOnlyRaw` is aligned for the element type.
+    public var isAlignedInPlace: Bool { Int(bitPattern: readOnlyRaw) % dtype.size == 0 }
     public func pointer<T>(_: T.Type) -> UnsafeMutablePointer<T> { raw.assumingMemoryBound(to: T.self) }
 
     /// Row-major strides in elements.

@@ -112,6 +112,9 @@ struct ExecutionPlanner {
             drafts.append(DraftStep(index: index, inputs: node.inputs, outputs: outNames, scratchBytes: op.scratchBytes))
         }
 
+        // Every weight is packed now: the file's pages go back before the arena is made.
+        releaseModelPages()
+
         // ---- liveness ------------------------------------------------------
         // Each storage root lives from its definition to its last use. Graph
         // inputs are defined before step 0; graph outputs live past the last step.
@@ -160,7 +163,7 @@ struct ExecutionPlanner {
         for (s, d) in drafts.enumerated() where d.scratchBytes > 0 {
             intervals.append(Interval(name: "\u{1}scratch#\(s)", start: s, end: s, bytes: align64(d.scratchBytes)))
         }
-        intervals.sort { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name }
+        intervals = stableSorted(intervals) { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name }
         var placed = [(start: Int, end: Int, offset: Int, bytes: Int)]()
         var offsets = [String: Int]()
         var arenaBytes = 0
@@ -172,7 +175,7 @@ struct ExecutionPlanner {
             for p in placed where p.start <= iv.end && iv.start <= p.end {
                 busy.append((p.offset, p.offset + p.bytes))
             }
-            busy.sort { $0.0 < $1.0 }
+            busy = stableSorted(busy) { $0.0 < $1.0 }
             var offset = 0
             for (lo, hi) in busy {
                 if offset + iv.bytes <= lo { break }
@@ -203,7 +206,7 @@ struct ExecutionPlanner {
         var slots = [Tensor]()
         for input in graph.inputs { slots.append(tensor(input.name)) }
         var keyed = [Int]()
-        for i in inputValues.keys.sorted() { keyed.append(i) }
+        for i in stableSorted(Array(inputValues.keys), by: <) { keyed.append(i) }
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {
@@ -214,6 +217,21 @@ struct ExecutionPlanner {
         return ExecutionPlan(inputShapes: inputShapes, steps: steps, inputSlots: slots, outputs: outs, arena: arena,
                              arenaBytes: arenaBytes, unsharedBytes: unshared, foldedNodes: folded,
                              valueKeyedInputs: keyed, inputValues: inputValues)
+    }
+}
+
+extension ExecutionPlanner {
+    /// The weights are packed now (the packers read them from the model file's map,
+    /// faulting its pages in): hand those pages back. Tensors still viewing the map
+    /// (aligned initializers used at run time, lazy copies not made yet) read the
+    /// same bytes from the file again when touched.
+    func releaseModelPages() {
+        var roots = [Buffer]()
+        for (_, t) in graph.initializers {
+            guard let root = t.buffer.mappedRoot, !roots.contains(where: { $0 === root }) else { continue }
+            roots.append(root)
+            root.releaseResidentPages()
+        }
     }
 }
 

@@ -5,7 +5,8 @@
 ///    patterns become integer operators (QLinearConv, QGemm, QLinearAdd, ...). First,
 ///    so the float passes below only see what stays float.
 /// 1. `foldBatchNormIntoConv`: Conv → BatchNormalization with constant parameters
-///    becomes one Conv with rescaled weights and bias.
+///    becomes one Conv with a new bias and a per-output-channel weight scale
+///    (`outpost.weight_scale`) that Conv applies while packing its weights.
 /// 2. `fuseActivations`: Conv/ConvTranspose/Gemm/MatMul → activation becomes one node
 ///    whose kernel applies the activation in its epilogue (attributes
 ///    `outpost.activation` and `outpost.activation_params`).
@@ -22,6 +23,10 @@ struct GraphOptimizer {
     /// Names of the attributes fused activations are recorded in.
     static let activationAttribute = "outpost.activation"
     static let activationParamsAttribute = "outpost.activation_params"
+    /// Per-output-channel factors a Conv multiplies its weights by while packing
+    /// them (a folded BatchNormalization): the weights stay as loaded — often a view
+    /// into the model file — instead of a rescaled copy held for re-planning.
+    static let weightScaleAttribute = "outpost.weight_scale"
 
     func run() throws(OutpostError) {
         try QDQFolding(graph: graph).run()
@@ -79,6 +84,7 @@ struct GraphOptimizer {
                   counts[bn.inputs[0]] == 1 else { continue }
             let conv = graph.nodes[convIndex]
             guard conv.opType == "Conv", conv.domain.isEmpty, conv.attributes[GraphOptimizer.activationAttribute] == nil,
+                  conv.attributes[GraphOptimizer.weightScaleAttribute] == nil,
                   conv.inputs.count >= 2,
                   let w = constant(conv.inputs[1]), w.dtype == .float32, w.rank >= 3,
                   let scale = constant(bn.inputs[1]), let shift = constant(bn.inputs[2]),
@@ -91,23 +97,21 @@ struct GraphOptimizer {
             if conv.inputs.count > 2, !conv.inputs[2].isEmpty, existingBias == nil { continue }
             let epsilon = (try? bn.float("epsilon", default: 1e-5)) ?? 1e-5
 
-            let newW = Tensor(zeros: .float32, shape: w.shape)
             let newB = Tensor(zeros: .float32, shape: [cout])
-            let perChannel = w.count / cout
-            let src = w.floats, dst = newW.floats, bias = newB.floats
+            var weightScale = [Float](repeating: 1, count: cout)
+            let bias = newB.floats
             for c in 0..<cout {
                 let s = scale.floats[c] / (variance.floats[c] + epsilon).squareRoot()
-                for k in 0..<perChannel { dst[c * perChannel + k] = src[c * perChannel + k] * s }
+                weightScale[c] = s
                 let b0: Float = existingBias?.float(at: c) ?? 0
                 bias[c] = (b0 - mean.floats[c]) * s + shift.floats[c]
             }
-            let wName = uniqueName("\(conv.displayName).bn_folded_weight")
-            graph.initializers[wName] = newW
             let bName = uniqueName("\(conv.displayName).bn_folded_bias")
             graph.initializers[bName] = newB
 
             var fused = conv
-            fused.inputs = [conv.inputs[0], wName, bName]
+            fused.inputs = [conv.inputs[0], conv.inputs[1], bName]
+            fused.attributes[GraphOptimizer.weightScaleAttribute] = .floats(weightScale)
             fused.outputs = [bn.outputs[0]]
             graph.nodes[convIndex] = fused
             removed.insert(bnIndex)

@@ -115,6 +115,9 @@ func makeConvParams(batch: Int, cin: Int, cout: Int, group: Int, inShape: [Int],
 final class ConvOperator: Operator {
     let attributes: ConvAttributes
     let activation: FusedActivation
+    /// Per-output-channel factors applied to the weights while packing them (a
+    /// folded BatchNormalization, `GraphOptimizer.weightScaleAttribute`), or nil.
+    let weightScale: [Float]?
     private var params = ok_conv_params()
     /// Weights packed at planning when they are constant; else packed into scratch per run.
     private var packedWeights: Buffer?
@@ -124,11 +127,15 @@ final class ConvOperator: Operator {
     init(node: Node, opset: Int, attributes: ConvAttributes) throws(OutpostError) {
         self.attributes = attributes
         self.activation = try FusedActivation(node: node)
+        self.weightScale = try node.floats(GraphOptimizer.weightScaleAttribute)
         super.init(node: node, opset: opset)
     }
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0), w = try required(inputs, 1)
+        if let s = weightScale, w.constant == nil || s.count != w.shape.first {
+            throw node.invalid("\(GraphOptimizer.weightScaleAttribute) needs constant weights W and one factor per output channel")
+        }
         try requireDType(x, [.float32], "input X")
         try requireDType(w, [.float32], "weights W")
         let nd = x.shape.count - 2
@@ -155,7 +162,7 @@ final class ConvOperator: Operator {
         packedWeights = nil
         if let wc = w.constant {
             let buf = Buffer(zeroedBytes: packedBytes)
-            ok_conv_pack_weights(&p, wc.floats, buf.base)
+            withPackableFloats(wc, rows: cout, rowScale: weightScale) { ok_conv_pack_weights(&p, $0, buf.base) }
             packedWeights = buf
         }
         return [TensorType(.float32, [x.shape[0], cout] + g.out)]

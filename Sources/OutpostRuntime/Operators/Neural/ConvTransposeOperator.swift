@@ -93,7 +93,7 @@ final class ConvTransposeOperator: Operator {
         packedWeights = nil
         if let wc = w.constant {
             let buf = Buffer(zeroedBytes: packedBytes)
-            ok_conv_transpose_pack_weights(&p, wc.floats, buf.base)
+            withPackableFloats(wc, rows: 1, rowScale: nil) { ok_conv_transpose_pack_weights(&p, $0, buf.base) }
             packedWeights = buf
         }
         return [TensorType(.float32, [x.shape[0], cout] + out)]

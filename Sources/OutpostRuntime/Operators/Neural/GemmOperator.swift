@@ -63,7 +63,7 @@ final class GemmOperator: Operator {
         packedB = nil
         if let bc = b.constant {
             let buf = Buffer(zeroedBytes: ok_sgemm_packed_b_size(Int32(K), Int32(N)))
-            ok_sgemm_pack_b(Int32(K), Int32(N), bc.floats, transB ? 1 : N, transB ? K : 1, buf.base)
+            withPackableFloats(bc, rows: 1, rowScale: nil) { ok_sgemm_pack_b(Int32(K), Int32(N), $0, transB ? 1 : N, transB ? K : 1, buf.base) }
             packedB = buf
         }
         workspaceBytes = ok_sgemm_workspace_size(Int32(M), Int32(N), Int32(K), Int32(neuralPlannedThreads))
@@ -96,7 +96,7 @@ final class GemmOperator: Operator {
         let packed = packedB.map { UnsafeRawPointer($0.base) }
         ok_sgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K), alpha,
                  a.floats, transA ? 1 : K, transA ? M : 1, nil,
-                 b.floats, transB ? 1 : N, transB ? K : 1, packed,
+                 packed == nil ? UnsafePointer(b.floats) : unreadFloats(b), transB ? 1 : N, transB ? K : 1, packed,
                  y, N, &ep, ctx.scratch)
     }
 }

@@ -59,8 +59,10 @@ final class MatMulOperator: Operator {
         if let bc = b.constant, K > 0, N > 0 {
             packedStride = align64(ok_sgemm_packed_b_size(Int32(K), Int32(N)))
             let buf = Buffer(zeroedBytes: packedStride * bCount)
-            for i in 0..<bCount {
-                ok_sgemm_pack_b(Int32(K), Int32(N), bc.floats + i * K * N, N, 1, buf.base + i * packedStride)
+            withPackableFloats(bc, rows: 1, rowScale: nil) { w in
+                for i in 0..<bCount {
+                    ok_sgemm_pack_b(Int32(K), Int32(N), w + i * K * N, N, 1, buf.base + i * packedStride)
+                }
             }
             packedB = buf
         }
@@ -80,7 +82,7 @@ final class MatMulOperator: Operator {
             let packed: UnsafeRawPointer? = packedB.map { UnsafeRawPointer($0.base + bMatrixIndex[i] * packedStride) }
             ok_sgemm(pool, Int32(gemmM), Int32(N), Int32(K), 1,
                      a.floats + aOffsets[i], K, 1, nil,
-                     b.floats + bOffsets[i], N, 1, packed,
+                     (packed == nil ? UnsafePointer(b.floats) : unreadFloats(b)) + bOffsets[i], N, 1, packed,
                      y + i * gemmM * N, N, &ep, ctx.scratch)
         }
     }
