@@ -85,6 +85,7 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
 typedef struct {
     uint32_t magic;
     int32_t algo, group_bytes;
+    int32_t dw_q8;  // depthwise: 1 if the s8 copy of w - zw (VNNI kernel) follows the floats
 } qconv_header;
 #define OK_QCONV_MAGIC 0x4b435130u
 
@@ -95,10 +96,16 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
     *N = (int)g.out_sp;
 }
 
+/// Depthwise packed weights: floats w - zw [c][kh][kw], then (VNNI kernel) the same as
+/// s8 in groups of 4 taps along kw, [c][kh][ceil(KW/4)] int32 words, then int32 sums per c.
+static size_t dw_q8_words(const qgeom *g) { return (size_t)g->kh * ((g->kw + 3) / 4); }
+
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
-        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
+        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv) +
+               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
+               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -123,6 +130,27 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
                 int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
                 d[i] = (float)(v - z);
             }
+        }
+        // The s8 copy for the VNNI kernel, when every w - zw fits in s8.
+        size_t nw = (size_t)p->cout * g.kv;
+        int fits = 1;
+        for (size_t i = 0; i < nw; i++) fits &= d[i] >= -128.0f && d[i] <= 127.0f;
+        if (!fits) return;
+        h->dw_q8 = 1;
+        size_t words = dw_q8_words(&g);
+        int G = (g.kw + 3) / 4;
+        int8_t *q = (int8_t *)(data + OK_QALIGN64(sizeof(float) * nw));
+        int32_t *sums = (int32_t *)((char *)q + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * words));
+        memset(q, 0, sizeof(int32_t) * (size_t)p->cout * words);
+        for (int c = 0; c < p->cout; c++) {
+            int32_t sum = 0;
+            for (int kh = 0; kh < g.kh; kh++)
+                for (int kw = 0; kw < g.kw; kw++) {
+                    int32_t v = (int32_t)d[(size_t)c * g.kv + (size_t)kh * g.kw + kw];
+                    q[((size_t)c * words + (size_t)kh * G + kw / 4) * 4 + kw % 4] = (int8_t)v;
+                    sum += v;
+                }
+            sums[c] = sum;
         }
         return;
     }
@@ -181,12 +209,30 @@ static int dw_direct_avx512(const qgeom *g, const ok_qepilogue *ep) {
 #endif
 }
 
-/// Per-thread depthwise workspace: the portable path's planes or the AVX-512 tile.
+/// 1 when the VNNI kernel runs this depthwise convolution: VNNI enabled, the s8
+/// weights packed, an input zero point that is a byte of its type, a geometry it
+/// takes, and (as for the AVX-512 kernel) nothing per column in the epilogue.
+static int dw_direct_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t zx, const ok_qepilogue *ep) {
+#if OK_Q_X86
+    if (!ok_isa_enabled(OK_ISA_AVX512_VNNI) || !h->dw_q8) return 0;
+    if (ep && (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL))) return 0;
+    if (tx == OK_QTYPE_S8 ? (zx < -128 || zx > 127) : (zx < 0 || zx > 255)) return 0;
+    ok_qdw_geom d = dw_geom2(g);
+    return g->id == 1 && g->kd == 1 && ok_qdw_plan__vnni(&d);
+#else
+    (void)g; (void)h; (void)tx; (void)zx; (void)ep;
+    return 0;
+#endif
+}
+
+/// Per-thread depthwise workspace: the portable path's planes or the AVX-512 / VNNI tiles.
 static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     size_t b = dw_plane_bytes(g, hp, wp);
 #if OK_Q_X86
     ok_qdw_geom d = dw_geom2(g);
     size_t t = ok_qdw_tile_bytes__avx512(&d);
+    if (t > b) b = t;
+    t = ok_qdw_tile_bytes__vnni(&d);
     if (t > b) b = t;
 #endif
     return b;
@@ -389,6 +435,24 @@ static void dw512_task(void *raw, int64_t begin, int64_t end, int thread) {
     ok_qdw_planes__avx512(&j->g, j->x, j->tx, j->zx, j->w, j->y, j->ep, (int)begin, (int)end, j->cout,
                           (float *)(j->ws + (size_t)thread * j->ws_stride));
 }
+
+typedef struct {
+    ok_qdw_geom g;
+    const uint8_t *x;
+    int tx, cout;
+    int32_t zx;
+    const int32_t *wq, *wsum;
+    void *y;
+    const ok_qepilogue *ep;
+    char *ws;
+    size_t ws_stride;
+} dwvnni_job;
+
+static void dwvnni_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dwvnni_job *j = raw;
+    ok_qdw_planes__vnni(&j->g, j->x, j->tx, j->zx, j->wq, j->wsum, j->y, j->ep, (int)begin, (int)end, j->cout,
+                        j->ws + (size_t)thread * j->ws_stride);
+}
 #endif
 
 // ---------------------------------------------------------------- driver
@@ -408,6 +472,16 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         int hp, wp;
         size_t stride = dw_thread_bytes(&g, &hp, &wp);
 #if OK_Q_X86
+        if (dw_direct_vnni(&g, h, tx, zx, ep)) {
+            size_t nw = (size_t)p->cout * g.kv;
+            const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));
+            const int32_t *wsum = wq + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) / 4;
+            dwvnni_job j = {dw_geom2(&g), x, tx, p->cout, zx, wq, wsum, y, ep, workspace, stride};
+            int64_t grain = (int64_t)(16384 / (g.out_sp ? g.out_sp : 1)) + 1;
+            ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, grain, dwvnni_task, &j);
+            free(owned);
+            return;
+        }
         if (dw_direct_avx512(&g, ep)) {
             dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)wdata, y, ep, workspace, stride};
             // Planes in chunks of >= ~16K outputs per task, so tiny layers stay on one thread.
