@@ -47,6 +47,13 @@ typedef struct {
 static int qdwv_plan_make(const ok_qdw_geom *g, qdwv_plan *pl) {
     if (g->sw != 1 && g->sw != 2) return 0;
     if (g->dw != 1 || g->sh < 1 || g->dh < 1) return 0;
+    // Narrow outputs stay on the AVX-512 float kernel, which is faster there (clang
+    // -O3, thread CPU time per layer, AVX-512 vs VNNI): kws 64ch 25x5 3.9 vs 4.9 us,
+    // 192ch 8x8 5.5 vs 6-8, 480ch 4x4 6.3-6.7 vs 7.5-8, 288ch 8x8 s2 7.6-8.1 vs 8.4;
+    // per-plane work dominates there (P fill by rows, then Q). From 16 outputs per row
+    // (8 at stride 2) VNNI wins: 96ch 16x16 7.9 vs 7.3, 16x16 s2 7.2 vs 5.3-5.9, 32x32
+    // 27 vs 18-20, 64x64 s2 30 vs 14.
+    if (g->OW < (g->sw == 2 ? 8 : 16)) return 0;
     const int s = g->sw, G = (g->KW + 3) / 4;
     if (g->KH * G > QDWV_MAX_TAPGROUPS) return 0;
     int tw = g->W + g->pw;

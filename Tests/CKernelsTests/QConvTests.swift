@@ -200,8 +200,9 @@ extension CKernelTests {
                     ([25, 5], [1, 1], [3, 3]), ([8, 8], [1, 1], [3, 3]), ([8, 8], [2, 2], [3, 3]), ([4, 4], [1, 1], [3, 3]),
                     ([64, 37], [2, 2], [3, 3]), ([33, 47], [1, 1], [3, 3]), ([1, 1], [1, 1], [3, 3]), ([9, 17], [1, 2], [3, 3]),
                     ([10, 4], [2, 1], [5, 3]), ([7, 19], [2, 2], [1, 1]), ([12, 12], [1, 1], [7, 7]), ([16, 70], [1, 2], [5, 9]),
+                    ([20, 20], [1, 1], [3, 3]), ([19, 33], [1, 1], [3, 5]), ([16, 16], [2, 2], [3, 3]), ([21, 18], [2, 2], [3, 3]),
                 ]
-                for trial in 0..<48 {
+                for trial in 0..<56 {
                     var s = Shape()
                     s.cin = rng.int(2, 20); s.cout = s.cin; s.group = s.cin
                     s.batch = rng.int(1, 2)
@@ -211,7 +212,7 @@ extension CKernelTests {
                         s.padBegin = [f.2[0] / 2, f.2[1] / 2, 0]; s.padEnd = s.padBegin
                     } else {
                         for i in 0..<2 {
-                            s.inShape[i] = rng.int(1, trial % 2 == 0 ? 7 : 40)
+                            s.inShape[i] = rng.int(1, trial % 2 == 0 ? 7 : i == 1 ? 80 : 40)
                             s.kernel[i] = rng.int(1, i == 1 ? 9 : 5); s.stride[i] = rng.int(1, 2)
                             s.dilation[i] = rng.int(0, 3) == 0 ? 2 : 1
                             s.padBegin[i] = rng.int(0, 2); s.padEnd[i] = rng.int(0, 2)
