@@ -253,12 +253,32 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
 
 // ---------------------------------------------------------------- im2col
 
+#if OK_Q_X86
+#include <immintrin.h>
+/// dst[i] = src[2i] for i < n (n >= 1), 32 at a time: the 64 source bytes as 32 words,
+/// vpmovwb keeps the low (even) bytes. The last chunk is a masked load that stops at
+/// src[2n - 2], the last byte used (src[2n - 1] may lie past the input).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void even_bytes__avx512(const uint8_t *src, uint8_t *dst,
+                                                                                   int n) {
+    int i = 0;
+    for (; i + 32 < n; i += 32)
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtepi16_epi8(_mm512_loadu_si512(src + 2 * i)));
+    int m = n - i;  // 1..32
+    __m512i v = _mm512_maskz_loadu_epi8(((__mmask64)1 << (2 * m - 1)) - 1, src + 2 * i);
+    _mm256_mask_storeu_epi8(dst + i, m == 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << m) - 1u),
+                            _mm512_cvtepi16_epi8(v));
+}
+#endif
+
 /// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
 /// [oh0, oh1) of every output depth), padding = zx (as a byte).
 static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1) {
     size_t N = g->out_sp;
     uint8_t *dst = cols;
     const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
+#if OK_Q_X86
+    const int even512 = g->sw == 2 && ok_isa_enabled(OK_ISA_AVX512);
+#endif
     for (int ci = 0; ci < cig; ci++)
         for (int kd = 0; kd < g->kd; kd++)
             for (int kh = 0; kh < g->kh; kh++)
@@ -318,6 +338,12 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                                 // Constant stride: vectorized (even-byte shuffles); the stride-2
                                 // stem of MobileNet spent 5% of the model in the generic loop.
                                 const uint8_t *s2 = src + off;
+#if OK_Q_X86
+                                // AVX-512BW: 32 outputs per vpmovwb.
+                                if (even512) {
+                                    if (ow1 > ow0) even_bytes__avx512(s2 + 2 * ow0, dst + ow0, ow1 - ow0);
+                                } else
+#endif
                                 for (int ow = ow0; ow < ow1; ow++) dst[ow] = s2[2 * ow];
                             } else {
                                 for (int ow = ow0; ow < ow1; ow++) dst[ow] = src[ow * g->sw + off];
