@@ -240,5 +240,17 @@ enum QKit {
                              ["axis": .int(1)])[0]
         #expect(y.shape == [2, 4])
         #expect(y.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
+        // The same with the scales and zero points as run-time inputs (tables built per
+        // run instead of at planning), and with only b's parameters constant.
+        let z = try QKit.run("QLinearConcat", domain: ms, [.input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(a), .input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(b), .input(QKit.scale(2)), .input(QKit.zpU8(10))],
+                             ["axis": .int(1)])[0]
+        #expect(z.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
+        let w = try QKit.run("QLinearConcat", domain: ms, [.constant(QKit.scale(1)), .constant(QKit.zpU8(0)),
+                                                            .input(a), .input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(b), .constant(QKit.scale(2)), .constant(QKit.zpU8(10))],
+                             ["axis": .int(1)])[0]
+        #expect(w.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
     }
 }
