@@ -36,7 +36,7 @@
 
 #define OK_QDWV_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma")))
 
-enum { QDWV_MAX_VECS = 1024, QDWV_GROUP = 4, QDWV_MAX_TAPGROUPS = 64 };
+enum { QDWV_MAX_VECS = 1024, QDWV_MAX_FILL = 1024, QDWV_GROUP = 4, QDWV_MAX_TAPGROUPS = 64 };
 
 typedef struct {
     int flat, tw, th, G, nvec;
@@ -47,13 +47,6 @@ typedef struct {
 static int qdwv_plan_make(const ok_qdw_geom *g, qdwv_plan *pl) {
     if (g->sw != 1 && g->sw != 2) return 0;
     if (g->dw != 1 || g->sh < 1 || g->dh < 1) return 0;
-    // Narrow outputs stay on the AVX-512 float kernel, which is faster there (clang
-    // -O3, thread CPU time per layer, AVX-512 vs VNNI): kws 64ch 25x5 3.9 vs 4.9 us,
-    // 192ch 8x8 5.5 vs 6-8, 480ch 4x4 6.3-6.7 vs 7.5-8, 288ch 8x8 s2 7.6-8.1 vs 8.4;
-    // per-plane work dominates there (P fill by rows, then Q). From 16 outputs per row
-    // (8 at stride 2) VNNI wins: 96ch 16x16 7.9 vs 7.3, 16x16 s2 7.2 vs 5.3-5.9, 32x32
-    // 27 vs 18-20, 64x64 s2 30 vs 14.
-    if (g->OW < (g->sw == 2 ? 8 : 16)) return 0;
     const int s = g->sw, G = (g->KW + 3) / 4;
     if (g->KH * G > QDWV_MAX_TAPGROUPS) return 0;
     int tw = g->W + g->pw;
@@ -73,6 +66,13 @@ static int qdwv_plan_make(const ok_qdw_geom *g, qdwv_plan *pl) {
         pl->nvec = (int)row_vecs;
         maxq = (long)(g->OH - 1) * g->sh * tw / s + owr + offmax;
     }
+    // Narrow rows laid out by rows waste most lanes: those stay on the AVX-512 float
+    // kernel, whose flat layout also covers stride 2 (clang -O3, thread CPU time per
+    // layer, AVX-512 vs VNNI: 288ch 8x8 s2 8.1 vs 8.3 us). Flat planes and rows of 16
+    // outputs (8 at stride 2) are faster here: kws 64ch 25x5 4.0 vs 3.0 us, 192ch 8x8
+    // 5.4 vs 4.5, 480ch 4x4 6.5 vs 6.1, 96ch 16x16 8.1 vs 7.3, 16x16 s2 7.4 vs 5.1,
+    // 32x32 26.9 vs 18.6, 64x64 s2 29.9 vs 14.1.
+    if (!pl->flat && g->OW < (s == 2 ? 8 : 16)) return 0;
     pl->qlen = (size_t)(maxq + 15) / 16 * 16;
     // The Q fill reads 64 bytes at P + s * j0 for j0 < qlen; P holds every input row.
     size_t need = (size_t)s * (pl->qlen - 16) + 64, rows = (size_t)(g->H + g->ph) * tw;
@@ -204,6 +204,25 @@ OK_QDWV_TARGET static void p_fill(const ok_qdw_geom *g, int tw, const uint8_t *x
     }
 }
 
+/// Flat tiles: P from row ph on as 16-byte chunks in which fmask[v] marks the input
+/// cells (the next popcount input bytes, in order): zero-extended to dwords, expanded
+/// into those lanes over the zero-point byte (vpexpandd; vpexpandb needs VBMI2) and
+/// narrowed back (vpmovdb), one 16-byte store per chunk instead of a masked store per
+/// (5-byte) row. The last chunk may run into the bottom padding: it writes the
+/// zero-point byte there, which is what those cells hold.
+OK_QDWV_TARGET static void p_fill_flat(const ok_qdw_geom *g, int tw, const uint16_t *fmask, int nfill, const uint8_t *x,
+                                       uint8_t flip, uint8_t zxd, uint8_t *P) {
+    const __m512i z = _mm512_set1_epi32(zxd), f = _mm512_set1_epi32(flip);
+    uint8_t *dst = P + (size_t)g->ph * tw;
+    for (int v = 0; v < nfill; v++) {
+        __mmask16 m = fmask[v];
+        int n = __builtin_popcount((unsigned)m);
+        __m512i iv = _mm512_xor_si512(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8((__mmask16)((1u << n) - 1u), x)), f);
+        _mm_storeu_si128((__m128i *)(dst + 16 * (size_t)v), _mm512_cvtepi32_epi8(_mm512_mask_expand_epi32(z, m, iv)));
+        x += n;
+    }
+}
+
 /// Q[j] = P[s*j .. s*j + 3] for j < qlen: per 16 dwords one 64-byte load, vpermd
 /// (128-bit lane L gets dwords s*L .. s*L + 3, i.e. bytes 4sL ..) and vpshufb.
 OK_QDWV_TARGET static void q_fill(const qdwv_plan *pl, int s, const uint8_t *P, uint32_t *Q) {
@@ -235,7 +254,20 @@ OK_QDWV_TARGET void ok_qdw_planes__vnni(const ok_qdw_geom *g, const uint8_t *x, 
     for (int kh = 0; kh < g->KH; kh++)
         for (int gi = 0; gi < pl.G; gi++)
             off[kh * pl.G + gi] = ((size_t)kh * g->dh * pl.tw + 4 * (size_t)gi) / s;
-    uint16_t masks[QDWV_MAX_VECS];
+    uint16_t masks[QDWV_MAX_VECS], fmask[QDWV_MAX_FILL];
+    // Flat tiles fill P by 16-byte chunks (p_fill_flat): chunk v covers P cells
+    // ph * tw + 16v + i = (ph + r) * tw + col, an input cell when r < H, pw <= col < pw + W.
+    const int nfill = pl.flat ? (int)(((size_t)g->H * pl.tw + 15) / 16) : 0;
+    const int chunked = pl.flat && nfill <= QDWV_MAX_FILL;
+    if (chunked)
+        for (int v = 0; v < nfill; v++) {
+            unsigned m = 0;
+            for (int i = 0; i < 16; i++) {
+                long q = 16L * v + i, r = q / pl.tw, col = q % pl.tw;
+                if (r < g->H && col >= g->pw && col < g->pw + g->W) m |= 1u << i;
+            }
+            fmask[v] = (uint16_t)m;
+        }
     if (pl.flat)
         for (int v = 0; v < pl.nvec; v++) {
             unsigned m = 0;
@@ -256,7 +288,11 @@ OK_QDWV_TARGET void ok_qdw_planes__vnni(const ok_qdw_geom *g, const uint8_t *x, 
     for (int g0 = c0; g0 < c1; g0 += QDWV_GROUP) {
         int g1 = g0 + QDWV_GROUP < c1 ? g0 + QDWV_GROUP : c1;
         // Fill the group's tiles first, so the loads below do not wait on these stores.
-        for (int pc = g0; pc < g1; pc++) p_fill(g, pl.tw, x + (size_t)pc * in_sp, flip, Ps + (size_t)(pc - g0) * pstride);
+        for (int pc = g0; pc < g1; pc++) {
+            uint8_t *P = Ps + (size_t)(pc - g0) * pstride;
+            if (chunked) p_fill_flat(g, pl.tw, fmask, nfill, x + (size_t)pc * in_sp, flip, (uint8_t)zxd, P);
+            else p_fill(g, pl.tw, x + (size_t)pc * in_sp, flip, P);
+        }
         for (int pc = g0; pc < g1; pc++)
             q_fill(&pl, s, Ps + (size_t)(pc - g0) * pstride, (uint32_t *)((char *)Qs + (size_t)(pc - g0) * qstride));
         for (int pc = g0; pc < g1; pc++) {
