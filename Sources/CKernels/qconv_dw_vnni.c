@@ -16,8 +16,8 @@
 // so every group is one unaligned 16-dword load of Q. Taps beyond KW have weight 0
 // (they may read the next row's cells: in the buffer, multiplied by 0).
 // Outputs go by rows (16-lane vectors, the tail masked) or, for narrow planes with
-// sh = sw = 1, flat over q = oh*tw + ow (lanes with ow >= OW dropped by
-// vpcompressd), as in the AVX-512 kernel.
+// sh = sw, flat over q = oh*tw + ow (the output's Q index at stride 1 or 2; lanes with
+// ow >= OW dropped by vpcompressd), as in the AVX-512 kernel.
 //
 // Exact: acc = sum x'w' + (bias - zx' * sum w'), where x' is the u8-domain input,
 // zx' its zero point, w' = w - zw, which the packer stores as s8 only when every w'
@@ -57,7 +57,7 @@ static int qdwv_plan_make(const ok_qdw_geom *g, qdwv_plan *pl) {
     long row_vecs = (long)g->OH * (owr / 16);
     long flat_vecs = ((long)(g->OH - 1) * tw + g->OW + 15) / 16;
     long maxq;  // one past the largest Q index read
-    if (g->sh == 1 && s == 1 && flat_vecs < row_vecs && flat_vecs <= QDWV_MAX_VECS) {
+    if (g->sh == s && flat_vecs < row_vecs && flat_vecs <= QDWV_MAX_VECS) {
         pl->flat = 1;
         pl->nvec = (int)flat_vecs;
         maxq = 16 * flat_vecs + offmax;
@@ -67,8 +67,8 @@ static int qdwv_plan_make(const ok_qdw_geom *g, qdwv_plan *pl) {
         maxq = (long)(g->OH - 1) * g->sh * tw / s + owr + offmax;
     }
     // Narrow rows laid out by rows waste most lanes: those stay on the AVX-512 float
-    // kernel, whose flat layout also covers stride 2 (clang -O3, thread CPU time per
-    // layer, AVX-512 vs VNNI: 288ch 8x8 s2 8.1 vs 8.3 us). Flat planes and rows of 16
+    // kernel (clang -O3, thread CPU time per layer, AVX-512 vs VNNI by rows: 288ch 8x8
+    // s2 8.0 vs 8.0 us; flat at stride 2 now: 7.7 vs 4.8). Flat planes and rows of 16
     // outputs (8 at stride 2) are faster here: kws 64ch 25x5 4.0 vs 3.0 us, 192ch 8x8
     // 5.4 vs 4.5, 480ch 4x4 6.5 vs 6.1, 96ch 16x16 8.1 vs 7.3, 16x16 s2 7.4 vs 5.1,
     // 32x32 26.9 vs 18.6, 64x64 s2 29.9 vs 14.1.
