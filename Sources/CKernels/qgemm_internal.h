@@ -48,6 +48,10 @@ typedef struct {
     int out, col_scale, has_fb, col_fb;
     float lo, hi;
     int32_t zp;
+    /// u8 / s8 outputs over the type's whole range with every scale |s| <= 0.5 (finite):
+    /// 1 (u8) / 2 (s8) lets the VNNI kernel round, add zp and saturate while narrowing
+    /// instead of clamping in float (same bytes); 0 otherwise.
+    int sat;
 } ok_qfuse;
 /// Stores the first mr rows and nr columns of the tile.
 typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,

@@ -83,6 +83,32 @@ vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptr
         const int cs = f->col_scale;
         const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
         char *c = C;
+        if (f->sat) {
+            // Full type range and |scale| <= 0.5 (f->sat, see ok_qgemm_packed_run): round
+            // first, then let the narrowing saturate (vpmovsdb; vpmovusdb after max(r, 0)).
+            // Same bytes: the bounds are integers, so clamp-then-round = round-then-clamp,
+            // and |acc * scale| <= 2^30 keeps cvtps2dq and + zp exact.
+            const __m512i zero = _mm512_setzero_si512();
+#define RS(acc, s) _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s)), zp)
+#define WS(i, STORE) if ((i) < RR && (i) < mr) { \
+            __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+            STORE(c + (i) * ldc, k0, RS(c##i##0, r0)); \
+            if (W2) STORE(c + (i) * ldc + 16, k1, RS(c##i##1, r1)); }
+#define SU8(p, k, q) _mm512_mask_cvtusepi32_storeu_epi8((p), (k), _mm512_max_epi32((q), zero))
+#define SS8(p, k, q) _mm512_mask_cvtsepi32_storeu_epi8((p), (k), (q))
+            if (f->sat == 1) {
+                WS(0, SU8) WS(1, SU8) WS(2, SU8) WS(3, SU8) WS(4, SU8) WS(5, SU8)
+                WS(6, SU8) WS(7, SU8) WS(8, SU8) WS(9, SU8) WS(10, SU8) WS(11, SU8)
+            } else {
+                WS(0, SS8) WS(1, SS8) WS(2, SS8) WS(3, SS8) WS(4, SS8) WS(5, SS8)
+                WS(6, SS8) WS(7, SS8) WS(8, SS8) WS(9, SS8) WS(10, SS8) WS(11, SS8)
+            }
+#undef SS8
+#undef SU8
+#undef WS
+#undef RS
+            return;
+        }
 #define RQ(acc, s) _mm512_add_epi32( \
         _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s), lo), hi)), zp)
 #define W(i) if ((i) < RR && (i) < mr) { \
