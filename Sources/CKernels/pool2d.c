@@ -564,7 +564,8 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
         const int64_t H = prm->in[1], W = prm->in[2], OH = prm->out[1], OW = prm->out[2];           \
         const int64_t kh = prm->kernel[1], kw = prm->kernel[2], sh = prm->stride[1];                \
         const int64_t sw = prm->stride[2], ph = prm->pad_begin[1], pw = prm->pad_begin[2];          \
-        T tmp[4096];                                                                                \
+        T tmpbuf[64 + 4096 + 64];                                                                   \
+        T *tmp = tmpbuf + 64;                                                                       \
         if (W > 4096 || W <= 0) return 0;                                                           \
         for (int64_t oh = 0; oh < OH; oh++) {                                                       \
             int64_t h0 = oh * sh - ph, r0 = h0 < 0 ? 0 : h0, r1 = h0 + kh > H ? H : h0 + kh;         \
@@ -576,6 +577,14 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
         }                                                                                           \
         const int64_t in_plane = H * W, out_plane = OH * OW;                                        \
         const int v512 = POOL8_USE_AVX512();                                                        \
+        /* Stride 1: the row buffer gets 64 cells of the type's lowest value on both sides, */      \
+        /* so every window, padded ones too, is kw shifted vector loads (max with the */             \
+        /* lowest value changes nothing; every window has an input cell, checked above). */         \
+        const int padded = v512 && sw == 1 && pw < 64 && kw <= 64;                                  \
+        if (padded) {                                                                               \
+            memset(tmpbuf, SGN ? 0x80 : 0, 64);                                                     \
+            memset(tmp + W, SGN ? 0x80 : 0, 64);                                                    \
+        }                                                                                           \
         if (v512 && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * OH <= H &&  \
             2 * OW <= W) {                                                                          \
             /* Every window whole: one pass over each pair of rows (YOLO's stem pool, */             \
@@ -615,6 +624,10 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
                         T a = tmp[2 * ow], b = tmp[2 * ow + 1];                                     \
                         yr[ow] = b > a ? b : a;                                                     \
                     }                                                                               \
+                } else if (padded) {                                                                \
+                    vlo = 0;                                                                        \
+                    vhi = OW;                                                                       \
+                    POOL8_S1(tmp - pw, kw, OW, yr, SGN);                                            \
                 } else if (v512 && sw == 1) {                                                       \
                     vlo = pw < OW ? pw : OW;                                                        \
                     vhi = W + pw - kw + 1 < OW ? W + pw - kw + 1 : OW;                              \
