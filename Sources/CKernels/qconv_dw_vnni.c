@@ -193,6 +193,18 @@ OK_QDWV_TARGET static void plane(const ok_qdw_geom *g, const qdwv_plan *pl, cons
 /// zero-point byte.
 OK_QDWV_TARGET static void p_fill(const ok_qdw_geom *g, int tw, const uint8_t *x, uint8_t flip, uint8_t *P) {
     const __m512i f = _mm512_set1_epi8((char)flip);
+    if (g->W <= 64) {
+        // One masked load / store per row, the mask made once (u8 inputs: no flip).
+        const __mmask64 k = g->W == 64 ? ~(__mmask64)0 : (((__mmask64)1 << g->W) - 1);
+        uint8_t *dst = P + (size_t)g->ph * tw + g->pw;
+        if (flip)
+            for (int ih = 0; ih < g->H; ih++, x += g->W, dst += tw)
+                _mm512_mask_storeu_epi8(dst, k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, x), f));
+        else
+            for (int ih = 0; ih < g->H; ih++, x += g->W, dst += tw)
+                _mm512_mask_storeu_epi8(dst, k, _mm512_maskz_loadu_epi8(k, x));
+        return;
+    }
     for (int ih = 0; ih < g->H; ih++) {
         const uint8_t *src = x + (size_t)ih * g->W;
         uint8_t *dst = P + (size_t)(ih + g->ph) * tw + g->pw;
@@ -230,7 +242,17 @@ OK_QDWV_TARGET static void q_fill(const qdwv_plan *pl, int s, const uint8_t *P, 
                                : _mm512_set_epi32(9, 8, 7, 6, 7, 6, 5, 4, 5, 4, 3, 2, 3, 2, 1, 0);
     const __m512i pat = s == 1 ? _mm512_broadcast_i32x4(_mm_set_epi8(6, 5, 4, 3, 5, 4, 3, 2, 4, 3, 2, 1, 3, 2, 1, 0))
                                : _mm512_broadcast_i32x4(_mm_set_epi8(9, 8, 7, 6, 7, 6, 5, 4, 5, 4, 3, 2, 3, 2, 1, 0));
-    for (size_t j = 0; j < pl->qlen; j += 16) {
+    size_t j = 0;
+    if (s == 1) {
+        // Two Q vectors per 64-byte load: the second needs bytes 16..34 of it.
+        const __m512i idx2 = _mm512_add_epi32(idx, _mm512_set1_epi32(4));
+        for (; j + 32 <= pl->qlen; j += 32) {
+            __m512i v = _mm512_loadu_si512(P + j);
+            _mm512_storeu_si512(Q + j, _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, v), pat));
+            _mm512_storeu_si512(Q + j + 16, _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx2, v), pat));
+        }
+    }
+    for (; j < pl->qlen; j += 16) {
         __m512i v = _mm512_loadu_si512(P + s * j);
         v = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, v), pat);
         _mm512_storeu_si512(Q + j, v);
