@@ -214,22 +214,35 @@ OK_T512 void ok_qbinary_avx512(int mul, const void *a, ptrdiff_t sa, const void 
         ok_qbinary_avx2(mul, ta, sa, tb, sb, pc + i, type, n - i, p);
     }
 }
+/// 256-entry table of 64 indices at once. Cascade Lake has no vpermb (VBMI), so the table is
+/// held as 256 words in 8 zmm and looked up with vpermt2w (64 entries per instruction,
+/// index bits 0-5), the even and odd bytes separately as 16-bit indices; index bits 6
+/// and 7 pick among the four lookups (mask blends), and the odd results are shifted
+/// back into the high bytes. ~8 vpermt2w per 64 bytes instead of 16 compares + 16
+/// masked vpshufb (nibble tables), about half the shuffle-port work.
 OK_T512 void ok_qlut_apply_avx512(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
-    __m512i t[16];
-    for (int k = 0; k < 16; k++) t[k] = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(table + 16 * k)));
-    const __m512i nibble = _mm512_set1_epi8(0x0f);
+    __m512i t[8];
+    for (int k = 0; k < 8; k++) t[k] = _mm512_cvtepu8_epi16(_mm256_loadu_si256((const __m256i *)(table + 32 * k)));
+    const __m512i lowbyte = _mm512_set1_epi16(0x00ff), b6 = _mm512_set1_epi16(0x40), b7 = _mm512_set1_epi16(0x80);
+#define QLUT_WORDS(w, out)                                                                             \
+    do {                                                                                               \
+        const __m512i r0 = _mm512_permutex2var_epi16(t[0], (w), t[1]);                                 \
+        const __m512i r1 = _mm512_permutex2var_epi16(t[2], (w), t[3]);                                 \
+        const __m512i r2 = _mm512_permutex2var_epi16(t[4], (w), t[5]);                                 \
+        const __m512i r3 = _mm512_permutex2var_epi16(t[6], (w), t[7]);                                 \
+        const __mmask32 m6 = _mm512_test_epi16_mask((w), b6), m7 = _mm512_test_epi16_mask((w), b7);     \
+        (out) = _mm512_mask_blend_epi16(m7, _mm512_mask_blend_epi16(m6, r0, r1),                       \
+                                        _mm512_mask_blend_epi16(m6, r2, r3));                          \
+    } while (0)
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
         const __m512i v = _mm512_loadu_si512((const void *)(x + i));
-        const __m512i lo = _mm512_and_si512(v, nibble);
-        const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nibble);
-        __m512i r = _mm512_setzero_si512();
-        for (int k = 0; k < 16; k++) {
-            const __mmask64 sel = _mm512_cmpeq_epi8_mask(hi, _mm512_set1_epi8((char)k));
-            r = _mm512_mask_shuffle_epi8(r, sel, t[k], lo);
-        }
-        _mm512_storeu_si512((void *)(y + i), r);
+        __m512i ev, od;
+        QLUT_WORDS(_mm512_and_si512(v, lowbyte), ev);
+        QLUT_WORDS(_mm512_srli_epi16(v, 8), od);
+        _mm512_storeu_si512((void *)(y + i), _mm512_or_si512(ev, _mm512_slli_epi16(od, 8)));
     }
+#undef QLUT_WORDS
     if (i < n) ok_qlut_apply_avx2(table, x + i, y + i, n - i);
 }
 #endif

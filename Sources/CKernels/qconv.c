@@ -85,6 +85,7 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
 typedef struct {
     uint32_t magic;
     int32_t algo, group_bytes;
+    int32_t dw_q8;  // depthwise: 1 if the s8 copy of w - zw (VNNI kernel) follows the floats
 } qconv_header;
 #define OK_QCONV_MAGIC 0x4b435130u
 
@@ -95,10 +96,16 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
     *N = (int)g.out_sp;
 }
 
+/// Depthwise packed weights: floats w - zw [c][kh][kw], then (VNNI kernel) the same as
+/// s8 in groups of 4 taps along kw, [c][kh][ceil(KW/4)] int32 words, then int32 sums per c.
+static size_t dw_q8_words(const qgeom *g) { return (size_t)g->kh * ((g->kw + 3) / 4); }
+
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
-        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
+        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv) +
+               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
+               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -123,6 +130,27 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
                 int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
                 d[i] = (float)(v - z);
             }
+        }
+        // The s8 copy for the VNNI kernel, when every w - zw fits in s8.
+        size_t nw = (size_t)p->cout * g.kv;
+        int fits = 1;
+        for (size_t i = 0; i < nw; i++) fits &= d[i] >= -128.0f && d[i] <= 127.0f;
+        if (!fits) return;
+        h->dw_q8 = 1;
+        size_t words = dw_q8_words(&g);
+        int G = (g.kw + 3) / 4;
+        int8_t *q = (int8_t *)(data + OK_QALIGN64(sizeof(float) * nw));
+        int32_t *sums = (int32_t *)((char *)q + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * words));
+        memset(q, 0, sizeof(int32_t) * (size_t)p->cout * words);
+        for (int c = 0; c < p->cout; c++) {
+            int32_t sum = 0;
+            for (int kh = 0; kh < g.kh; kh++)
+                for (int kw = 0; kw < g.kw; kw++) {
+                    int32_t v = (int32_t)d[(size_t)c * g.kv + (size_t)kh * g.kw + kw];
+                    q[((size_t)c * words + (size_t)kh * G + kw / 4) * 4 + kw % 4] = (int8_t)v;
+                    sum += v;
+                }
+            sums[c] = sum;
         }
         return;
     }
@@ -181,12 +209,30 @@ static int dw_direct_avx512(const qgeom *g, const ok_qepilogue *ep) {
 #endif
 }
 
-/// Per-thread depthwise workspace: the portable path's planes or the AVX-512 tile.
+/// 1 when the VNNI kernel runs this depthwise convolution: VNNI enabled, the s8
+/// weights packed, an input zero point that is a byte of its type, a geometry it
+/// takes, and (as for the AVX-512 kernel) nothing per column in the epilogue.
+static int dw_direct_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t zx, const ok_qepilogue *ep) {
+#if OK_Q_X86
+    if (!ok_isa_enabled(OK_ISA_AVX512_VNNI) || !h->dw_q8) return 0;
+    if (ep && (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL))) return 0;
+    if (tx == OK_QTYPE_S8 ? (zx < -128 || zx > 127) : (zx < 0 || zx > 255)) return 0;
+    ok_qdw_geom d = dw_geom2(g);
+    return g->id == 1 && g->kd == 1 && ok_qdw_plan__vnni(&d);
+#else
+    (void)g; (void)h; (void)tx; (void)zx; (void)ep;
+    return 0;
+#endif
+}
+
+/// Per-thread depthwise workspace: the portable path's planes or the AVX-512 / VNNI tiles.
 static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     size_t b = dw_plane_bytes(g, hp, wp);
 #if OK_Q_X86
     ok_qdw_geom d = dw_geom2(g);
     size_t t = ok_qdw_tile_bytes__avx512(&d);
+    if (t > b) b = t;
+    t = ok_qdw_tile_bytes__vnni(&d);
     if (t > b) b = t;
 #endif
     return b;
@@ -207,12 +253,42 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
 
 // ---------------------------------------------------------------- im2col
 
+#if OK_Q_X86
+#include <immintrin.h>
+/// dst[i] = src[2i] for i < n (n >= 1), 32 at a time: the 64 source bytes as 32 words,
+/// vpmovwb keeps the low (even) bytes. The last chunk is a masked load that stops at
+/// src[2n - 2], the last byte used (src[2n - 1] may lie past the input).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) static void even_bytes__avx512(const uint8_t *src, uint8_t *dst,
+                                                                                   int n) {
+    int i = 0;
+    for (; i + 32 < n; i += 32)
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtepi16_epi8(_mm512_loadu_si512(src + 2 * i)));
+    int m = n - i;  // 1..32
+    __m512i v = _mm512_maskz_loadu_epi8(((__mmask64)1 << (2 * m - 1)) - 1, src + 2 * i);
+    _mm256_mask_storeu_epi8(dst + i, m == 32 ? (__mmask32)0xffffffffu : (__mmask32)((1u << m) - 1u),
+                            _mm512_cvtepi16_epi8(v));
+}
+#endif
+
+/// A few pad bytes: an inline loop (the libc call per row and tap was a large part of
+/// kws' conv1, 5-wide output rows).
+static inline void pad_bytes(uint8_t *d, uint8_t v, int n) {
+    if (n >= 32) {
+        memset(d, v, (size_t)n);
+        return;
+    }
+    for (int i = 0; i < n; i++) d[i] = v;
+}
+
 /// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
 /// [oh0, oh1) of every output depth), padding = zx (as a byte).
 static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1) {
     size_t N = g->out_sp;
     uint8_t *dst = cols;
     const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
+#if OK_Q_X86
+    const int even512 = g->sw == 2 && ok_isa_enabled(OK_ISA_AVX512);
+#endif
     for (int ci = 0; ci < cig; ci++)
         for (int kd = 0; kd < g->kd; kd++)
             for (int kh = 0; kh < g->kh; kh++)
@@ -261,22 +337,28 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                         for (int oh = oh0; oh < oh1; oh++, dst += g->ow) {
                             int ih = oh * g->sh - g->ph + kh * g->dh;
                             if (id < 0 || id >= g->id || ih < 0 || ih >= g->ih) {
-                                memset(dst, zx, (size_t)g->ow);
+                                pad_bytes(dst, zx, g->ow);
                                 continue;
                             }
                             const uint8_t *src = x + ((size_t)ci * g->id + id) * g->ih * g->iw + (size_t)ih * g->iw;
-                            if (ow0 > 0) memset(dst, zx, (size_t)ow0);
+                            pad_bytes(dst, zx, ow0);
                             if (g->sw == 1) {
                                 if (ow1 > ow0) memcpy(dst + ow0, src + ow0 + off, (size_t)(ow1 - ow0));
                             } else if (g->sw == 2) {
                                 // Constant stride: vectorized (even-byte shuffles); the stride-2
                                 // stem of MobileNet spent 5% of the model in the generic loop.
                                 const uint8_t *s2 = src + off;
+#if OK_Q_X86
+                                // AVX-512BW: 32 outputs per vpmovwb.
+                                if (even512 && ow1 - ow0 >= 16) {
+                                    if (ow1 > ow0) even_bytes__avx512(s2 + 2 * ow0, dst + ow0, ow1 - ow0);
+                                } else
+#endif
                                 for (int ow = ow0; ow < ow1; ow++) dst[ow] = s2[2 * ow];
                             } else {
                                 for (int ow = ow0; ow < ow1; ow++) dst[ow] = src[ow * g->sw + off];
                             }
-                            if (ow1 < g->ow) memset(dst + ow1, zx, (size_t)(g->ow - ow1));
+                            pad_bytes(dst + ow1, zx, g->ow - ow1);
                         }
                     }
                 }
@@ -389,6 +471,24 @@ static void dw512_task(void *raw, int64_t begin, int64_t end, int thread) {
     ok_qdw_planes__avx512(&j->g, j->x, j->tx, j->zx, j->w, j->y, j->ep, (int)begin, (int)end, j->cout,
                           (float *)(j->ws + (size_t)thread * j->ws_stride));
 }
+
+typedef struct {
+    ok_qdw_geom g;
+    const uint8_t *x;
+    int tx, cout;
+    int32_t zx;
+    const int32_t *wq, *wsum;
+    void *y;
+    const ok_qepilogue *ep;
+    char *ws;
+    size_t ws_stride;
+} dwvnni_job;
+
+static void dwvnni_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dwvnni_job *j = raw;
+    ok_qdw_planes__vnni(&j->g, j->x, j->tx, j->zx, j->wq, j->wsum, j->y, j->ep, (int)begin, (int)end, j->cout,
+                        j->ws + (size_t)thread * j->ws_stride);
+}
 #endif
 
 // ---------------------------------------------------------------- driver
@@ -408,6 +508,16 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         int hp, wp;
         size_t stride = dw_thread_bytes(&g, &hp, &wp);
 #if OK_Q_X86
+        if (dw_direct_vnni(&g, h, tx, zx, ep)) {
+            size_t nw = (size_t)p->cout * g.kv;
+            const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));
+            const int32_t *wsum = wq + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) / 4;
+            dwvnni_job j = {dw_geom2(&g), x, tx, p->cout, zx, wq, wsum, y, ep, workspace, stride};
+            int64_t grain = (int64_t)(16384 / (g.out_sp ? g.out_sp : 1)) + 1;
+            ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, grain, dwvnni_task, &j);
+            free(owned);
+            return;
+        }
         if (dw_direct_avx512(&g, ep)) {
             dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)wdata, y, ep, workspace, stride};
             // Planes in chunks of >= ~16K outputs per task, so tiny layers stay on one thread.
@@ -455,6 +565,9 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             // its packed copy and the GEMM stay in L2; each block is a GEMM on the
             // output columns [oh0 * OW, oh1 * OW). 3-D convolutions: one block.
             int rows = g.od == 1 ? (int)((256 * 1024) / ((size_t)K * g.ow + 1)) : g.oh;
+            // Up to 512 KB in one block: splitting a small layer left a short second GEMM
+            // (YOLO's neck.n3, K = 864, 20 rows: 15 + 5 rows, 81 -> 74 us as one).
+            if ((size_t)K * N <= 512 * 1024) rows = g.oh;
             if (rows < 1) rows = 1;
             for (int oh0 = 0; oh0 < g.oh; oh0 += rows) {
                 int oh1 = oh0 + rows < g.oh ? oh0 + rows : g.oh;

@@ -283,6 +283,7 @@ typedef struct {
     size_t a_panel, b_panel;  // bytes per panel
     ok_qepi e;
     int fuse;                 // full tiles through k->fused
+    int sat;                  // ok_qfuse.sat
     size_t out_es;            // bytes per output element
 } qjob;
 
@@ -298,6 +299,7 @@ static void init_fuse(const qjob *g, ok_qfuse *f) {
     f->lo = (float)(ep->qmin - ep->out_zero_point);
     f->hi = (float)(ep->qmax - ep->out_zero_point);
     f->zp = ep->out_zero_point;
+    f->sat = g->sat;
 }
 
 static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
@@ -376,6 +378,15 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
     for (int i = 1; i < M && g.e.za_uni; i++) g.e.za_uni = za[i] == za[0];
     for (int j = 1; j < N && g.e.zb_uni; j++) g.e.zb_uni = zb[j] == zb[0];
     g.fuse = k->fused != NULL && g.e.za_uni && g.e.zb_uni;
+    // Saturating narrowing in the fused epilogue (ok_qfuse.sat): the output's whole type
+    // range, and every scale within [-0.5, 0.5] (false for NaN / inf), so that
+    // |acc * scale| <= 2^30 and round + zp cannot overflow.
+    if (g.fuse && ep->scale && ((ep->out == OK_QOUT_U8 && ep->qmin == 0 && ep->qmax == 255) ||
+                                (ep->out == OK_QOUT_S8 && ep->qmin == -128 && ep->qmax == 127))) {
+        int ns = ep->scale_per == OK_QPER_ROW ? M : ep->scale_per == OK_QPER_COL ? N : 1, ok = 1;
+        for (int i = 0; i < ns && ok; i++) ok = ep->scale[i] <= 0.5f && ep->scale[i] >= -0.5f;
+        g.sat = ok ? (ep->out == OK_QOUT_U8 ? 1 : 2) : 0;
+    }
     g.out_es = ep->out == OK_QOUT_I32 || ep->out == OK_QOUT_F32 ? 4 : 1;
     // Row block: the A block (mc x K) stays in L2 while the B panels stream past it.
     int mc = (int)((192 * 1024) / (g.a_panel / k->mr + 1));

@@ -48,6 +48,10 @@ typedef struct {
     int out, col_scale, has_fb, col_fb;
     float lo, hi;
     int32_t zp;
+    /// u8 / s8 outputs over the type's whole range with every scale |s| <= 0.5 (finite):
+    /// 1 (u8) / 2 (s8) lets the VNNI kernel round, add zp and saturate while narrowing
+    /// instead of clamping in float (same bytes); 0 otherwise.
+    int sat;
 } ok_qfuse;
 /// Stores the first mr rows and nr columns of the tile.
 typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,
@@ -121,6 +125,14 @@ size_t ok_qdw_tile_bytes__avx512(const ok_qdw_geom *g);
 /// w = (w - zw) as float [c][kh][kw]; ep bias / scale / fbias per channel (ROW) or per tensor.
 void ok_qdw_planes__avx512(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const float *w, void *y,
                            const ok_qepilogue *ep, int c0, int c1, int cout, float *tile);
+/// The AVX-512 VNNI depthwise kernel (qconv_dw_vnni.c): 1 if it takes this geometry
+/// (strides sw 1 or 2, dw 1); workspace per thread (0 if not taken).
+int ok_qdw_plan__vnni(const ok_qdw_geom *g);
+size_t ok_qdw_tile_bytes__vnni(const ok_qdw_geom *g);
+/// Planes [c0, c1) of batch x cout: wq = (w - zw) as s8, [c][kh][ceil(KW/4)] groups of
+/// 4 taps (taps beyond KW 0), wsum[c] = sum of w - zw; ep per channel or per tensor.
+void ok_qdw_planes__vnni(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const int32_t *wq,
+                         const int32_t *wsum, void *y, const ok_qepilogue *ep, int c0, int c1, int cout, void *ws);
 #endif
 
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa);

@@ -43,23 +43,31 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni(int kg, const void *a, const
 
 // The same kernel with the epilogue fused (full tiles, uniform zero points): the
 // accumulators start at the correction + bias, and leave as the final outputs.
-OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f,
-                                                          void *C, ptrdiff_t ldc, int mr, int nr) {
+//
+// RR (4, 8 or 12 rows) and W2 (0: 16 columns, 1: 32) are constants after inlining: the
+// smaller variants read the same packed 12-row / 32-column panels but compute only the
+// rows and columns that are stored, so a ragged last row panel (M = 16, 40, 64: 4 rows)
+// or a narrow one (N = 16: MobileNet's 4x4 layers) does not pay for the whole tile.
+OK_VNNI_TARGET static inline __attribute__((always_inline)) void
+vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc, int mr, int nr, const int RR,
+           const int W2) {
     const ok_qi32u *pa = a;
     const __m512i *pb = b;
-    const __m512i cc0 = _mm512_load_si512(f->colc), cc1 = _mm512_load_si512(f->colc + 16);
+    const __m512i cc0 = _mm512_load_si512(f->colc), cc1 = W2 ? _mm512_load_si512(f->colc + 16) : cc0;
 #define Z(i)                                                     \
     __m512i c##i##0 = _mm512_add_epi32(cc0, _mm512_set1_epi32(f->rowc[i])), \
             c##i##1 = _mm512_add_epi32(cc1, _mm512_set1_epi32(f->rowc[i]));
     Z(0) Z(1) Z(2) Z(3) Z(4) Z(5) Z(6) Z(7) Z(8) Z(9) Z(10) Z(11)
 #undef Z
     for (int g = 0; g < kg; g++) {
-        __m512i b0 = _mm512_load_si512(pb), b1 = _mm512_load_si512(pb + 1);
+        __m512i b0 = _mm512_load_si512(pb), b1 = W2 ? _mm512_load_si512(pb + 1) : b0;
         __m512i av;
-#define R(i)                                  \
-    av = _mm512_set1_epi32(pa[i]);            \
-    c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, b0); \
-    c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, b1);
+#define R(i)                                                    \
+    if ((i) < RR) {                                             \
+        av = _mm512_set1_epi32(pa[i]);                          \
+        c##i##0 = _mm512_dpbusd_epi32(c##i##0, av, b0);         \
+        if (W2) c##i##1 = _mm512_dpbusd_epi32(c##i##1, av, b1); \
+    }
         R(0) R(1) R(2) R(3) R(4) R(5) R(6) R(7) R(8) R(9) R(10) R(11)
 #undef R
         pa += 12;
@@ -68,24 +76,50 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a,
     // Rows past mr are not stored; columns past nr are masked (ragged edges).
     const __mmask16 k0 = nr >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << nr) - 1);
     const __mmask16 k1 = nr >= 32 ? (__mmask16)0xffff : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
-    const int fullw = nr == 32;
+    const int fullw = W2 && nr == 32;
     if (f->out == OK_QOUT_U8 || f->out == OK_QOUT_S8) {
         const __m512 lo = _mm512_set1_ps(f->lo), hi = _mm512_set1_ps(f->hi);
         const __m512i zp = _mm512_set1_epi32(f->zp);
         const int cs = f->col_scale;
         const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
         char *c = C;
+        if (f->sat) {
+            // Full type range and |scale| <= 0.5 (f->sat, see ok_qgemm_packed_run): round
+            // first, then let the narrowing saturate (vpmovsdb; vpmovusdb after max(r, 0)).
+            // Same bytes: the bounds are integers, so clamp-then-round = round-then-clamp,
+            // and |acc * scale| <= 2^30 keeps cvtps2dq and + zp exact.
+            const __m512i zero = _mm512_setzero_si512();
+#define RS(acc, s) _mm512_add_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s)), zp)
+#define WS(i, STORE) if ((i) < RR && (i) < mr) { \
+            __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
+            STORE(c + (i) * ldc, k0, RS(c##i##0, r0)); \
+            if (W2) STORE(c + (i) * ldc + 16, k1, RS(c##i##1, r1)); }
+#define SU8(p, k, q) _mm512_mask_cvtusepi32_storeu_epi8((p), (k), _mm512_max_epi32((q), zero))
+#define SS8(p, k, q) _mm512_mask_cvtsepi32_storeu_epi8((p), (k), (q))
+            if (f->sat == 1) {
+                WS(0, SU8) WS(1, SU8) WS(2, SU8) WS(3, SU8) WS(4, SU8) WS(5, SU8)
+                WS(6, SU8) WS(7, SU8) WS(8, SU8) WS(9, SU8) WS(10, SU8) WS(11, SU8)
+            } else {
+                WS(0, SS8) WS(1, SS8) WS(2, SS8) WS(3, SS8) WS(4, SS8) WS(5, SS8)
+                WS(6, SS8) WS(7, SS8) WS(8, SS8) WS(9, SS8) WS(10, SS8) WS(11, SS8)
+            }
+#undef SS8
+#undef SU8
+#undef WS
+#undef RS
+            return;
+        }
 #define RQ(acc, s) _mm512_add_epi32( \
         _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s), lo), hi)), zp)
-#define W(i) if ((i) < mr) { \
+#define W(i) if ((i) < RR && (i) < mr) { \
         __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
-        __m512i q0 = RQ(c##i##0, r0), q1 = RQ(c##i##1, r1); \
+        __m512i q0 = RQ(c##i##0, r0); \
         if (fullw) { \
             _mm_storeu_si128((__m128i *)(c + (i) * ldc), _mm512_cvtepi32_epi8(q0)); \
-            _mm_storeu_si128((__m128i *)(c + (i) * ldc + 16), _mm512_cvtepi32_epi8(q1)); \
+            _mm_storeu_si128((__m128i *)(c + (i) * ldc + 16), _mm512_cvtepi32_epi8(RQ(c##i##1, r1))); \
         } else { \
             _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc, k0, q0); \
-            _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc + 16, k1, q1); \
+            if (W2) _mm512_mask_cvtepi32_storeu_epi8(c + (i) * ldc + 16, k1, RQ(c##i##1, r1)); \
         } }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
@@ -94,8 +128,9 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a,
     }
     if (f->out == OK_QOUT_I32) {
         int32_t *c = C;
-#define W(i) if ((i) < mr) { \
-        _mm512_mask_storeu_epi32(c + (i) * ldc, k0, c##i##0); _mm512_mask_storeu_epi32(c + (i) * ldc + 16, k1, c##i##1); }
+#define W(i) if ((i) < RR && (i) < mr) { \
+        _mm512_mask_storeu_epi32(c + (i) * ldc, k0, c##i##0); \
+        if (W2) _mm512_mask_storeu_epi32(c + (i) * ldc + 16, k1, c##i##1); }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
         return;
@@ -108,13 +143,41 @@ OK_VNNI_TARGET void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a,
 #define F(acc, s, bb, off, km) { __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), s); \
         if (fb) { v = _mm512_add_ps(v, bb); } \
         _mm512_mask_storeu_ps(off, km, v); }
-#define W(i) if ((i) < mr) { \
+#define W(i) if ((i) < RR && (i) < mr) { \
         __m512 r0 = cs ? s0 : _mm512_set1_ps(f->rows[i]), r1 = cs ? s1 : r0; \
         __m512 q0 = cf ? b0 : _mm512_set1_ps(f->rowfb[i]), q1 = cf ? b1 : q0; \
-        F(c##i##0, r0, q0, c + (i) * ldc, k0) F(c##i##1, r1, q1, c + (i) * ldc + 16, k1) }
+        F(c##i##0, r0, q0, c + (i) * ldc, k0) if (W2) F(c##i##1, r1, q1, c + (i) * ldc + 16, k1) }
         W(0) W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11)
 #undef W
 #undef F
+    }
+}
+
+// The entry point the driver calls for every fused tile: the smallest variant that
+// covers the mr x nr tile (names state the rows and columns computed).
+#define OK_VNNI_FUSED_VARIANT(NAME, RR, W2)                                                               \
+    OK_VNNI_TARGET static void NAME(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,      \
+                                    ptrdiff_t ldc, int mr, int nr) {                                    \
+        vnni_fused(kg, a, b, f, C, ldc, mr, nr, RR, W2);                                                 \
+    }
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_12x32__avx512vnni_fused_full, 12, 1)
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_8x32__avx512vnni_fused, 8, 1)
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_4x32__avx512vnni_fused, 4, 1)
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_12x16__avx512vnni_fused, 12, 0)
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_8x16__avx512vnni_fused, 8, 0)
+OK_VNNI_FUSED_VARIANT(ok_qgemm_u8s8_4x16__avx512vnni_fused, 4, 0)
+#undef OK_VNNI_FUSED_VARIANT
+
+void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
+                                           ptrdiff_t ldc, int mr, int nr) {
+    if (nr > 16) {
+        if (mr > 8) ok_qgemm_u8s8_12x32__avx512vnni_fused_full(kg, a, b, f, C, ldc, mr, nr);
+        else if (mr > 4) ok_qgemm_u8s8_8x32__avx512vnni_fused(kg, a, b, f, C, ldc, mr, nr);
+        else ok_qgemm_u8s8_4x32__avx512vnni_fused(kg, a, b, f, C, ldc, mr, nr);
+    } else {
+        if (mr > 8) ok_qgemm_u8s8_12x16__avx512vnni_fused(kg, a, b, f, C, ldc, mr, nr);
+        else if (mr > 4) ok_qgemm_u8s8_8x16__avx512vnni_fused(kg, a, b, f, C, ldc, mr, nr);
+        else ok_qgemm_u8s8_4x16__avx512vnni_fused(kg, a, b, f, C, ldc, mr, nr);
     }
 }
 

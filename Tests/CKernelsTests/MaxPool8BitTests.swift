@@ -3,13 +3,25 @@ import Testing
 
 /// 8-bit max pooling: the separable 2-D fast path (no indices requested) must give
 /// exactly what the window loop gives (the path taken when indices are requested).
-@Suite struct MaxPool8BitTests {
+/// Every ISA path on this machine: the AVX-512BW row / column loops (64-byte vectors,
+/// widths past 64 and 128 for the masked tails) and the portable loops.
+extension CKernelTests {
+@Suite(.serialized) struct MaxPool8BitTests {
     @Test func fastPathMatchesTheWindowLoop() {
-        var rng = TestRNG(77)
+        let all: UInt32 = 0xffff_ffff, noAVX512: UInt32 = 1 | (1 << OK_ISA_AVX2_FMA.rawValue) | (1 << OK_ISA_NEON.rawValue)
+        for mask in [all, noAVX512] {
+            ok_cpu_restrict(mask)
+            check(seed: 77 &+ (mask & 0xff))
+        }
+        ok_cpu_restrict(0xffff_ffff)
+    }
+
+    func check(seed: UInt32) {
+        var rng = TestRNG(seed)
         for trial in 0..<300 {
             var p = ok_pool_params()
             p.planes = Int64(rng.int(1, 4))
-            let h = rng.int(1, 20), w = rng.int(1, 20)
+            let h = rng.int(1, 20), w = trial % 3 == 1 ? rng.int(20, 150) : rng.int(1, 20)
             var kh = rng.int(1, 5), kw = rng.int(1, 5), sh = rng.int(1, 3), sw = rng.int(1, 3)
             if trial % 4 == 0 { kh = 2; kw = 2; sh = 2; sw = 2 }  // the 2x2 stride-2 row loop, odd widths too
             let ph = rng.int(0, min(2, kh - 1)), pw = rng.int(0, min(2, kw - 1))
@@ -19,7 +31,7 @@ import Testing
             p.kernel = (1, Int64(kh), Int64(kw)); p.stride = (1, Int64(sh), Int64(sw))
             p.dilation = (1, 1, 1); p.pad_begin = (0, Int64(ph), Int64(pw)); p.pad_end = (0, Int64(ph), Int64(pw))
             let n = Int(p.planes) * h * w, m = Int(p.planes) * oh * ow
-            let xu = (0..<n).map { _ in UInt8(rng.int(0, 255)) }
+            let xu = (0..<n).map { _ in trial % 5 == 2 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
             var fast = [UInt8](repeating: 0, count: m), slow = fast
             var idx = [Int64](repeating: 0, count: m)
             ok_maxpool_u8(&p, xu, &fast, nil, 0)
@@ -32,4 +44,5 @@ import Testing
             #expect(fs == ss, "s8 \(h)x\(w) k\(kh)x\(kw) s\(sh)x\(sw) p\(ph)x\(pw)")
         }
     }
+}
 }

@@ -23,14 +23,17 @@ extension CKernelTests {
         return p
     }
 
-    func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String) {
+    /// weightsFitS8: every w - zw in [-128, 127] (the ends included when extreme), the
+    /// case in which depthwise convolutions take the VNNI kernel.
+    func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String,
+             weightsFitS8: Bool = false) {
         var p = params(s)
         var outSp = 1, inSp = 1, kv = 1
         withUnsafeBytes(of: p.out_shape) { b in for i in 0..<s.ndim { outSp *= Int(b.load(fromByteOffset: 4 * i, as: Int32.self)) } }
         for i in 0..<s.ndim { inSp *= s.inShape[i]; kv *= s.kernel[i] }
         let tx = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8, tw = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8
         let x = qData(s.batch * s.cin * inSp, &rng, extreme: extreme)
-        let w = qData(s.cout * (s.cin / s.group) * kv, &rng, extreme: extreme)
+        var w = qData(s.cout * (s.cin / s.group) * kv, &rng, extreme: extreme)
         func zp(_ t: ok_qtype) -> Int32 {
             let v = extreme ? [0, 255, 128][rng.int(0, 2)] : rng.int(0, 255)
             return Int32(t == OK_QTYPE_U8 ? v : v - 128)
@@ -38,6 +41,15 @@ extension CKernelTests {
         let zx = zp(tx)
         let zwPer = rng.int(0, 1) == 0 ? OK_QPER_TENSOR : OK_QPER_ROW
         let zw = (0..<s.cout).map { _ in zp(tw) }
+        if weightsFitS8 {
+            let per = w.count / s.cout, lo = tw == OK_QTYPE_S8 ? -128 : 0
+            for i in 0..<w.count {
+                let z = Int(zw[zwPer == OK_QPER_ROW ? i / per : 0])
+                let d = extreme ? [-128, 127, 0, -1][rng.int(0, 3)] : rng.int(-128, 127)
+                let v = min(max(z + d, lo), lo + 255)
+                w[i] = UInt8(truncatingIfNeeded: v)
+            }
+        }
         var epd = QEpilogueData(rows: s.cout, cols: 1, out: out, rng: &rng, K: (s.cin / s.group) * kv)
         epd.biasPer = OK_QPER_ROW
         if epd.scalePer == OK_QPER_COL { epd.scalePer = OK_QPER_ROW }
@@ -170,6 +182,50 @@ extension CKernelTests {
                 ok_cpu_restrict(0xffff_ffff)
             } else {
                 withQISA(isa, body)
+            }
+        }
+    }
+
+    /// The VNNI depthwise kernel (w - zw within s8): the fixed shapes of the test above
+    /// (flat and row layouts, stride 2, 5x3 and 7x7 kernels = several groups of 4 taps
+    /// per row) and random ones (KW up to 9, unequal strides, dilation: the ones it does
+    /// not take fall back), extreme values, every int8 path, one and two threads.
+    @Test func depthwiseVNNIExact() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(907 &+ isa.rawValue)
+                let fixed: [([Int], [Int], [Int])] = [  // in, stride, kernel
+                    ([25, 5], [1, 1], [3, 3]), ([8, 8], [1, 1], [3, 3]), ([8, 8], [2, 2], [3, 3]), ([4, 4], [1, 1], [3, 3]),
+                    ([64, 37], [2, 2], [3, 3]), ([33, 47], [1, 1], [3, 3]), ([1, 1], [1, 1], [3, 3]), ([9, 17], [1, 2], [3, 3]),
+                    ([10, 4], [2, 1], [5, 3]), ([7, 19], [2, 2], [1, 1]), ([12, 12], [1, 1], [7, 7]), ([16, 70], [1, 2], [5, 9]),
+                    ([20, 20], [1, 1], [3, 3]), ([19, 33], [1, 1], [3, 5]), ([16, 16], [2, 2], [3, 3]), ([21, 18], [2, 2], [3, 3]),
+                ]
+                for trial in 0..<56 {
+                    var s = Shape()
+                    s.cin = rng.int(2, 20); s.cout = s.cin; s.group = s.cin
+                    s.batch = rng.int(1, 2)
+                    if trial < fixed.count {
+                        let f = fixed[trial]
+                        s.inShape = f.0 + [1]; s.stride = f.1 + [1]; s.kernel = f.2 + [1]
+                        s.padBegin = [f.2[0] / 2, f.2[1] / 2, 0]; s.padEnd = s.padBegin
+                    } else {
+                        for i in 0..<2 {
+                            s.inShape[i] = rng.int(1, trial % 2 == 0 ? 7 : i == 1 ? 80 : 40)
+                            s.kernel[i] = rng.int(1, i == 1 ? 9 : 5); s.stride[i] = rng.int(1, 2)
+                            s.dilation[i] = rng.int(0, 3) == 0 ? 2 : 1
+                            s.padBegin[i] = rng.int(0, 2); s.padEnd[i] = rng.int(0, 2)
+                            let eff = (s.kernel[i] - 1) * s.dilation[i] + 1
+                            if s.inShape[i] + s.padBegin[i] + s.padEnd[i] < eff { s.inShape[i] = eff }
+                        }
+                    }
+                    for pool in [nil, pool2] {
+                        run(s, out: ok_qout(UInt32(rng.int(0, 3))), pool: pool, rng: &rng, extreme: rng.int(0, 2) == 0,
+                            tag: "vnni-dw \(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))",
+                            weightsFitS8: true)
+                    }
+                }
             }
         }
     }

@@ -188,6 +188,32 @@ enum QKit {
         #expect(y.integerValues() == [3, 5, 6, -128])
     }
 
+    /// A constant operand broadcast over short rows is expanded at planning (one kernel
+    /// call per run): same bytes as the per-row walk it replaces (operand as an input),
+    /// either side, Add and Mul, u8 and s8.
+    @Test func constantBroadcastOperandExpandedAtPlanning() throws {
+        var state: UInt32 = 5
+        func next() -> Int { state = state &* 1664525 &+ 1013904223; return Int(state >> 24) }
+        for (op, signed) in [("QLinearMul", false), ("QLinearAdd", true), ("QLinearMul", true), ("QLinearAdd", false)] {
+            let t: DType = signed ? .int8 : .uint8
+            let big = QKit.typed(t, [2, 3, 5, 2], (0..<60).map { _ in signed ? next() - 128 : next() })
+            let small = QKit.typed(t, [1, 3, 1, 2], (0..<6).map { _ in signed ? next() - 128 : next() })
+            let zp = { (v: Int) -> Tensor in QKit.typed(t, [], [signed ? v - 128 : v]) }
+            for constantFirst in [false, true] {
+                func operands(_ constant: Bool) -> [QKit.Operand] {
+                    let s: QKit.Operand = constant ? .constant(small) : .input(small)
+                    let x: [QKit.Operand] = [.input(big), .constant(QKit.scale(0.05)), .constant(zp(120))]
+                    let y: [QKit.Operand] = [s, .constant(QKit.scale(0.02)), .constant(zp(3))]
+                    return (constantFirst ? y + x : x + y) + [.constant(QKit.scale(0.04)), .constant(zp(100))]
+                }
+                let fused = try QKit.run(op, domain: ms, operands(true))[0]
+                let walked = try QKit.run(op, domain: ms, operands(false))[0]
+                #expect(fused.shape == [2, 3, 5, 2])
+                #expect(fused.integerValues() == walked.integerValues(), "\(op) signed=\(signed) constantFirst=\(constantFirst)")
+            }
+        }
+    }
+
     @Test func sigmoidAndLeakyRelu() throws {
         let x = QKit.u8([0, 100, 128, 200, 255])
         let s = try QKit.run("QLinearSigmoid", domain: ms, [.input(x), .constant(QKit.scale(0.1)), .constant(QKit.zpU8(128)),
@@ -240,5 +266,17 @@ enum QKit {
                              ["axis": .int(1)])[0]
         #expect(y.shape == [2, 4])
         #expect(y.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
+        // The same with the scales and zero points as run-time inputs (tables built per
+        // run instead of at planning), and with only b's parameters constant.
+        let z = try QKit.run("QLinearConcat", domain: ms, [.input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(a), .input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(b), .input(QKit.scale(2)), .input(QKit.zpU8(10))],
+                             ["axis": .int(1)])[0]
+        #expect(z.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
+        let w = try QKit.run("QLinearConcat", domain: ms, [.constant(QKit.scale(1)), .constant(QKit.zpU8(0)),
+                                                            .input(a), .input(QKit.scale(1)), .input(QKit.zpU8(0)),
+                                                            .input(b), .constant(QKit.scale(2)), .constant(QKit.zpU8(10))],
+                             ["axis": .int(1)])[0]
+        #expect(w.integerValues() == [1, 2, 0, 2, 3, 4, 20, 255])
     }
 }

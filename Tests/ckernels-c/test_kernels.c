@@ -338,6 +338,16 @@ static void test_qdepthwise(ok_pool *pool) {
         for (size_t i = 0; i < nx; i++) x[i] = qrand(extreme);
         for (size_t i = 0; i < nw; i++) w[i] = qrand(extreme);
         for (int i = 0; i < p.cout; i++) zw[i] = qzp(tw, extreme);
+        if (trial % 2 == 0) {
+            // Every w - zw within s8 (the VNNI kernel's packed weights; ends included):
+            // w = zw + d clamped to the type.
+            for (size_t i = 0; i < nw; i++) {
+                int32_t z = zw[zw_per == OK_QPER_ROW ? (int)(i / kv) : 0];
+                int32_t dv = extreme ? (int[]){-128, 127, 0, -1}[irand(0, 3)] : irand(-128, 127);
+                int32_t v = z + dv, lo = tw == OK_QTYPE_S8 ? -128 : 0, hi = lo + 255;
+                w[i] = (uint8_t)(v < lo ? lo : v > hi ? hi : v);
+            }
+        }
         int32_t zx = qzp(tx, extreme);
         qep_data d;
         qep_random(&d, out, (int)kv, 1);

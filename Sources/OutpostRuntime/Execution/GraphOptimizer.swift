@@ -30,6 +30,7 @@ struct GraphOptimizer {
 
     func run() throws(OutpostError) {
         try QDQFolding(graph: graph).run()
+        QLinearSiLUFusion(graph: graph).run()
         try foldBatchNormIntoConv()
         try fuseActivations()
         try fuseSiLU()

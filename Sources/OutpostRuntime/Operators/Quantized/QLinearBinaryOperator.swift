@@ -11,6 +11,11 @@ final class QLinearBinaryOperator: Operator {
     let kind: Kind
     private var loop: BroadcastLoop?
     private var type = DType.uint8
+    /// A constant operand broadcast to the output shape at planning (operand 0 or 1),
+    /// when the other one already has that shape and the broadcast walk has short rows:
+    /// one kernel call per run instead of one per row (YOLO's wh_scale, [1,3,20,20,2] by
+    /// the anchors [1,3,1,1,2]: 1200 calls of 2 elements).
+    private var expanded: (operand: Int, bytes: Buffer)?
 
     init(node: Node, opset: Int, kind: Kind) {
         self.kind = kind
@@ -36,7 +41,23 @@ final class QLinearBinaryOperator: Operator {
             throw node.shapeError("A \(formatShape(a.shape)) and B \(formatShape(b.shape)) do not broadcast")
         }
         type = a.dtype
-        loop = BroadcastLoop(inputs: [a.shape, b.shape], output: shape)
+        let walk = BroadcastLoop(inputs: [a.shape, b.shape], output: shape)
+        loop = walk
+        expanded = nil
+        if walk.rows > 1 && walk.inner < 64 {
+            for (k, v, other) in [(1, b, a), (0, a, b)] where other.shape == shape && v.shape != shape {
+                guard let c = v.constant else { continue }
+                let buf = Buffer(zeroedBytes: max(walk.rows * walk.inner, 1))
+                let src = c.raw.assumingMemoryBound(to: UInt8.self), dst = buf.base.assumingMemoryBound(to: UInt8.self)
+                let stride = walk.innerStrides[k]
+                for r in 0..<walk.rows {
+                    let o = walk.offsets[2 * r + k]
+                    for i in 0..<walk.inner { dst[r * walk.inner + i] = src[o + i * stride] }
+                }
+                expanded = (k, buf)
+                break
+            }
+        }
         return [TensorType(a.dtype, shape)]
     }
 
@@ -60,6 +81,13 @@ final class QLinearBinaryOperator: Operator {
         let t = QuantType.code(type)
         let pa = a.raw, pb = b.raw, pc = outputs[0].raw
         let pool = UnsafeMutableRawPointer(ctx.pool)
+        if let (k, buf) = expanded {
+            // One run over the whole output: the other operand has the output's shape.
+            let full = loop.rows * loop.inner
+            ok_qbinary_pool(pool, kind == .add ? 0 : 1, k == 0 ? UnsafeRawPointer(buf.base) : UnsafeRawPointer(pa), 1,
+                            k == 1 ? UnsafeRawPointer(buf.base) : UnsafeRawPointer(pb), 1, pc, t, full, &p)
+            return
+        }
         let n = loop.inner, s0 = loop.innerStrides[0], s1 = loop.innerStrides[1]
         for r in 0..<loop.rows {
             let xa = pa + loop.offsets[2 * r], xb = pb + loop.offsets[2 * r + 1], y = pc + r * n

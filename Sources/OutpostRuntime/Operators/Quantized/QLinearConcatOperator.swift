@@ -12,6 +12,10 @@ final class QLinearConcatOperator: Operator {
     private var rowBytes: [Int] = []
     private var outRowBytes = 0
     private var tables = Buffer(zeroedBytes: 0)
+    /// Per input, decided at planning when its scale / zero point and Y's are constants:
+    /// 0 copy, 1 table already built; -1: decided (and the table built) at each run.
+    /// (Rebuilding the 256-entry tables every run was most of YOLO's QLinearConcat time.)
+    private var planned: [Int8] = []
 
     init(_ node: Node, opset: Int) throws(OutpostError) {
         guard let a = try node.int("axis") else { throw node.invalid("attribute 'axis' is required") }
@@ -52,6 +56,22 @@ final class QLinearConcatOperator: Operator {
         outer = Tensor.elementCount(Array(first.shape[..<a]))
         outRowBytes = out[a] * innerSize
         tables = Buffer(zeroedBytes: 256 * count)
+        planned = [Int8](repeating: -1, count: count)
+        if let ysc = ys.constant, let yzc = yz.constant {
+            let yScale = quantScale(ysc), yZero = quantZeroPoint(yzc)
+            for k in 0..<count {
+                let z = optionalInput(inputs, 4 + 3 * k)
+                guard let sc = inputs[3 + 3 * k]?.constant, z == nil || z?.constant != nil else { continue }
+                let xScale = quantScale(sc), xZero = quantZeroPoint(z?.constant)
+                if xScale == yScale && xZero == yZero {
+                    planned[k] = 0
+                } else {
+                    ok_qlut_build(Int32(OK_QLUT_LEAKY_RELU), 1, QuantType.code(type), xScale, xZero, yScale, yZero,
+                                  tables.base.assumingMemoryBound(to: UInt8.self) + 256 * k)
+                    planned[k] = 1
+                }
+            }
+        }
         return [TensorType(type, out)]
     }
 
@@ -62,12 +82,17 @@ final class QLinearConcatOperator: Operator {
         var column = 0
         for k in 0..<rowBytes.count {
             guard let t = inputs[2 + 3 * k], let s = inputs[3 + 3 * k] else { continue }
-            let xScale = quantScale(s), xZero = quantZeroPoint(optionalTensor(inputs, 4 + 3 * k))
-            let copy = xScale == yScale && xZero == yZero
             let table = tables.base.assumingMemoryBound(to: UInt8.self) + 256 * k
-            if !copy {
-                // Identity through the table: LeakyRelu with alpha 1.
-                ok_qlut_build(Int32(OK_QLUT_LEAKY_RELU), 1, QuantType.code(type), xScale, xZero, yScale, yZero, table)
+            let copy: Bool
+            if planned[k] >= 0 {
+                copy = planned[k] == 0
+            } else {
+                let xScale = quantScale(s), xZero = quantZeroPoint(optionalTensor(inputs, 4 + 3 * k))
+                copy = xScale == yScale && xZero == yZero
+                if !copy {
+                    // Identity through the table: LeakyRelu with alpha 1.
+                    ok_qlut_build(Int32(OK_QLUT_LEAKY_RELU), 1, QuantType.code(type), xScale, xZero, yScale, yZero, table)
+                }
             }
             let src = t.raw.assumingMemoryBound(to: UInt8.self)
             let n = rowBytes[k]
