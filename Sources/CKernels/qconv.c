@@ -12,6 +12,8 @@ typedef struct {
     size_t in_sp, out_sp, kv;
 } qgeom;
 
+static size_t narrow_bytes(const qgeom *g, int cig);  // the narrow im2col's padded planes
+
 // 1-D and 2-D convolutions as 3-D with leading axes of size 1.
 static qgeom to3(const ok_conv_params *p) {
     int in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
@@ -247,7 +249,7 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
-    size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N);
+    size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N) + narrow_bytes(&g, p->cin / p->group);
     return col + ok_qgemm_workspace_size(M, N, K, threads);
 }
 
@@ -363,6 +365,100 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                     }
                 }
     (void)N;
+}
+
+// ---------------------------------------------------------------- narrow im2col
+
+/// Narrow 2-D outputs (OW <= 8, a row's inputs within 16 bytes: (OW - 1) * sw < 16)
+/// with few input bytes: im2col from a zero-point-padded copy of the input planes,
+/// so every (tap, output row) is one 16-byte load, one vpshufb (the stride) and one
+/// 8-byte store, with no bounds checks. kws' conv1 (1 channel 49x10, 10x4 taps,
+/// stride 2, 25x5 outputs) spent most of its time in the generic loop's per-row pad
+/// logic and byte copies. Exact: the same bytes as im2col (the readable twin).
+typedef struct {
+    int hp, wp;  // padded plane rows and row stride
+} narrow_geom;
+
+enum { OK_QNARROW_MAX_BYTES = 64 * 1024 };
+
+static int narrow_plan(const qgeom *g, int cig, narrow_geom *ng) {
+    if (g->od != 1 || g->id != 1 || g->kd != 1 || g->ow > 8 || (g->ow - 1) * g->sw >= 16) return 0;
+    int H = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, W = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
+    if (H < g->ih + g->ph) H = g->ih + g->ph;
+    if (W < g->iw + g->pw) W = g->iw + g->pw;
+    ng->hp = H;
+    ng->wp = W;
+    return (size_t)cig * H * W + 16 <= OK_QNARROW_MAX_BYTES;
+}
+
+static size_t narrow_bytes(const qgeom *g, int cig) {
+    narrow_geom ng;
+    return narrow_plan(g, cig, &ng) ? OK_QALIGN64((size_t)cig * ng.hp * ng.wp + 16) : 0;
+}
+
+/// The padded planes: zx everywhere, the input at (ph, pw); 16 bytes of slack after.
+static void narrow_fill(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *x, uint8_t zx, uint8_t *P) {
+    size_t plane = (size_t)ng->hp * ng->wp;
+    memset(P, zx, plane * cig + 16);
+    for (int ci = 0; ci < cig; ci++)
+        for (int ih = 0; ih < g->ih; ih++)
+            memcpy(P + ci * plane + (size_t)(ih + g->ph) * ng->wp + g->pw, x + ((size_t)ci * g->ih + ih) * g->iw,
+                   (size_t)g->iw);
+}
+
+/// Scalar: cols[tap][(oh - oh0) * OW + ow] = P[ci][oh * sh + kh * dh][ow * sw + kw * dw].
+static void narrow_cols_scalar(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *P, uint8_t *cols,
+                               int oh0, int oh1) {
+    size_t plane = (size_t)ng->hp * ng->wp;
+    uint8_t *dst = cols;
+    for (int ci = 0; ci < cig; ci++)
+        for (int kh = 0; kh < g->kh; kh++)
+            for (int kw = 0; kw < g->kw; kw++)
+                for (int oh = oh0; oh < oh1; oh++, dst += g->ow) {
+                    const uint8_t *src = P + ci * plane + (size_t)(oh * g->sh + kh * g->dh) * ng->wp + kw * g->dw;
+                    for (int ow = 0; ow < g->ow; ow++) dst[ow] = src[ow * g->sw];
+                }
+}
+
+#if OK_Q_X86
+/// The same with one vpshufb per row: 8-byte stores while 8 bytes remain in cols
+/// (the bytes past the row are rewritten by the next row), the last row by bytes.
+__attribute__((target("avx2,ssse3"))) static void narrow_cols__avx2(const qgeom *g, const narrow_geom *ng, int cig,
+                                                                     const uint8_t *P, uint8_t *cols, int oh0,
+                                                                     int oh1) {
+    size_t plane = (size_t)ng->hp * ng->wp;
+    char idx[16];
+    for (int i = 0; i < 16; i++) idx[i] = (char)(i < g->ow ? i * g->sw : 0x80);
+    const __m128i pat = _mm_loadu_si128((const __m128i *)idx);
+    uint8_t *dst = cols, *end = cols + (size_t)cig * g->kh * g->kw * (oh1 - oh0) * g->ow;
+    const size_t rstep = (size_t)g->sh * ng->wp;
+    for (int ci = 0; ci < cig; ci++)
+        for (int kh = 0; kh < g->kh; kh++)
+            for (int kw = 0; kw < g->kw; kw++) {
+                const uint8_t *src = P + ci * plane + (size_t)(oh0 * g->sh + kh * g->dh) * ng->wp + kw * g->dw;
+                for (int oh = oh0; oh < oh1; oh++, dst += g->ow, src += rstep) {
+                    __m128i v = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)src), pat);
+                    if (end - dst >= 8) {
+                        _mm_storel_epi64((__m128i *)dst, v);
+                    } else {
+                        uint8_t t[16];
+                        _mm_storeu_si128((__m128i *)t, v);
+                        for (int ow = 0; ow < g->ow; ow++) dst[ow] = t[ow];
+                    }
+                }
+            }
+}
+#endif
+
+static void narrow_cols(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *P, uint8_t *cols, int oh0,
+                        int oh1) {
+#if OK_Q_X86
+    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+        narrow_cols__avx2(g, ng, cig, P, cols, oh0, oh1);
+        return;
+    }
+#endif
+    narrow_cols_scalar(g, ng, cig, P, cols, oh0, oh1);
 }
 
 // ---------------------------------------------------------------- depthwise
@@ -540,10 +636,15 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
     int cig = p->cin / p->group;
     size_t es = out_elem(ep->out);
     char *ws = workspace;
-    uint8_t *cols = NULL;
+    uint8_t *cols = NULL, *padded = NULL;
+    narrow_geom ngeo = {0, 0};
     if (h->algo == 0) {
         cols = (uint8_t *)ws;
         ws += OK_QALIGN64((size_t)K * N);
+        if (narrow_plan(&g, cig, &ngeo)) {
+            padded = (uint8_t *)ws;
+            ws += narrow_bytes(&g, cig);
+        }
     }
     for (int b = 0; b < p->batch; b++)
         for (int grp = 0; grp < p->group; grp++) {
@@ -569,10 +670,12 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             // (YOLO's neck.n3, K = 864, 20 rows: 15 + 5 rows, 81 -> 74 us as one).
             if ((size_t)K * N <= 512 * 1024) rows = g.oh;
             if (rows < 1) rows = 1;
+            if (padded) narrow_fill(&g, &ngeo, cig, xg, (uint8_t)zx, padded);
             for (int oh0 = 0; oh0 < g.oh; oh0 += rows) {
                 int oh1 = oh0 + rows < g.oh ? oh0 + rows : g.oh;
                 int nb = g.od == 1 ? (oh1 - oh0) * g.ow : N;
-                im2col(&g, cig, xg, (uint8_t)zx, cols, oh0, oh1);
+                if (padded) narrow_cols(&g, &ngeo, cig, padded, cols, oh0, oh1);
+                else im2col(&g, cig, xg, (uint8_t)zx, cols, oh0, oh1);
                 ok_qgemm(pool, M, nb, K, NULL, 0, 0, 0, NULL, 0, pw, cols, tx, nb, 1, &zx, OK_QPER_TENSOR, NULL,
                          (char *)C + (size_t)oh0 * g.ow * es, N, &eg, ws);
             }

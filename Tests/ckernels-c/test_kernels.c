@@ -250,7 +250,7 @@ static void test_qgemm(ok_pool *pool) {
 }
 
 static void test_qconv(ok_pool *pool) {
-    for (int trial = 0; trial < 48; trial++) {
+    for (int trial = 0; trial < 64; trial++) {
         int kind = trial % 4;
         ok_conv_params p;
         memset(&p, 0, sizeof p);
@@ -271,7 +271,25 @@ static void test_qconv(ok_pool *pool) {
             p.out_shape[i] = (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] - eff) / p.stride[i] + 1;
             in_sp *= p.in_shape[i]; out_sp *= p.out_shape[i]; kv *= p.kernel[i];
         }
-        if (kind == 0) { p.group = irand(1, 3); p.cin = p.group * irand(1, 5); p.cout = p.group * irand(1, 7); }
+        if (trial % 8 == 7) {
+            // Narrow 2-D outputs with tall kernels and asymmetric pads (kws' conv1: 1x49x10,
+            // 10x4 taps, stride 2, pads 4,1,5,2 -> 25x5): the narrow im2col path.
+            p.ndim = 2;
+            in_sp = out_sp = kv = 1;
+            for (int i = 0; i < 2; i++) {
+                p.in_shape[i] = i == 0 ? irand(8, 60) : irand(1, 16);
+                p.kernel[i] = i == 0 ? irand(1, 10) : irand(1, 5);
+                p.stride[i] = irand(1, 3);
+                p.dilation[i] = irand(0, 3) == 0 ? 2 : 1;
+                p.pad_begin[i] = irand(0, 4);
+                p.pad_end[i] = irand(0, 5);
+                int eff = (p.kernel[i] - 1) * p.dilation[i] + 1;
+                if (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] < eff) p.in_shape[i] = eff;
+                p.out_shape[i] = (p.in_shape[i] + p.pad_begin[i] + p.pad_end[i] - eff) / p.stride[i] + 1;
+                in_sp *= p.in_shape[i]; out_sp *= p.out_shape[i]; kv *= p.kernel[i];
+            }
+            p.group = 1; p.cin = irand(1, 3); p.cout = irand(1, 70);
+        } else if (kind == 0) { p.group = irand(1, 3); p.cin = p.group * irand(1, 5); p.cout = p.group * irand(1, 7); }
         else if (kind == 1) { p.group = 1; p.cin = irand(1, 40); p.cout = irand(1, 40); }
         else if (kind == 2) { p.cin = p.cout = p.group = irand(2, 9); }
         else { p.group = 1; p.cin = irand(8, 40); p.cout = irand(1, 30); }
