@@ -462,6 +462,29 @@ typedef struct {
     size_t pbytes;
 } qpack_job;
 
+/// The ragged block's rows: d[k][0 .. n) = src[k * ld ..], d[k][n .. w) = flip.
+static void ragged_rows(const uint8_t *src, ptrdiff_t ld, int K, int n, int w, uint8_t flip, uint8_t *blk) {
+    for (int k = 0; k < K; k++) {
+        uint8_t *d = blk + (size_t)k * w;
+        memcpy(d, src + (ptrdiff_t)k * ld, (size_t)n);
+        memset(d + n, flip, (size_t)(w - n));
+    }
+}
+
+#if OK_Q_X86
+#include <immintrin.h>
+/// The same for w <= 64 (VNNI: 32-wide panels): one masked load over the flip byte and
+/// one masked store per row instead of two libc calls (~1.5% of kws int8).
+__attribute__((target("avx512f,avx512bw"))) static void ragged_rows__avx512(const uint8_t *src, ptrdiff_t ld, int K,
+                                                                           int n, int w, uint8_t flip, uint8_t *blk) {
+    const __mmask64 kn = n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
+    const __mmask64 kw = w >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << w) - 1);
+    const __m512i f = _mm512_set1_epi8((char)flip);
+    for (int k = 0; k < K; k++)
+        _mm512_mask_storeu_epi8(blk + (size_t)k * w, kw, _mm512_mask_loadu_epi8(f, kn, src + (ptrdiff_t)k * ld));
+}
+#endif
+
 static void qpack_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const qpack_job *j = raw;
@@ -482,11 +505,13 @@ static void qpack_task(void *raw, int64_t begin, int64_t end, int thread) {
         if ((size_t)j->K * j->w <= 32768) {
             uint8_t blk[32768] __attribute__((aligned(64)));
             int n = r1 - r0;
-            for (int k = 0; k < j->K; k++) {
-                uint8_t *d = blk + (size_t)k * j->w;
-                memcpy(d, (const uint8_t *)j->S + (ptrdiff_t)k * j->cs + r0, (size_t)n);
-                memset(d + n, flip, (size_t)(j->w - n));
-            }
+            const uint8_t *src = (const uint8_t *)j->S + r0;
+#if OK_Q_X86
+            if (j->w <= 64 && ok_isa_enabled(OK_ISA_AVX512))
+                ragged_rows__avx512(src, j->cs, j->K, n, j->w, (uint8_t)flip, blk);
+            else
+#endif
+                ragged_rows(src, j->cs, j->K, n, j->w, (uint8_t)flip, blk);
             j->k->pack_b_panel(blk, j->w, j->K, flip, j->panels + (size_t)(r0 / j->w) * j->pbytes, j->sums + r0);
             return;
         }
