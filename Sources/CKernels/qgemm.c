@@ -306,12 +306,19 @@ static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
     const ok_qepilogue *ep = g->e.ep;
     int colb = ep->bias && ep->bias_per == OK_QPER_COL;
     uint32_t za = (uint32_t)g->e.za0;
-    for (int j = 0; j < nr; j++) {  // (columns past nr are never stored)
-        int n = j0 + j;
-        f->colc[j] = (int32_t)(za * (uint32_t)g->e.cb[n] + (colb ? (uint32_t)ep->bias[n] : 0u));
-        if (f->col_scale) f->cols[j] = ep->scale[n];
-        if (f->has_fb && f->col_fb) f->colfb[j] = ep->fbias[n];
+    // (Columns past nr are never stored.) One branch-free loop per array, which the
+    // compiler vectorizes: the per-element conditions were ~2% of kws int8.
+    const int32_t *cb = g->e.cb + j0;
+    if (colb) {
+        const int32_t *b = ep->bias + j0;
+        for (int j = 0; j < nr; j++) f->colc[j] = (int32_t)(za * (uint32_t)cb[j] + (uint32_t)b[j]);
+    } else {
+        for (int j = 0; j < nr; j++) f->colc[j] = (int32_t)(za * (uint32_t)cb[j]);
     }
+    if (f->col_scale)
+        for (int j = 0; j < nr; j++) f->cols[j] = ep->scale[j0 + j];
+    if (f->has_fb && f->col_fb)
+        for (int j = 0; j < nr; j++) f->colfb[j] = ep->fbias[j0 + j];
 }
 
 static void fuse_rows(const qjob *g, ok_qfuse *f, int i0, int mr) {
@@ -404,8 +411,9 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
     g.b_panel = (size_t)k->nr * g.kg * k->ku * k->es;
     g.e.za = za; g.e.ra = ra; g.e.zb = zb; g.e.cb = cb; g.e.ep = ep; g.e.C = C; g.e.ldc = ldc;
     g.e.za_uni = 1; g.e.zb_uni = 1; g.e.za0 = za[0]; g.e.zb0 = zb[0];
-    for (int i = 1; i < M && g.e.za_uni; i++) g.e.za_uni = za[i] == za[0];
-    for (int j = 1; j < N && g.e.zb_uni; j++) g.e.zb_uni = zb[j] == zb[0];
+    // (No early exit: the compiler vectorizes these.)
+    for (int i = 1; i < M; i++) g.e.za_uni &= za[i] == za[0];
+    for (int j = 1; j < N; j++) g.e.zb_uni &= zb[j] == zb[0];
     g.fuse = k->fused != NULL && g.e.za_uni && g.e.zb_uni;
     // Saturating narrowing in the fused epilogue (ok_qfuse.sat): the output's whole type
     // range, and every scale within [-0.5, 0.5] (false for NaN / inf), so that
