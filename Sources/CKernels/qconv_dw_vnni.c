@@ -128,7 +128,8 @@ OK_QDWV_TARGET static inline __attribute__((always_inline)) int store16(const qd
         r = _mm512_maskz_compress_epi32(k, r);
         // Flat planes: a plain 16-byte store while it stays inside the plane (the
         // bytes past the n outputs are rewritten by the next vectors); the masked
-        // narrowing store to memory was the slowest part of the loop (AMD Zen 4).
+        // narrowing store to memory was the slowest part of the loop (perf, this
+        // machine's AMD EPYC, family 1Ah).
         if (at + 16 <= limit) {
             _mm_storeu_si128((__m128i *)((uint8_t *)y + at), _mm512_cvtepi32_epi8(r));
             return n;
