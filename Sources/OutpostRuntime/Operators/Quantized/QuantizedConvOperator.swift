@@ -139,15 +139,7 @@ final class QuantizedConvOperator: Operator {
         if yzInput != nil && yzInput?.constant == nil { return nil }
         if biasInput != nil && biasInput?.constant == nil { return nil }
         guard let sy = inputs[6]?.constant else { return nil }
-        let scale = qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
-        let yz = quantZeroPoint(yzInput?.constant)
-        let (lo, hi) = activation.range(outType, scale: quantScale(sy), zeroPoint: yz)
-        ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
-        ep.scale = UnsafePointer(scale)
-        ep.scale_per = Int32(scalePerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue)
-        ep.out_zero_point = yz
-        ep.qmin = lo
-        ep.qmax = hi
+        ep = requantEpilogue(sy, quantZeroPoint(yzInput?.constant))
         if let bias = biasInput?.constant {
             let copy = Buffer(zeroedBytes: align64(max(cout, 1) * 4))
             let src = bias.pointer(Int32.self), dst = copy.base.assumingMemoryBound(to: Int32.self)
@@ -156,6 +148,21 @@ final class QuantizedConvOperator: Operator {
             ep.bias = UnsafePointer(dst)
             ep.bias_per = Int32(OK_QPER_ROW.rawValue)
         }
+        return ep
+    }
+
+    /// The QLinear requantization epilogue without bias: the per-tensor or per-channel
+    /// scales already in `qparams`, y's zero point and the fused activation's clamp range.
+    /// Built once at planning when everything is constant, else on each run.
+    private func requantEpilogue(_ sy: Tensor, _ yz: Int32) -> ok_qepilogue {
+        var ep = ok_qepilogue()
+        let (lo, hi) = activation.range(outType, scale: quantScale(sy), zeroPoint: yz)
+        ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
+        ep.scale = UnsafePointer(qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self))
+        ep.scale_per = Int32(scalePerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue)
+        ep.out_zero_point = yz
+        ep.qmin = lo
+        ep.qmax = hi
         return ep
     }
 
@@ -188,7 +195,6 @@ final class QuantizedConvOperator: Operator {
         var p = params
         var scratch = ctx.scratch
         let zw = qparams.base.assumingMemoryBound(to: Int32.self)
-        let scale = qparams.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
         let packed: UnsafeMutableRawPointer
         if let pw = packedWeights {
             packed = pw.base  // packed at planning with the constant zero points
@@ -201,16 +207,8 @@ final class QuantizedConvOperator: Operator {
         var ep = ok_qepilogue()
         if kind == .qlinear {
             guard let sx = inputs[1], let sw = inputs[4], let sy = inputs[6] else { return }
-            let fy = quantScale(sy)
             if !constantScales { fillScales(sx, sw, sy) }
-            let yz = quantZeroPoint(optionalTensor(inputs, 7))
-            let (lo, hi) = activation.range(outType, scale: fy, zeroPoint: yz)
-            ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
-            ep.scale = UnsafePointer(scale)
-            ep.scale_per = Int32(scalePerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue)
-            ep.out_zero_point = yz
-            ep.qmin = lo
-            ep.qmax = hi
+            ep = requantEpilogue(sy, quantZeroPoint(optionalTensor(inputs, 7)))
             if let bias = optionalTensor(inputs, 8) {
                 ep.bias = UnsafePointer(bias.pointer(Int32.self))
                 ep.bias_per = Int32(OK_QPER_ROW.rawValue)
