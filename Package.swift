@@ -24,15 +24,15 @@ var targets: [Target] = [
     .target(name: "CKernels", cSettings: kernelCSettings,
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
-            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+            linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m"), .linkedLibrary("dl")]),
     .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
     // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
     .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
     // The system libsqlite3 (headers from libsqlite3-dev), opened with dlopen on first
     // use (telemetry only: linking it costs every run its mapped, relocated pages),
     // plus shims for what Swift cannot import (SQLITE_TRANSIENT, variadic
-    // sqlite3_db_config). Embedded ignores the module map's link line, hence linkerSettings.
-    .target(name: "CSQLite", linkerSettings: [.linkedLibrary("dl")]),
+    // sqlite3_db_config). The loader is COutpostSystem's op_shared_library.
+    .target(name: "CSQLite", dependencies: ["COutpostSystem"]),
     .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
@@ -41,9 +41,9 @@ var targets: [Target] = [
             swiftSettings: deviceSwiftSettings),
     // Thin shims over the system libcrypto (OpenSSL 3): SHA-256, Ed25519. libcrypto is
     // opened with dlopen on first use (not linked: loading it costs ~1.4 MB of RSS in
-    // every run); its headers (libssl-dev) are still needed to build. Embedded ignores
-    // the module map's link line, hence linkerSettings.
-    .target(name: "COutpostCrypto", linkerSettings: [.linkedLibrary("dl")]),
+    // every run; COutpostSystem's op_shared_library); its headers (libssl-dev) are
+    // still needed to build.
+    .target(name: "COutpostCrypto", dependencies: ["COutpostSystem"]),
     // Signed model packages: container, manifest, verification, golden self-test.
     .target(name: "OutpostPackage",
             dependencies: ["OutpostJSON", "OutpostDrift", "COutpostCrypto", "COutpostSystem", "CKernels", "OutpostRuntime", "OutpostONNX"],

@@ -5,13 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdlib.h>
+#include "outpost_system.h"  // op_shared_library
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -36,41 +35,19 @@ static struct {
     OC_FUNCTIONS(OC_FIELD)
 #undef OC_FIELD
 } lib;
-static int lib_state;          // 1 loaded, -1 failed
-static char lib_error[512];    // why loading failed (names the library)
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+#define OC_NAME(name) #name,
+static const char *const symbols[] = {OC_FUNCTIONS(OC_NAME)};
+#undef OC_NAME
+_Static_assert(sizeof lib == sizeof symbols / sizeof *symbols * sizeof(void *), "one pointer per symbol");
+static op_shared_library libcrypto = {
+    .env_var = "OUTPOST_LIBCRYPTO", .default_name = "libcrypto.so.3", .title = "OpenSSL",
+    .needed_for = "package signatures and digests", .symbols = symbols, .slots = (void **)&lib,
+    .count = sizeof symbols / sizeof *symbols,
+};
 
-static void load_library(void) {
-    const char *name = getenv("OUTPOST_LIBCRYPTO");
-    if (!name || !*name) name = "libcrypto.so.3";
-    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        snprintf(lib_error, sizeof lib_error, "cannot load the OpenSSL library %s (needed for package signatures and digests): %s",
-                 name, why ? why : "unknown error");
-        lib_state = -1;
-        return;
-    }
-#define OC_RESOLVE(fn) \
-    if (!(*(void **)&lib.fn = dlsym(h, #fn))) { \
-        snprintf(lib_error, sizeof lib_error, "the OpenSSL library %s has no function %s", name, #fn); \
-        lib_state = -1; \
-        return; \
-    }
-    OC_FUNCTIONS(OC_RESOLVE)
-#undef OC_RESOLVE
-    lib_state = 1;
-}
+int oc_load_library(void) { return op_shared_library_load(&libcrypto); }
 
-int oc_load_library(void) {
-    pthread_once(&lib_once, load_library);
-    return lib_state == 1 ? 0 : -1;
-}
-
-const char *oc_library_error(void) {
-    pthread_once(&lib_once, load_library);
-    return lib_state == 1 ? "" : lib_error;
-}
+const char *oc_library_error(void) { return op_shared_library_error(&libcrypto); }
 
 // Calls below go through the table; a failed load makes every entry point fail.
 #define EVP_MD_CTX_new lib.EVP_MD_CTX_new

@@ -1,11 +1,9 @@
 // libsqlite3 through dlopen: see include/csqlite.h.
 #include "csqlite.h"
 
-#include <dlfcn.h>
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
+
+#include "outpost_system.h"
 
 #define OPS_FUNCTIONS(X) \
     X(sqlite3_open_v2) X(sqlite3_close_v2) X(sqlite3_errmsg) X(sqlite3_db_readonly) \
@@ -20,41 +18,19 @@ static struct {
     OPS_FUNCTIONS(OPS_FIELD)
 #undef OPS_FIELD
 } lib;
-static int lib_state;          // 1 loaded, -1 failed
-static char lib_error[512];    // why loading failed (names the library)
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+#define OPS_NAME(name) #name,
+static const char *const symbols[] = {OPS_FUNCTIONS(OPS_NAME)};
+#undef OPS_NAME
+_Static_assert(sizeof lib == sizeof symbols / sizeof *symbols * sizeof(void *), "one pointer per symbol");
+static op_shared_library libsqlite3 = {
+    .env_var = "OUTPOST_LIBSQLITE3", .default_name = "libsqlite3.so.0", .title = "SQLite",
+    .needed_for = "the telemetry store", .symbols = symbols, .slots = (void **)&lib,
+    .count = sizeof symbols / sizeof *symbols,
+};
 
-static void load_library(void) {
-    const char *name = getenv("OUTPOST_LIBSQLITE3");
-    if (!name || !*name) name = "libsqlite3.so.0";
-    void *h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *why = dlerror();
-        snprintf(lib_error, sizeof lib_error, "cannot load the SQLite library %s (needed for the telemetry store): %s",
-                 name, why ? why : "unknown error");
-        lib_state = -1;
-        return;
-    }
-#define OPS_RESOLVE(fn) \
-    if (!(*(void **)&lib.fn = dlsym(h, #fn))) { \
-        snprintf(lib_error, sizeof lib_error, "the SQLite library %s has no function %s", name, #fn); \
-        lib_state = -1; \
-        return; \
-    }
-    OPS_FUNCTIONS(OPS_RESOLVE)
-#undef OPS_RESOLVE
-    lib_state = 1;
-}
+int op_sqlite_load(void) { return op_shared_library_load(&libsqlite3); }
 
-int op_sqlite_load(void) {
-    pthread_once(&lib_once, load_library);
-    return lib_state == 1 ? 0 : -1;
-}
-
-const char *op_sqlite_library_error(void) {
-    pthread_once(&lib_once, load_library);
-    return lib_state == 1 ? "" : lib_error;
-}
+const char *op_sqlite_library_error(void) { return op_shared_library_error(&libsqlite3); }
 
 int op_sqlite3_open_v2(const char *f, sqlite3 **db, int flags, const char *vfs) { return lib.sqlite3_open_v2(f, db, flags, vfs); }
 int op_sqlite3_close_v2(sqlite3 *db) { return lib.sqlite3_close_v2(db); }

@@ -44,6 +44,27 @@ void op_copy_f32_scaled(float *dst, const void *src, size_t rows, size_t per_row
 /// if out of memory (order then holds 0..<count).
 int op_sort_indices(size_t count, intptr_t *order, int (*less)(void *context, intptr_t a, intptr_t b), void *context);
 
+// ---- system libraries opened on first use ---------------------------------
+/// A system library opened with dlopen on first use (not linked: linking loads,
+/// relocates and initialises it in every process), its functions resolved into
+/// `slots` (symbols[i] → slots[i]). The library is getenv(env_var) if set, else
+/// default_name. A static instance per library; `state` and `error` start zeroed.
+typedef struct {
+    const char *env_var;        // e.g. "OUTPOST_LIBCRYPTO"
+    const char *default_name;   // e.g. "libcrypto.so.3"
+    const char *title;          // e.g. "OpenSSL", for the error text
+    const char *needed_for;     // e.g. "package signatures and digests"
+    const char *const *symbols;
+    void **slots;
+    size_t count;
+    int state;                  // 0 not tried, 1 loaded, -1 failed
+    char error[512];            // why loading failed, naming the library
+} op_shared_library;
+/// Loads once (thread-safe); 0 when every symbol resolved, else -1.
+int op_shared_library_load(op_shared_library *lib);
+/// Why the library could not be loaded ("" when it was).
+const char *op_shared_library_error(op_shared_library *lib);
+
 // ---- files --------------------------------------------------------------
 /// A read-only memory map of a whole file. `data` is NULL for an empty file.
 typedef struct {
