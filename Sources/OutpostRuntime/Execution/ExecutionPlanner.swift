@@ -205,8 +205,7 @@ struct ExecutionPlanner {
         }
         var slots = [Tensor]()
         for input in graph.inputs { slots.append(tensor(input.name)) }
-        var keyed = [Int]()
-        for i in stableSorted(Array(inputValues.keys), by: <) { keyed.append(i) }
+        let keyed = stableSorted(Array(inputValues.keys), by: <)
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {

@@ -51,8 +51,7 @@ final class TransposeOperator: Operator {
             }
         }
         // Reduced input: groups sorted by their first input axis.
-        var order = [Int](0..<groups.count)
-        order = stableSorted(order) { groups[$0][0] < groups[$1][0] }
+        let order = stableSortedIndices(count: groups.count) { groups[$0][0] < groups[$1][0] }
         var redShape = [Int]()
         var groupToInputAxis = [Int](repeating: 0, count: groups.count)
         for (pos, g) in order.enumerated() {
