@@ -59,6 +59,36 @@ void ok_transpose2d_batched(void *dst, const void *src, int64_t batch, int64_t r
     }
 }
 
+// ---- strided block copy (Split, Concat) ------------------------------------
+
+#define COPY_FIXED(N)                                                                     \
+    for (int64_t i = 0; i < count; i++) memcpy(d + i * dst_stride, s + i * src_stride, N); \
+    return;
+
+void ok_copy_blocks(void *dst, ptrdiff_t dst_stride, const void *src, ptrdiff_t src_stride, size_t bytes,
+                    int64_t count) {
+    char *d = (char *)dst;
+    const char *s = (const char *)src;
+    if (count <= 0 || bytes == 0) return;
+    if (dst_stride == (ptrdiff_t)bytes && src_stride == (ptrdiff_t)bytes) {
+        memcpy(d, s, bytes * (size_t)count);  // contiguous on both sides: one copy
+        return;
+    }
+    // Constant sizes become single moves; the general case is one memcpy per block.
+    switch (bytes) {
+    case 1: COPY_FIXED(1)
+    case 2: COPY_FIXED(2)
+    case 4: COPY_FIXED(4)
+    case 8: COPY_FIXED(8)
+    case 12: COPY_FIXED(12)
+    case 16: COPY_FIXED(16)
+    case 32: COPY_FIXED(32)
+    default:
+        for (int64_t i = 0; i < count; i++) memcpy(d + i * dst_stride, s + i * src_stride, bytes);
+    }
+}
+#undef COPY_FIXED
+
 // ---- per-axis offset gather -------------------------------------------------
 
 static void fill_elems(char *d, int64_t n, const void *fill, size_t es) {

@@ -10,6 +10,13 @@
 void ok_transpose2d_batched(void *dst, const void *src, int64_t batch, int64_t rows, int64_t cols,
                             size_t elem_size);
 
+/// count blocks of `bytes` bytes: block i from src + i*src_stride to dst + i*dst_stride
+/// (byte strides). Split and Concat along an inner axis: one call per part, e.g.
+/// yolo's head splits [1,3,20,20,85] along the last axis into 2/2/1/80 floats,
+/// 1,200 blocks of 4-8 bytes per part (small sizes copied without a memcpy call).
+void ok_copy_blocks(void *dst, ptrdiff_t dst_stride, const void *src, ptrdiff_t src_stride, size_t bytes,
+                    int64_t count);
+
 /// The general N-D gather behind Transpose, Slice, Expand, Tile, Pad, nearest
 /// Resize, DepthToSpace...: for every index (i0..i{rank-1}) of the dense,
 /// row-major `out_shape`,

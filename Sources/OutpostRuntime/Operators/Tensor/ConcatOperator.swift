@@ -1,3 +1,5 @@
+import CKernels
+
 /// Concat along `axis`: per outer index, each input contributes one contiguous block.
 final class ConcatOperator: Operator {
     private var outer = 1
@@ -33,14 +35,15 @@ final class ConcatOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        var dst = outputs[0].raw
-        for o in 0..<outer {
-            for i in 0..<inputs.count {
-                let n = blockBytes[i]
-                guard n > 0, let x = inputs[i] else { continue }
-                dst.copyMemory(from: x.raw + o * n, byteCount: n)
-                dst += n
-            }
+        // One strided copy per input (see SplitOperator.run).
+        var outputBlock = 0
+        for n in blockBytes { outputBlock += n }
+        var offset = 0
+        for i in 0..<inputs.count {
+            let n = blockBytes[i]
+            guard n > 0, let x = inputs[i] else { continue }
+            ok_copy_blocks(outputs[0].raw + offset, outputBlock, x.raw, n, n, Int64(outer))
+            offset += n
         }
     }
 }

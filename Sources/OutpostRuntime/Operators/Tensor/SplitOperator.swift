@@ -1,3 +1,5 @@
+import CKernels
+
 /// Split along `axis` into parts given by `split` (attribute before opset 13,
 /// input after), or into `num_outputs` (opset 18) / as many outputs as the node
 /// has, equal parts (the last one smaller when it does not divide).
@@ -54,13 +56,14 @@ final class SplitOperator: Operator {
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         guard let x = inputs[0] else { return }
-        for o in 0..<outer {
-            var src = x.raw + o * inputBlock
-            for (i, y) in outputs.enumerated() {
-                let n = partBytes[i]
-                if n > 0 { (y.raw + o * n).copyMemory(from: src, byteCount: n) }
-                src += n
-            }
+        // One strided copy per output (outer blocks of partBytes[i], inputBlock apart):
+        // a per-block loop here cost ~25 ns a block on yolo's head splits (1,200
+        // blocks of 4-8 bytes per part).
+        var offset = 0
+        for i in 0..<outputs.count {
+            let n = partBytes[i]
+            ok_copy_blocks(outputs[i].raw, n, x.raw + offset, inputBlock, n, Int64(outer))
+            offset += n
         }
     }
 }
