@@ -29,26 +29,48 @@ enum {
     D3_SLACK = 128  // floats after the last plane: the last block reads up to ~96 past it
 };
 
-/// Padded geometry: S floats per row, OH + 2 rows per plane (plane stride rounded to 16).
-static int d3_row_stride(const ok_conv_params *p) { return p->out_shape[1] + 2; }
-static size_t d3_plane(const ok_conv_params *p) {
-    return ((size_t)(p->out_shape[0] + 2) * d3_row_stride(p) + 15) / 16 * 16;
-}
-/// Flat output positions the kernel covers (rounded up to whole blocks).
-static int d3_blocks(const ok_conv_params *p) {
-    int q = p->out_shape[0] * d3_row_stride(p);
-    return (q + D3_Q - 1) / D3_Q;
+/// Padded geometry. Stride 1: one plane per input channel, rows S = OW + 2 floats
+/// apart, OH + 2 rows. Stride 2: the padded input split into its four phases
+/// (even/odd row x even/odd column), each a plane of OH + 1 rows, S = OW + 1; output
+/// (oh, ow) reads phase (kh&1, kw&1) at (oh + kh/2, ow + kw/2), i.e. a stride-1
+/// walk over the phases with 2x2, 2x1, 1x2 and 1x1 kernels (no strided gather).
+typedef struct {
+    int s;          // stride (1 or 2)
+    int S;          // floats per padded row
+    size_t plane;   // floats per padded plane (one phase for stride 2), multiple of 16
+    size_t chan;    // floats per input channel (1 or 4 planes)
+    int nb;         // 48-position blocks covering OH * S flat positions
+    int tap[9];     // offset of tap (kh, kw) from the channel's base at position 0
+} d3_geom;
+
+static d3_geom d3_geometry(const ok_conv_params *p) {
+    d3_geom g;
+    int OH = p->out_shape[0], OW = p->out_shape[1];
+    g.s = p->stride[0];
+    g.S = g.s == 1 ? OW + 2 : OW + 1;
+    int rows = g.s == 1 ? OH + 2 : OH + 1;
+    g.plane = ((size_t)rows * g.S + 15) / 16 * 16;
+    g.chan = g.plane * (size_t)(g.s * g.s);
+    g.nb = (OH * g.S + D3_Q - 1) / D3_Q;
+    for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++)
+            g.tap[kh * 3 + kw] = g.s == 1 ? kh * g.S + kw
+                                          : (int)(((kh & 1) * 2 + (kw & 1)) * g.plane) + (kh >> 1) * g.S + (kw >> 1);
+    return g;
 }
 
 int ok_conv3x3_direct_applies(const ok_conv_params *p) {
     if (!ok_isa_enabled(OK_ISA_AVX512)) return 0;
     if (p->ndim != 2 || p->group != 1 || p->cout % D3_OCB != 0) return 0;
+    int s = p->stride[0];
+    if ((s != 1 && s != 2) || p->stride[1] != s) return 0;
     for (int i = 0; i < 2; i++)
-        if (p->kernel[i] != 3 || p->stride[i] != 1 || p->dilation[i] != 1 || p->pad_begin[i] > 1 ||
-            p->pad_end[i] > 1)
+        if (p->kernel[i] != 3 || p->dilation[i] != 1 || p->pad_begin[i] > 1 || (s == 1 && p->pad_end[i] > 1))
             return 0;
-    // Very narrow rows waste too many lanes on the dropped columns.
-    return p->out_shape[1] >= 8;
+    if (s == 1) return p->out_shape[1] >= 8;  // very narrow rows waste too many lanes on the dropped columns
+    // Stride 2: im2col's strided gather is slow enough that even half-used blocks
+    // win (yolo's 10x10 -> 5x5 layer: 25 of 48 positions); below 4 columns, no.
+    return p->out_shape[1] >= 4;
 }
 
 size_t ok_conv3x3_direct_packed_size(const ok_conv_params *p) { return sizeof(float) * (size_t)p->cout * p->cin * 9; }
@@ -63,11 +85,13 @@ void ok_conv3x3_direct_pack(const ok_conv_params *p, const float *w, float *pack
 }
 
 size_t ok_conv3x3_direct_workspace_size(const ok_conv_params *p) {
-    return sizeof(float) * ((size_t)p->cin * d3_plane(p) + D3_SLACK);
+    d3_geom g = d3_geometry(p);
+    return sizeof(float) * ((size_t)p->cin * g.chan + D3_SLACK);
 }
 
 typedef struct {
     const ok_conv_params *p;
+    d3_geom g;
     const float *x;   // this image
     const float *w;   // packed
     float *y;         // this image
@@ -75,49 +99,87 @@ typedef struct {
     const ok_epilogue *ep;
 } d3_job;
 
+/// Stride 2: input row `src` (W floats) into the even- and odd-column phase rows
+/// (pw = left padding; columns past S - 1 are not needed and not written).
+static void d3_split_row(const float *src, int W, int pw, int S, float *even, float *odd);
+
 static void d3_fill(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const d3_job *j = raw;
     const ok_conv_params *p = j->p;
-    int H = p->in_shape[0], W = p->in_shape[1], R = p->out_shape[0] + 2, S = d3_row_stride(p);
+    const d3_geom *g = &j->g;
+    int H = p->in_shape[0], W = p->in_shape[1], S = g->S;
     int ph = p->pad_begin[0], pw = p->pad_begin[1];
-    size_t P = d3_plane(p);
     for (int64_t ic = begin; ic < end; ic++) {
-        float *dst = j->xp + (size_t)ic * P;
+        float *dst = j->xp + (size_t)ic * g->chan;
         const float *src = j->x + (size_t)ic * H * W;
-        memset(dst, 0, sizeof(float) * P);
-        for (int ih = 0; ih < H && ih + ph < R; ih++)
-            memcpy(dst + (size_t)(ih + ph) * S + pw, src + (size_t)ih * W, sizeof(float) * (size_t)W);
-        // W + pw <= S always: OW = W + pw + pe - 2 and S = OW + 2.
+        memset(dst, 0, sizeof(float) * g->chan);
+        if (g->s == 1) {
+            int R = p->out_shape[0] + 2;
+            for (int ih = 0; ih < H && ih + ph < R; ih++)
+                memcpy(dst + (size_t)(ih + ph) * S + pw, src + (size_t)ih * W, sizeof(float) * (size_t)W);
+            // W + pw <= S always: OW = W + pw + pe - 2 and S = OW + 2.
+        } else {
+            int R = 2 * p->out_shape[0] + 1;  // padded rows read: 2 * (OH - 1) + 3
+            for (int ih = 0; ih < H && ih + ph < R; ih++) {
+                int r = ih + ph;
+                float *row = dst + (size_t)((r & 1) * 2) * g->plane + (size_t)(r >> 1) * S;
+                d3_split_row(src + (size_t)ih * W, W, pw, S, row, row + g->plane);
+            }
+        }
     }
-    if (end == p->cin) memset(j->xp + (size_t)p->cin * P, 0, sizeof(float) * D3_SLACK);
+    if (end == p->cin) memset(j->xp + (size_t)p->cin * g->chan, 0, sizeof(float) * D3_SLACK);
 }
 
 #define OK_D3 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
+/// Readable twin of the vector loop below (and its tail): padded column c = iw + pw
+/// goes to phase c & 1 at c / 2, for c < 2 * S.
+static void d3_split_row_scalar(const float *src, int iw0, int W, int pw, int S, float *even, float *odd) {
+    for (int iw = iw0; iw < W; iw++) {
+        int c = iw + pw;
+        if (c >= 2 * S) break;
+        (c & 1 ? odd : even)[c >> 1] = src[iw];
+    }
+}
+
+/// 32 input columns per step: two loads, one vpermt2ps per phase.
+OK_D3 static void d3_split_row(const float *src, int W, int pw, int S, float *even, float *odd) {
+    const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    // Even input columns land in phase pw & 1 at iw/2 (+0), odd ones in the other
+    // phase at iw/2 + pw. Whole steps only while every store stays within S.
+    float *de = pw ? odd : even, *dodd = pw ? even : odd;
+    int iw = 0;
+    for (; iw + 32 <= W && iw / 2 + pw + 16 <= S; iw += 32) {
+        __m512 a = _mm512_loadu_ps(src + iw), b = _mm512_loadu_ps(src + iw + 16);
+        _mm512_storeu_ps(de + iw / 2, _mm512_permutex2var_ps(a, ie, b));
+        _mm512_storeu_ps(dodd + iw / 2 + pw, _mm512_permutex2var_ps(a, io, b));
+    }
+    d3_split_row_scalar(src, iw, W, pw, S, even, odd);
+}
+
 /// 8 output channels x 48 flat positions from q0, raw sums into out[8][48].
 OK_D3 static void d3_kernel(const d3_job *j, int ob, int q0, float *out) {
     const ok_conv_params *p = j->p;
-    int cin = p->cin, S = d3_row_stride(p);
-    size_t P = d3_plane(p);
+    const d3_geom *g = &j->g;
+    int cin = p->cin;
     __m512 acc[D3_OCB][3];
     for (int o = 0; o < D3_OCB; o++)
         for (int v = 0; v < 3; v++) acc[o][v] = _mm512_setzero_ps();
     const float *wb = j->w + (size_t)ob * cin * 9 * D3_OCB;
     for (int ic = 0; ic < cin; ic++) {
-        const float *xr = j->xp + (size_t)ic * P + q0;
+        const float *xr = j->xp + (size_t)ic * g->chan + q0;
         const float *wt = wb + (size_t)ic * 9 * D3_OCB;
-        for (int kh = 0; kh < 3; kh++) {
-            for (int kw = 0; kw < 3; kw++) {
-                const float *xs = xr + (size_t)kh * S + kw;
-                __m512 x0 = _mm512_loadu_ps(xs), x1 = _mm512_loadu_ps(xs + 16), x2 = _mm512_loadu_ps(xs + 32);
-                const float *wk = wt + (kh * 3 + kw) * D3_OCB;
-                for (int o = 0; o < D3_OCB; o++) {
-                    __m512 wv = _mm512_set1_ps(wk[o]);
-                    acc[o][0] = _mm512_fmadd_ps(wv, x0, acc[o][0]);
-                    acc[o][1] = _mm512_fmadd_ps(wv, x1, acc[o][1]);
-                    acc[o][2] = _mm512_fmadd_ps(wv, x2, acc[o][2]);
-                }
+        for (int t = 0; t < 9; t++) {
+            const float *xs = xr + g->tap[t];
+            __m512 x0 = _mm512_loadu_ps(xs), x1 = _mm512_loadu_ps(xs + 16), x2 = _mm512_loadu_ps(xs + 32);
+            const float *wk = wt + t * D3_OCB;
+            for (int o = 0; o < D3_OCB; o++) {
+                __m512 wv = _mm512_set1_ps(wk[o]);
+                acc[o][0] = _mm512_fmadd_ps(wv, x0, acc[o][0]);
+                acc[o][1] = _mm512_fmadd_ps(wv, x1, acc[o][1]);
+                acc[o][2] = _mm512_fmadd_ps(wv, x2, acc[o][2]);
             }
         }
     }
@@ -130,7 +192,7 @@ static void d3_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const d3_job *j = raw;
     const ok_conv_params *p = j->p;
-    int OH = p->out_shape[0], OW = p->out_shape[1], S = d3_row_stride(p), nb = d3_blocks(p);
+    int OH = p->out_shape[0], OW = p->out_shape[1], S = j->g.S, nb = j->g.nb;
     size_t OHW = (size_t)OH * OW;
     float out[D3_OCB * D3_Q] __attribute__((aligned(64)));
     for (int64_t t = begin; t < end; t++) {
@@ -161,13 +223,14 @@ void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, c
         e.bias_kind = OK_BIAS_PER_ROW;
         e.accumulate = 0;
     }
+    const d3_geom g = d3_geometry(p);
     size_t in_sp = (size_t)p->in_shape[0] * p->in_shape[1], out_sp = (size_t)p->out_shape[0] * p->out_shape[1];
     if ((int64_t)p->cout * p->cin * 9 * (int64_t)out_sp < ok_min_parallel_macs()) pool = NULL;
     for (int n = 0; n < p->batch; n++) {
-        d3_job j = {p, x + (size_t)n * p->cin * in_sp, packed, y + (size_t)n * p->cout * out_sp, workspace,
+        d3_job j = {p, g, x + (size_t)n * p->cin * in_sp, packed, y + (size_t)n * p->cout * out_sp, workspace,
                     ep ? &e : NULL};
         ok_pool_parallel_for(pool, p->cin, 4, d3_fill, &j);
-        ok_pool_parallel_for(pool, (int64_t)(p->cout / D3_OCB) * d3_blocks(p), 1, d3_task, &j);
+        ok_pool_parallel_for(pool, (int64_t)(p->cout / D3_OCB) * g.nb, 1, d3_task, &j);
     }
 }
 #else
