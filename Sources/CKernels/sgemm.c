@@ -42,7 +42,8 @@ static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_ker
 static const ok_sgemm_kernel_desc k_avx512 = {OK_ISA_AVX512, 12, 32, ok_sgemm_kernel_12x32__avx512,
                                               "ok_sgemm_kernel_12x32__avx512",
                                               ok_sgemm_kernel_12x32__avx512_rowa, 1,
-                                              OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC};
+                                              OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC,
+                                              ok_sgemm_kernel_12x32_edge__avx512};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
@@ -418,6 +419,11 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                             const ok_epilogue *kep = last && fuse ? g->ep : NULL;
                             if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
                             else k->fn(kc, ap, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
+                        } else if (k->fn_edge && !rowa) {
+                            // Ragged tile, masked kernel: straight into C, only the rows and
+                            // column vectors it has.
+                            k->fn_edge(kc, ap, bp, c, g->ldc, load, last && fuse ? g->ep : NULL, ic + ir, jc + jr, mr, nr);
                             if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         } else {
                             // Ragged tile: compute into a full local tile, copy the valid part,

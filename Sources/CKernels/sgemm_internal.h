@@ -24,6 +24,11 @@ typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *
 typedef void (*ok_sgemm_ukernel_rowa)(int kc, const float *a, ptrdiff_t lda, const float *b, float *c, ptrdiff_t ldc,
                                       int load_c, const ok_epilogue *ep, int row0, int col0);
 
+/// Ragged tile of a packed A panel x packed B panel: writes only rows < mrows and
+/// columns < ncols of C (masked), epilogue fused like the full kernel.
+typedef void (*ok_sgemm_ukernel_edge)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                                      const ok_epilogue *ep, int row0, int col0, int mrows, int ncols);
+
 typedef struct {
     int isa;
     int mr, nr;
@@ -32,6 +37,7 @@ typedef struct {
     ok_sgemm_ukernel_rowa fn_rowa;  // NULL: A is always packed
     int fused_epilogue;             // 1: the kernel applies bias + cheap activations itself
     int kc, mc, nc;                 // blocking: depth (KC), rows per A block (MC), columns per B block (NC)
+    ok_sgemm_ukernel_edge fn_edge;  // NULL: ragged tiles go through a full tile in a local buffer
 } ok_sgemm_kernel_desc;
 
 // Upper bounds of the per-kernel blocking (workspace sizing).
@@ -49,6 +55,8 @@ void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int ro
 void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
 void ok_sgemm_kernel_12x32__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
     const ok_epilogue *ep, int row0, int col0);
+void ok_sgemm_kernel_12x32_edge__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                                        const ok_epilogue *ep, int row0, int col0, int mrows, int ncols);
 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                         ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 #endif

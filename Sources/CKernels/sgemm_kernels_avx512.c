@@ -132,6 +132,76 @@ OK_AVX512 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdif
     OK_EPILOGUE_AND_STORE
 }
 
+/// Ragged tiles of the 12x32 layout (packed A panel of 12 rows, packed B panel of
+/// 32 columns, both zero-padded): only ROWS (4, 8 or 12) rows and NV (1 or 2)
+/// vectors of columns are computed, C is read and written with column masks and
+/// only its first `mrows` rows. Before, a ragged tile ran the full 12x32 kernel into
+/// a local tile and copied it out: mobilenet's 4x4 layers (N = 16) computed twice
+/// the columns they use, 16-channel layers (M = 12 + 4) three times the rows of
+/// their last panel. Same k order per element as the full kernel: same bits.
+OK_AVX512 __attribute__((always_inline)) static inline void edge_tile(int kc, const float *a, const float *b, float *c,
+                                                                   ptrdiff_t ldc, int load_c, const ok_epilogue *ep,
+                                                                   int row0, int col0, int mrows, int ncols,
+                                                                   const int ROWS, const int NV) {
+    const __mmask16 full = (__mmask16)0xffff;
+    __mmask16 m[2];
+    m[0] = ncols >= 16 ? full : (__mmask16)((1u << ncols) - 1u);
+    m[1] = ncols >= 32 ? full : ncols > 16 ? (__mmask16)((1u << (ncols - 16)) - 1u) : 0;
+    __m512 acc[12][2];
+    for (int i = 0; i < ROWS; i++)
+        for (int v = 0; v < NV; v++)
+            acc[i][v] = load_c && i < mrows ? _mm512_maskz_loadu_ps(m[v], c + i * ldc + 16 * v) : _mm512_setzero_ps();
+    for (int p = 0; p < kc; p++) {
+        __m512 bv[2];
+        for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_ps(b + p * 32 + 16 * v);
+        for (int i = 0; i < ROWS; i++) {
+            __m512 av = _mm512_set1_ps(a[p * 12 + i]);
+            for (int v = 0; v < NV; v++) acc[i][v] = _mm512_fmadd_ps(av, bv[v], acc[i][v]);
+        }
+    }
+    if (ep) {
+        const float *rb = ep->bias && ep->bias_kind == OK_BIAS_PER_ROW ? ep->bias + row0 : NULL;
+        const float *cb = ep->bias && ep->bias_kind == OK_BIAS_PER_COL ? ep->bias + col0 : NULL;
+        __m512 cbv[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+        if (cb)
+            for (int v = 0; v < NV; v++) cbv[v] = _mm512_maskz_loadu_ps(m[v], cb + 16 * v);
+        int act = ep->activation;
+        __m512 p0 = _mm512_set1_ps(ep->p0), p1 = _mm512_set1_ps(ep->p1);
+        for (int i = 0; i < ROWS; i++) {
+            if (i >= mrows) break;
+            __m512 bvr = _mm512_set1_ps(rb ? rb[i] : 0.0f);
+            for (int v = 0; v < NV; v++)
+                acc[i][v] = ok_act16(_mm512_add_ps(_mm512_add_ps(acc[i][v], bvr), cbv[v]), act, p0, p1);
+        }
+    }
+    for (int i = 0; i < ROWS; i++) {
+        if (i >= mrows) break;
+        for (int v = 0; v < NV; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, m[v], acc[i][v]);
+    }
+}
+
+#define OK_EDGE(R, V)                                                                                          \
+    OK_AVX512 static void edge_##R##x##V(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc,       \
+                                         int load_c, const ok_epilogue *ep, int row0, int col0, int mrows,      \
+                                         int ncols) {                                                           \
+        edge_tile(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols, R, V);                               \
+    }
+OK_EDGE(4, 1) OK_EDGE(8, 1) OK_EDGE(12, 1) OK_EDGE(4, 2) OK_EDGE(8, 2) OK_EDGE(12, 2)
+#undef OK_EDGE
+
+void ok_sgemm_kernel_12x32_edge__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
+                                        const ok_epilogue *ep, int row0, int col0, int mrows, int ncols) {
+    if (ncols <= 16) {
+        if (mrows <= 4) edge_4x1(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+        else if (mrows <= 8) edge_8x1(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+        else edge_12x1(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+    } else {
+        if (mrows <= 4) edge_4x2(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+        else if (mrows <= 8) edge_8x2(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+        else edge_12x2(kc, a, b, c, ldc, load_c, ep, row0, col0, mrows, ncols);
+    }
+}
+
 /// Bias + every activation but Tanh (which goes to the AVX2 version), 16 lanes with
 /// masked tails: ragged tiles, and planes of the depthwise convolution.
 OK_AVX512 void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0,
