@@ -512,7 +512,7 @@ void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x,
     // across channels instead (kws: 25x5 planes).
     if (j.isa == OK_ISA_AVX512 || j.isa == OK_ISA_AVX2_FMA) {
         int vw = j.isa == OK_ISA_AVX512 ? 16 : 8;
-        if (p->ndim == 2 && p->out_shape[1] < 8 && ok_depthwise_channels_fits(p, vw)) {
+        if (p->ndim == 2 && p->out_shape[1] < (vw == 16 ? 17 : 8) && ok_depthwise_channels_fits(p, vw)) {
             ok_depthwise_channels(pool, p, x, w, y, j.ep, vw);
             return;
         }
