@@ -329,48 +329,128 @@ OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom 
 #define OK_DW_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
 
 
-/// AVX-512 twin of the 3x3 tile plane: 16 outputs per step, the ragged end by a
-/// masked store; stride 2 deinterleaves 32 inputs with one permutex2var per tap
-/// column (even / odd from the same two loads, +2 for the third column).
+/// Three taps of one tile row for 16 outputs from column `ow` (stride 1: three
+/// shifted loads; stride 2: 32 inputs deinterleaved with one permutex2var per tap
+/// column, even / odd from the same two loads, +2 for the third column).
+OK_DW_AVX512 __attribute__((always_inline)) static inline void dw3_row_taps(const float *row, int ow, const int SW,
+                                                                         __m512 v[3]) {
+    if (SW == 1) {
+        const float *q = row + ow;
+        v[0] = _mm512_loadu_ps(q);
+        v[1] = _mm512_loadu_ps(q + 1);
+        v[2] = _mm512_loadu_ps(q + 2);
+    } else {
+        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+        const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+        const float *q = row + ow * 2;
+        __m512 lo = _mm512_loadu_ps(q), hi = _mm512_loadu_ps(q + 16);
+        __m512 lo2 = _mm512_loadu_ps(q + 2), hi2 = _mm512_loadu_ps(q + 18);
+        v[0] = _mm512_permutex2var_ps(lo, even, hi);
+        v[1] = _mm512_permutex2var_ps(lo, odd, hi);
+        v[2] = _mm512_permutex2var_ps(lo2, even, hi2);
+    }
+}
+
+/// AVX-512 twin of the 3x3 tile plane: 16 outputs per vector, two output rows per
+/// step. The rows they share are loaded once (stride 1: 4 tile rows for 2 output
+/// rows instead of 6; stride 2: 5 instead of 6) and the two accumulation chains
+/// overlap (each is 9 dependent FMAs: with one row per step the plane ran at a
+/// quarter of the FMA rate). Every output still sums bias, then taps in row-major
+/// order: the same bits as one row at a time. Stride and activation are constants
+/// of each instantiation (the per-vector switch was an indirect jump).
+OK_DW_AVX512 __attribute__((always_inline)) static inline void dw3_plane_avx512_body(
+    const dw_geom *g, const dw_tile_geom *t, const float *tile, const __m512 wv[9], __m512 bv, __m512 p0, __m512 p1,
+    int act, float *y, const int SW, const int ACT) {
+    const int full = g->OW / 16 * 16;
+    const __mmask16 tail = (__mmask16)((1u << (g->OW - full)) - 1u);
+#define DW3_ACT(v) (ACT == OK_ACT_RELU ? _mm512_max_ps(v, _mm512_setzero_ps()) \
+                    : ACT == OK_ACT_CLIP ? _mm512_min_ps(_mm512_max_ps(v, p0), p1) \
+                    : ACT == OK_ACT_NONE ? (v) : ok_cheap_act16(v, act, p0, p1))
+#define DW3_STORE(out, ow, v) do { if ((ow) < full) _mm512_storeu_ps((out) + (ow), v); \
+                                   else _mm512_mask_storeu_ps((out) + (ow), tail, v); } while (0)
+    int oh = 0;
+    // Two rows per step when the row stride equals the column stride (the rows
+    // shared between them are then SW apart); other row strides one at a time.
+    for (; g->sh == SW && oh + 2 <= g->OH; oh += 2) {
+        const float *r0 = tile + (size_t)(oh * g->sh) * t->TW;
+        float *out0 = y + (size_t)oh * g->OW, *out1 = out0 + g->OW;
+        for (int ow = 0; ow < t->OWr; ow += 16) {
+            __m512 a = bv, b = bv, v[3];
+            // Output row oh reads tile rows 0-2 from r0, row oh + 1 reads rows SW..SW+2.
+            for (int r = 0; r < 3 + SW; r++) {
+                dw3_row_taps(r0 + (size_t)r * t->TW, ow, SW, v);
+                if (r < 3) {
+                    a = _mm512_fmadd_ps(wv[r * 3], v[0], a);
+                    a = _mm512_fmadd_ps(wv[r * 3 + 1], v[1], a);
+                    a = _mm512_fmadd_ps(wv[r * 3 + 2], v[2], a);
+                }
+                if (r >= SW) {
+                    int k = r - SW;
+                    b = _mm512_fmadd_ps(wv[k * 3], v[0], b);
+                    b = _mm512_fmadd_ps(wv[k * 3 + 1], v[1], b);
+                    b = _mm512_fmadd_ps(wv[k * 3 + 2], v[2], b);
+                }
+            }
+            a = DW3_ACT(a);
+            b = DW3_ACT(b);
+            DW3_STORE(out0, ow, a);
+            DW3_STORE(out1, ow, b);
+        }
+    }
+    for (; oh < g->OH; oh++) {
+        const float *r0 = tile + (size_t)(oh * g->sh) * t->TW;
+        float *out = y + (size_t)oh * g->OW;
+        for (int ow = 0; ow < t->OWr; ow += 16) {
+            __m512 a = bv, v[3];
+            for (int r = 0; r < 3; r++) {
+                dw3_row_taps(r0 + (size_t)r * t->TW, ow, SW, v);
+                a = _mm512_fmadd_ps(wv[r * 3], v[0], a);
+                a = _mm512_fmadd_ps(wv[r * 3 + 1], v[1], a);
+                a = _mm512_fmadd_ps(wv[r * 3 + 2], v[2], a);
+            }
+            a = DW3_ACT(a);
+            DW3_STORE(out, ow, a);
+        }
+    }
+#undef DW3_ACT
+#undef DW3_STORE
+}
+
+#define DW3_INSTANCE(S, A)                                                                                        \
+    OK_DW_AVX512 static void dw3_plane_s##S##_a##A(const dw_geom *g, const dw_tile_geom *t, const float *tile,     \
+                                                   const __m512 wv[9], __m512 bv, __m512 p0, __m512 p1, int act, \
+                                                   float *y) {                                                    \
+        dw3_plane_avx512_body(g, t, tile, wv, bv, p0, p1, act, y, S, A);                                         \
+    }
+// ACT -1: any cheap activation, chosen per vector.
+DW3_INSTANCE(1, 0) DW3_INSTANCE(1, 1) DW3_INSTANCE(1, 2) DW3_INSTANCE(2, 0) DW3_INSTANCE(2, 1) DW3_INSTANCE(2, 2)
+#undef DW3_INSTANCE
+OK_DW_AVX512 static void dw3_plane_s1_any(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+                                          const __m512 wv[9], __m512 bv, __m512 p0, __m512 p1, int act, float *y) {
+    dw3_plane_avx512_body(g, t, tile, wv, bv, p0, p1, act, y, 1, -1);
+}
+OK_DW_AVX512 static void dw3_plane_s2_any(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+                                          const __m512 wv[9], __m512 bv, __m512 p0, __m512 p1, int act, float *y) {
+    dw3_plane_avx512_body(g, t, tile, wv, bv, p0, p1, act, y, 2, -1);
+}
+
 OK_DW_AVX512 static void dw_tile_plane3x3__avx512(const dw_geom *g, const dw_tile_geom *t, const float *tile,
                                                   const float *w, float bias, int act, float fp0, float fp1,
                                                   float *y) {
     const __m512 bv = _mm512_set1_ps(bias), p0 = _mm512_set1_ps(fp0), p1 = _mm512_set1_ps(fp1);
     __m512 wv[9];
     for (int i = 0; i < 9; i++) wv[i] = _mm512_set1_ps(w[i]);
-    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    int full = g->OW / 16 * 16;
-    __mmask16 tail = (__mmask16)((1u << (g->OW - full)) - 1u);
-    for (int oh = 0; oh < g->OH; oh++) {
-        const float *rows[3];
-        rows[0] = tile + (size_t)(oh * g->sh) * t->TW;
-        rows[1] = rows[0] + t->TW;
-        rows[2] = rows[1] + t->TW;
-        float *out = y + (size_t)oh * g->OW;
-        for (int ow = 0; ow < t->OWr; ow += 16) {
-            __m512 acc = bv;
-            if (g->sw == 1) {
-                for (int r = 0; r < 3; r++) {
-                    const float *q = rows[r] + ow;
-                    acc = _mm512_fmadd_ps(wv[r * 3], _mm512_loadu_ps(q), acc);
-                    acc = _mm512_fmadd_ps(wv[r * 3 + 1], _mm512_loadu_ps(q + 1), acc);
-                    acc = _mm512_fmadd_ps(wv[r * 3 + 2], _mm512_loadu_ps(q + 2), acc);
-                }
-            } else {
-                for (int r = 0; r < 3; r++) {
-                    const float *q = rows[r] + ow * 2;
-                    __m512 lo = _mm512_loadu_ps(q), hi = _mm512_loadu_ps(q + 16);
-                    __m512 lo2 = _mm512_loadu_ps(q + 2), hi2 = _mm512_loadu_ps(q + 18);
-                    acc = _mm512_fmadd_ps(wv[r * 3], _mm512_permutex2var_ps(lo, even, hi), acc);
-                    acc = _mm512_fmadd_ps(wv[r * 3 + 1], _mm512_permutex2var_ps(lo, odd, hi), acc);
-                    acc = _mm512_fmadd_ps(wv[r * 3 + 2], _mm512_permutex2var_ps(lo2, even, hi2), acc);
-                }
-            }
-            acc = ok_cheap_act16(acc, act, p0, p1);
-            if (ow < full) _mm512_storeu_ps(out + ow, acc);
-            else _mm512_mask_storeu_ps(out + ow, tail, acc);
-        }
+    _Static_assert(OK_ACT_NONE == 0 && OK_ACT_RELU == 1 && OK_ACT_CLIP == 2, "activation codes");
+    if (g->sw == 1) {
+        if (act == OK_ACT_NONE) dw3_plane_s1_a0(g, t, tile, wv, bv, p0, p1, act, y);
+        else if (act == OK_ACT_RELU) dw3_plane_s1_a1(g, t, tile, wv, bv, p0, p1, act, y);
+        else if (act == OK_ACT_CLIP) dw3_plane_s1_a2(g, t, tile, wv, bv, p0, p1, act, y);
+        else dw3_plane_s1_any(g, t, tile, wv, bv, p0, p1, act, y);
+    } else {
+        if (act == OK_ACT_NONE) dw3_plane_s2_a0(g, t, tile, wv, bv, p0, p1, act, y);
+        else if (act == OK_ACT_RELU) dw3_plane_s2_a1(g, t, tile, wv, bv, p0, p1, act, y);
+        else if (act == OK_ACT_CLIP) dw3_plane_s2_a2(g, t, tile, wv, bv, p0, p1, act, y);
+        else dw3_plane_s2_any(g, t, tile, wv, bv, p0, p1, act, y);
     }
 }
 #endif
