@@ -1,7 +1,7 @@
 // Convolution driver: algorithm choice, weight packing, im2col, depthwise,
 // transposed convolution and the reference twins.
 #include "ok_conv.h"
-#include "conv_direct3x3.h"
+#include "conv_direct.h"
 #include "sgemm_internal.h"
 
 #include <stdlib.h>
@@ -44,7 +44,7 @@ static geom3 to3(const ok_conv_params *p) {
 
 int ok_conv_algorithm(const ok_conv_params *p) {
     if (p->ndim == 2 && p->group == p->cin && p->group == p->cout && p->group > 1) return 2;
-    if (ok_conv3x3_direct_applies(p)) return 3;
+    if (ok_conv_direct_applies(p)) return 3;
     for (int i = 0; i < p->ndim; i++)
         if (p->kernel[i] != 1 || p->stride[i] != 1 || p->pad_begin[i] != 0 || p->pad_end[i] != 0 ||
             p->in_shape[i] != p->out_shape[i])
@@ -65,7 +65,7 @@ size_t ok_conv_packed_weights_size(const ok_conv_params *p) {
         geom3 g = to3(p);
         return 64 + OK_ALIGN64(sizeof(float) * (size_t)p->cout * g.kv);
     }
-    if (alg == 3) return 64 + OK_ALIGN64(ok_conv3x3_direct_packed_size(p));
+    if (alg == 3) return 64 + OK_ALIGN64(ok_conv_direct_packed_size(p));
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     return 64 + OK_ALIGN64(ok_sgemm_packed_a_size(M, K)) * (size_t)p->group;
@@ -84,7 +84,7 @@ void ok_conv_pack_weights(const ok_conv_params *p, const float *w, void *packed)
         return;
     }
     if (h->algorithm == 3) {
-        ok_conv3x3_direct_pack(p, w, (float *)data);
+        ok_conv_direct_pack(p, w, (float *)data);
         return;
     }
     int M, K, N;
@@ -97,7 +97,7 @@ void ok_conv_pack_weights(const ok_conv_params *p, const float *w, void *packed)
 size_t ok_conv_workspace_size(const ok_conv_params *p, int threads) {
     int alg = ok_conv_algorithm(p);
     if (alg == 2) return 64;
-    if (alg == 3) return ok_conv3x3_direct_workspace_size(p) + 64;
+    if (alg == 3) return ok_conv_direct_workspace_size(p) + 64;
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     (void)alg;  // im2col happens block by block inside the GEMM (no column buffer)
@@ -224,7 +224,7 @@ void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void 
         return;
     }
     if (h->algorithm == 3) {
-        ok_conv3x3_direct(pool, p, x, (const float *)data, y, ep, workspace);
+        ok_conv_direct(pool, p, x, (const float *)data, y, ep, workspace);
         return;
     }
     geom3 g = to3(p);

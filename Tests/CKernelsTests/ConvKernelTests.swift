@@ -215,6 +215,39 @@ extension CKernelTests {
         }
     }
 
+    /// Other kernel sizes run direct too (2..64 taps, stride 1 or 2, pads smaller than
+    /// the kernel, rows >= 80% outputs): kws's 10x4 stride-2 first layer with pads
+    /// (4, 1, 5, 2), 5x5 and 7x7 stems, 2x2 stride 2, 1x3 and 3x1; 1x1 stride 2 and a
+    /// 64+-tap kernel stay on im2col.
+    @Test func directOtherKernelSizesMatchReference() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableISAs() {
+            withISA(isa) {
+                var rng = TestRNG(62)
+                let cases: [(cin: Int, cout: Int, h: Int, w: Int, kh: Int, kw: Int, s: Int, pads: [Int], direct: Bool)] = [
+                    (1, 64, 49, 10, 10, 4, 2, [4, 1, 5, 2], true), (3, 16, 23, 40, 5, 5, 1, [2, 2, 2, 2], true),
+                    (3, 8, 32, 33, 7, 7, 2, [3, 3, 3, 3], true), (4, 16, 16, 20, 2, 2, 2, [0, 0, 0, 0], true),
+                    (5, 8, 9, 30, 1, 3, 1, [0, 1, 0, 1], true), (2, 8, 12, 17, 3, 1, 1, [1, 0, 1, 0], true),
+                    (6, 8, 20, 20, 1, 1, 2, [0, 0, 0, 0], false), (2, 8, 20, 20, 9, 9, 1, [4, 4, 4, 4], false)]
+                for (n, c) in cases.enumerated() {
+                    var p = ok_conv_params()
+                    p.ndim = 2; p.batch = 1; p.cin = Int32(c.cin); p.cout = Int32(c.cout); p.group = 1
+                    p.in_shape = (Int32(c.h), Int32(c.w), 1)
+                    let oh = (c.h + c.pads[0] + c.pads[2] - c.kh) / c.s + 1, ow = (c.w + c.pads[1] + c.pads[3] - c.kw) / c.s + 1
+                    p.out_shape = (Int32(oh), Int32(ow), 1)
+                    p.kernel = (Int32(c.kh), Int32(c.kw), 1); p.stride = (Int32(c.s), Int32(c.s), 1); p.dilation = (1, 1, 1)
+                    p.pad_begin = (Int32(c.pads[0]), Int32(c.pads[1]), 0); p.pad_end = (Int32(c.pads[2]), Int32(c.pads[3]), 0)
+                    #expect(ok_conv_algorithm(&p) == (isa == OK_ISA_AVX512 && c.direct ? 3 : 0), "\(c)")
+                    for _ in 0..<2 {
+                        check(p, pool: n % 2 == 0 ? nil : pool2, rng: &rng,
+                              tag: "direct \(c) \(String(cString: ok_isa_name(isa)))")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func transposedConvolutionMatchesReference() {
         let pool2 = ok_pool_create(2)
         defer { ok_pool_destroy(pool2) }

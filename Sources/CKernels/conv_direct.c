@@ -1,4 +1,6 @@
-// Direct 3x3 stride-1 convolution, NCHW, AVX-512 (no im2col).
+// Direct convolution, NCHW, AVX-512 (no im2col): KH x KW kernels (up to 64 taps),
+// stride 1 or 2, group 1. Written for 3x3 stride 1 first (below), then
+// generalised: other kernel sizes only change the tap offsets and the padding.
 //
 // im2col + GEMM copies every input value nine times into packed B panels, and
 // each panel is then reused by only Cout/12 micro-kernel calls: with the small
@@ -15,7 +17,7 @@
 // input channel and tap, 3 unaligned loads and 8 weight broadcasts feed 24 FMAs.
 // Bias and activation are applied to the block, then its valid columns are
 // copied to the output rows. The readable twin is ok_conv_reference.
-#include "conv_direct3x3.h"
+#include "conv_direct.h"
 #include "sgemm_internal.h"
 
 #include <string.h>
@@ -26,65 +28,75 @@
 enum {
     D3_OCB = 8,    // output channels per block (weights packed [block][ic][tap][8])
     D3_Q = 48,     // flat output positions per kernel call (3 vectors)
-    D3_SLACK = 128  // floats after the last plane: the last block reads up to ~96 past it
+    D3_SLACK = 128,  // floats after the last plane: the last block reads up to ~96 past it
+    D3_TAPS = 64     // kernel taps at most (kws's 10x4 first layer: 40)
 };
 
-/// Padded geometry. Stride 1: one plane per input channel, rows S = OW + 2 floats
-/// apart, OH + 2 rows. Stride 2: the padded input split into its four phases
-/// (even/odd row x even/odd column), each a plane of OH + 1 rows, S = OW + 1; output
-/// (oh, ow) reads phase (kh&1, kw&1) at (oh + kh/2, ow + kw/2), i.e. a stride-1
-/// walk over the phases with 2x2, 2x1, 1x2 and 1x1 kernels (no strided gather).
+/// Padded geometry. Stride 1: one plane per input channel, rows S = OW + KW - 1
+/// floats apart, OH + KH - 1 rows. Stride 2: the padded input split into its four
+/// phases (even/odd row x even/odd column), each a plane of OH + (KH-1)/2 rows,
+/// S = OW + (KW-1)/2; output (oh, ow) reads phase (kh&1, kw&1) at
+/// (oh + kh/2, ow + kw/2), i.e. a stride-1 walk over the phases (no strided gather).
 typedef struct {
     int s;          // stride (1 or 2)
     int S;          // floats per padded row
+    int taps;       // KH * KW
     size_t plane;   // floats per padded plane (one phase for stride 2), multiple of 16
     size_t chan;    // floats per input channel (1 or 4 planes)
     int nb;         // 48-position blocks covering OH * S flat positions
-    int tap[9];     // offset of tap (kh, kw) from the channel's base at position 0
+    int tap[D3_TAPS];  // offset of tap (kh, kw) from the channel's base at position 0
 } d3_geom;
 
 static d3_geom d3_geometry(const ok_conv_params *p) {
     d3_geom g;
-    int OH = p->out_shape[0], OW = p->out_shape[1];
+    int OH = p->out_shape[0], OW = p->out_shape[1], KH = p->kernel[0], KW = p->kernel[1];
     g.s = p->stride[0];
-    g.S = g.s == 1 ? OW + 2 : OW + 1;
-    int rows = g.s == 1 ? OH + 2 : OH + 1;
+    g.S = g.s == 1 ? OW + KW - 1 : OW + (KW - 1) / 2;
+    int rows = g.s == 1 ? OH + KH - 1 : OH + (KH - 1) / 2;
+    g.taps = KH * KW;
     g.plane = ((size_t)rows * g.S + 15) / 16 * 16;
     g.chan = g.plane * (size_t)(g.s * g.s);
     g.nb = (OH * g.S + D3_Q - 1) / D3_Q;
-    for (int kh = 0; kh < 3; kh++)
-        for (int kw = 0; kw < 3; kw++)
-            g.tap[kh * 3 + kw] = g.s == 1 ? kh * g.S + kw
-                                          : (int)(((kh & 1) * 2 + (kw & 1)) * g.plane) + (kh >> 1) * g.S + (kw >> 1);
+    for (int kh = 0; kh < KH; kh++)
+        for (int kw = 0; kw < KW; kw++)
+            g.tap[kh * KW + kw] = g.s == 1 ? kh * g.S + kw
+                                           : (int)(((kh & 1) * 2 + (kw & 1)) * g.plane) + (kh >> 1) * g.S + (kw >> 1);
     return g;
 }
 
-int ok_conv3x3_direct_applies(const ok_conv_params *p) {
+int ok_conv_direct_applies(const ok_conv_params *p) {
     if (!ok_isa_enabled(OK_ISA_AVX512)) return 0;
     if (p->ndim != 2 || p->group != 1 || p->cout % D3_OCB != 0) return 0;
     int s = p->stride[0];
     if ((s != 1 && s != 2) || p->stride[1] != s) return 0;
+    int taps = p->kernel[0] * p->kernel[1];
+    // 1x1 stride 1 is a plain GEMM (algorithm 1); 1x1 stride 2 was not measured here.
+    if (taps < 2 || taps > D3_TAPS) return 0;
     for (int i = 0; i < 2; i++)
-        if (p->kernel[i] != 3 || p->dilation[i] != 1 || p->pad_begin[i] > 1 || (s == 1 && p->pad_end[i] > 1))
-            return 0;
-    if (s == 1) return p->out_shape[1] >= 8;  // very narrow rows waste too many lanes on the dropped columns
-    // Stride 2: im2col's strided gather is slow enough that even half-used blocks
-    // win (yolo's 10x10 -> 5x5 layer: 25 of 48 positions); below 4 columns, no.
-    return p->out_shape[1] >= 4;
+        if (p->dilation[i] != 1 || p->pad_begin[i] >= p->kernel[i] || p->pad_end[i] < 0) return 0;
+    if (s == 1 && (p->pad_end[0] >= p->kernel[0] || p->pad_end[1] >= p->kernel[1])) return 0;
+    // At least 80% of each padded row must be outputs (the dropped columns are
+    // computed too): 3x3 stride 1 needs rows of >= 8 outputs, stride 2 of >= 4.
+    // Half-used 48-position blocks still win at stride 2 (im2col's strided gather is
+    // slow): yolo's 10x10 -> 5x5 layer uses 25 of 48.
+    d3_geom g = d3_geometry(p);
+    return p->out_shape[1] * 5 >= g.S * 4;
 }
 
-size_t ok_conv3x3_direct_packed_size(const ok_conv_params *p) { return sizeof(float) * (size_t)p->cout * p->cin * 9; }
+size_t ok_conv_direct_packed_size(const ok_conv_params *p) {
+    return sizeof(float) * (size_t)p->cout * p->cin * p->kernel[0] * p->kernel[1];
+}
 
-void ok_conv3x3_direct_pack(const ok_conv_params *p, const float *w, float *packed) {
-    int cin = p->cin;
+void ok_conv_direct_pack(const ok_conv_params *p, const float *w, float *packed) {
+    int cin = p->cin, taps = p->kernel[0] * p->kernel[1];
     for (int oc = 0; oc < p->cout; oc++)
         for (int ic = 0; ic < cin; ic++)
-            for (int t = 0; t < 9; t++)
-                packed[(((size_t)(oc / D3_OCB) * cin + ic) * 9 + t) * D3_OCB + oc % D3_OCB] =
-                    w[((size_t)oc * cin + ic) * 9 + t];
+            for (int t = 0; t < taps; t++)
+                packed[(((size_t)(oc / D3_OCB) * cin + ic) * taps + t) * D3_OCB + oc % D3_OCB] =
+                    w[((size_t)oc * cin + ic) * taps + t];
 }
 
-size_t ok_conv3x3_direct_workspace_size(const ok_conv_params *p) {
+size_t ok_conv_direct_workspace_size(const ok_conv_params *p) {
     d3_geom g = d3_geometry(p);
     return sizeof(float) * ((size_t)p->cin * g.chan + D3_SLACK);
 }
@@ -115,12 +127,12 @@ static void d3_fill(void *raw, int64_t begin, int64_t end, int thread) {
         const float *src = j->x + (size_t)ic * H * W;
         memset(dst, 0, sizeof(float) * g->chan);
         if (g->s == 1) {
-            int R = p->out_shape[0] + 2;
+            int R = p->out_shape[0] + p->kernel[0] - 1;
             for (int ih = 0; ih < H && ih + ph < R; ih++)
                 memcpy(dst + (size_t)(ih + ph) * S + pw, src + (size_t)ih * W, sizeof(float) * (size_t)W);
-            // W + pw <= S always: OW = W + pw + pe - 2 and S = OW + 2.
+            // W + pw <= S always: OW = W + pw + pe - KW + 1 and S = OW + KW - 1.
         } else {
-            int R = 2 * p->out_shape[0] + 1;  // padded rows read: 2 * (OH - 1) + 3
+            int R = 2 * (p->out_shape[0] - 1) + p->kernel[0];  // padded rows read
             for (int ih = 0; ih < H && ih + ph < R; ih++) {
                 int r = ih + ph;
                 float *row = dst + (size_t)((r & 1) * 2) * g->plane + (size_t)(r >> 1) * S;
@@ -147,14 +159,16 @@ static void d3_split_row_scalar(const float *src, int iw0, int W, int pw, int S,
 OK_D3 static void d3_split_row(const float *src, int W, int pw, int S, float *even, float *odd) {
     const __m512i ie = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i io = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    // Even input columns land in phase pw & 1 at iw/2 (+0), odd ones in the other
-    // phase at iw/2 + pw. Whole steps only while every store stays within S.
-    float *de = pw ? odd : even, *dodd = pw ? even : odd;
+    // Input column iw lands at padded column c = iw + pw, i.e. in phase c & 1 at c / 2:
+    // even iw in phase pw & 1 at iw/2 + pw/2, odd iw in the other phase at
+    // iw/2 + (pw+1)/2. Whole steps only while every store stays within S.
+    float *de = pw & 1 ? odd : even, *dodd = pw & 1 ? even : odd;
+    const int oe = pw >> 1, oo = (pw + 1) >> 1;
     int iw = 0;
-    for (; iw + 32 <= W && iw / 2 + pw + 16 <= S; iw += 32) {
+    for (; iw + 32 <= W && iw / 2 + oo + 16 <= S; iw += 32) {
         __m512 a = _mm512_loadu_ps(src + iw), b = _mm512_loadu_ps(src + iw + 16);
-        _mm512_storeu_ps(de + iw / 2, _mm512_permutex2var_ps(a, ie, b));
-        _mm512_storeu_ps(dodd + iw / 2 + pw, _mm512_permutex2var_ps(a, io, b));
+        _mm512_storeu_ps(de + iw / 2 + oe, _mm512_permutex2var_ps(a, ie, b));
+        _mm512_storeu_ps(dodd + iw / 2 + oo, _mm512_permutex2var_ps(a, io, b));
     }
     d3_split_row_scalar(src, iw, W, pw, S, even, odd);
 }
@@ -167,11 +181,12 @@ OK_D3 static void d3_kernel(const d3_job *j, int ob, int q0, float *out) {
     __m512 acc[D3_OCB][3];
     for (int o = 0; o < D3_OCB; o++)
         for (int v = 0; v < 3; v++) acc[o][v] = _mm512_setzero_ps();
-    const float *wb = j->w + (size_t)ob * cin * 9 * D3_OCB;
+    const int taps = g->taps;
+    const float *wb = j->w + (size_t)ob * cin * taps * D3_OCB;
     for (int ic = 0; ic < cin; ic++) {
         const float *xr = j->xp + (size_t)ic * g->chan + q0;
-        const float *wt = wb + (size_t)ic * 9 * D3_OCB;
-        for (int t = 0; t < 9; t++) {
+        const float *wt = wb + (size_t)ic * taps * D3_OCB;
+        for (int t = 0; t < taps; t++) {
             const float *xs = xr + g->tap[t];
             __m512 x0 = _mm512_loadu_ps(xs), x1 = _mm512_loadu_ps(xs + 16), x2 = _mm512_loadu_ps(xs + 32);
             const float *wk = wt + t * D3_OCB;
@@ -187,8 +202,18 @@ OK_D3 static void d3_kernel(const d3_job *j, int ob, int q0, float *out) {
         for (int v = 0; v < 3; v++) _mm512_store_ps(out + o * D3_Q + 16 * v, acc[o][v]);
 }
 
+/// n <= 48 floats with 16-wide (masked) moves: output row pieces are 5-64 floats,
+/// where a memcpy call per piece and channel cost more than kws's first layer's
+/// multiply-adds.
+OK_D3 static inline void d3_copy(float *dst, const float *src, int n) {
+    for (int i = 0; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        _mm512_mask_storeu_ps(dst + i, m, _mm512_maskz_loadu_ps(m, src + i));
+    }
+}
+
 /// One task = 48 flat positions of one block of 8 output channels.
-static void d3_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_D3 static void d3_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const d3_job *j = raw;
     const ok_conv_params *p = j->p;
@@ -208,14 +233,13 @@ static void d3_task(void *raw, int64_t begin, int64_t end, int thread) {
             if (n > span) n = span;
             if (n > 0)
                 for (int o = 0; o < D3_OCB; o++)
-                    memcpy(j->y + (size_t)(ob * D3_OCB + o) * OHW + (size_t)oh * OW + ow, out + o * D3_Q + (q - q0),
-                           sizeof(float) * (size_t)n);
+                    d3_copy(j->y + (size_t)(ob * D3_OCB + o) * OHW + (size_t)oh * OW + ow, out + o * D3_Q + (q - q0), n);
             q += span;
         }
     }
 }
 
-void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, const float *packed, float *y,
+void ok_conv_direct(ok_pool *pool, const ok_conv_params *p, const float *x, const float *packed, float *y,
                        const ok_epilogue *ep, void *workspace) {
     ok_epilogue e;
     if (ep) {
@@ -225,7 +249,7 @@ void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, c
     }
     const d3_geom g = d3_geometry(p);
     size_t in_sp = (size_t)p->in_shape[0] * p->in_shape[1], out_sp = (size_t)p->out_shape[0] * p->out_shape[1];
-    if ((int64_t)p->cout * p->cin * 9 * (int64_t)out_sp < ok_min_parallel_macs()) pool = NULL;
+    if ((int64_t)p->cout * p->cin * g.taps * (int64_t)out_sp < ok_min_parallel_macs()) pool = NULL;
     for (int n = 0; n < p->batch; n++) {
         d3_job j = {p, g, x + (size_t)n * p->cin * in_sp, packed, y + (size_t)n * p->cout * out_sp, workspace,
                     ep ? &e : NULL};
@@ -234,11 +258,11 @@ void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, c
     }
 }
 #else
-int ok_conv3x3_direct_applies(const ok_conv_params *p) { (void)p; return 0; }
-size_t ok_conv3x3_direct_packed_size(const ok_conv_params *p) { (void)p; return 0; }
-void ok_conv3x3_direct_pack(const ok_conv_params *p, const float *w, float *packed) { (void)p; (void)w; (void)packed; }
-size_t ok_conv3x3_direct_workspace_size(const ok_conv_params *p) { (void)p; return 0; }
-void ok_conv3x3_direct(ok_pool *pool, const ok_conv_params *p, const float *x, const float *packed, float *y,
+int ok_conv_direct_applies(const ok_conv_params *p) { (void)p; return 0; }
+size_t ok_conv_direct_packed_size(const ok_conv_params *p) { (void)p; return 0; }
+void ok_conv_direct_pack(const ok_conv_params *p, const float *w, float *packed) { (void)p; (void)w; (void)packed; }
+size_t ok_conv_direct_workspace_size(const ok_conv_params *p) { (void)p; return 0; }
+void ok_conv_direct(ok_pool *pool, const ok_conv_params *p, const float *x, const float *packed, float *y,
                        const ok_epilogue *ep, void *workspace) {
     (void)pool; (void)p; (void)x; (void)packed; (void)y; (void)ep; (void)workspace;
 }
