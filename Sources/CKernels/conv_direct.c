@@ -173,14 +173,16 @@ OK_D3 static void d3_split_row(const float *src, int W, int pw, int S, float *ev
     d3_split_row_scalar(src, iw, W, pw, S, even, odd);
 }
 
-/// 8 output channels x 48 flat positions from q0, raw sums into out[8][48].
-OK_D3 static void d3_kernel(const d3_job *j, int ob, int q0, float *out) {
+/// 8 output channels x 16*NV flat positions from q0, raw sums into out[8][48]
+/// (columns 16*NV.. untouched).
+OK_D3 __attribute__((always_inline)) static inline void d3_kernel_body(const d3_job *j, int ob, int q0, float *out,
+                                                                     const int NV) {
     const ok_conv_params *p = j->p;
     const d3_geom *g = &j->g;
     int cin = p->cin;
     __m512 acc[D3_OCB][3];
     for (int o = 0; o < D3_OCB; o++)
-        for (int v = 0; v < 3; v++) acc[o][v] = _mm512_setzero_ps();
+        for (int v = 0; v < NV; v++) acc[o][v] = _mm512_setzero_ps();
     const int taps = g->taps;
     const float *wb = j->w + (size_t)ob * cin * taps * D3_OCB;
     for (int ic = 0; ic < cin; ic++) {
@@ -188,19 +190,25 @@ OK_D3 static void d3_kernel(const d3_job *j, int ob, int q0, float *out) {
         const float *wt = wb + (size_t)ic * taps * D3_OCB;
         for (int t = 0; t < taps; t++) {
             const float *xs = xr + g->tap[t];
-            __m512 x0 = _mm512_loadu_ps(xs), x1 = _mm512_loadu_ps(xs + 16), x2 = _mm512_loadu_ps(xs + 32);
+            __m512 xv[3];
+            for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xs + 16 * v);
             const float *wk = wt + t * D3_OCB;
             for (int o = 0; o < D3_OCB; o++) {
                 __m512 wv = _mm512_set1_ps(wk[o]);
-                acc[o][0] = _mm512_fmadd_ps(wv, x0, acc[o][0]);
-                acc[o][1] = _mm512_fmadd_ps(wv, x1, acc[o][1]);
-                acc[o][2] = _mm512_fmadd_ps(wv, x2, acc[o][2]);
+                for (int v = 0; v < NV; v++) acc[o][v] = _mm512_fmadd_ps(wv, xv[v], acc[o][v]);
             }
         }
     }
     for (int o = 0; o < D3_OCB; o++)
-        for (int v = 0; v < 3; v++) _mm512_store_ps(out + o * D3_Q + 16 * v, acc[o][v]);
+        for (int v = 0; v < NV; v++) _mm512_store_ps(out + o * D3_Q + 16 * v, acc[o][v]);
 }
+
+/// The last block of a plane covers only the 16-position vectors it needs: with
+/// 48 always, yolo's 20x20 layer (440 flat positions) computed 480, its 5x5 one
+/// (30) 48.
+OK_D3 static void d3_kernel48(const d3_job *j, int ob, int q0, float *out) { d3_kernel_body(j, ob, q0, out, 3); }
+OK_D3 static void d3_kernel32(const d3_job *j, int ob, int q0, float *out) { d3_kernel_body(j, ob, q0, out, 2); }
+OK_D3 static void d3_kernel16(const d3_job *j, int ob, int q0, float *out) { d3_kernel_body(j, ob, q0, out, 1); }
 
 /// n <= 48 floats with 16-wide (masked) moves: output row pieces are 5-64 floats,
 /// where a memcpy call per piece and channel cost more than kws's first layer's
@@ -222,14 +230,18 @@ OK_D3 static void d3_task(void *raw, int64_t begin, int64_t end, int thread) {
     float out[D3_OCB * D3_Q] __attribute__((aligned(64)));
     for (int64_t t = begin; t < end; t++) {
         int ob = (int)(t / nb), q0 = (int)(t % nb) * D3_Q;
-        d3_kernel(j, ob, q0, out);
-        if (j->ep) ok_apply_epilogue__avx512(out, D3_Q, D3_OCB, D3_Q, ob * D3_OCB, 0, j->ep);
+        int nv = (OH * S - q0 + 15) / 16;
+        if (nv >= 3) d3_kernel48(j, ob, q0, out);
+        else if (nv == 2) d3_kernel32(j, ob, q0, out);
+        else d3_kernel16(j, ob, q0, out);
+        int qn = nv >= 3 ? D3_Q : 16 * nv;  // positions computed
+        if (j->ep) ok_apply_epilogue__avx512(out, D3_Q, D3_OCB, qn, ob * D3_OCB, 0, j->ep);
         // Copy the valid columns (ow < OW) of each output row the block touches.
-        for (int q = q0; q < q0 + D3_Q && q < OH * S;) {
+        for (int q = q0; q < q0 + qn && q < OH * S;) {
             int oh = q / S, ow = q % S;
             int n = OW - ow;                          // valid columns left in this row
             int span = S - ow;                        // positions to the next row start
-            if (span > q0 + D3_Q - q) span = q0 + D3_Q - q;
+            if (span > q0 + qn - q) span = q0 + qn - q;
             if (n > span) n = span;
             if (n > 0)
                 for (int o = 0; o < D3_OCB; o++)
