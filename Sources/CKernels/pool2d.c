@@ -357,6 +357,47 @@ static void plane_2d_separable(const ok_pool_params *prm, const float *x, float 
     }
 }
 
+#if defined(__x86_64__)
+// 2x2 stride-2 max pool without padding (detector backbones' downsampling), AVX-512:
+// per 16 outputs, each input row's 32 columns split into even and odd ones (one
+// permutex2var each) and the four taps compared in registers. The separable path
+// above wrote the row maxima to `col` and re-read them (yolo's 16x160x160 pool:
+// 0.05 ms, onnxruntime 0.02). Same comparisons as the reference, in its order:
+// the same bits, signed zeros included (the separable paths reduce columns first,
+// so for 0 vs -0 ties they may return the other zero).
+#define OK_POOL_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma")))
+
+static int pool_is_max2x2s2(const ok_pool_params *prm) {
+    return prm->kind == OK_POOL_MAX && is_plain_2d(prm) && prm->kernel[1] == 2 && prm->kernel[2] == 2 &&
+           prm->stride[1] == 2 && prm->stride[2] == 2 && prm->pad_begin[1] == 0 && prm->pad_begin[2] == 0 &&
+           prm->out[1] * 2 <= prm->in[1] && prm->out[2] * 2 <= prm->in[2];
+}
+
+OK_POOL_AVX512 static void max2x2s2_plane__avx512(const float *x, int64_t W, int64_t OH, int64_t OW, float *y) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const float *r0 = x + 2 * oh * W, *r1 = r0 + W;
+        float *yr = y + oh * OW;
+        for (int64_t ow = 0; ow < OW; ow += 16) {
+            int64_t n = OW - ow < 16 ? OW - ow : 16;  // outputs; inputs 2n
+            __mmask16 mo = (__mmask16)((1u << n) - 1u);
+            __mmask16 mlo = n >= 8 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * n)) - 1u);
+            __mmask16 mhi = n > 8 ? (__mmask16)((1u << (2 * n - 16)) - 1u) : 0;
+            const float *a = r0 + 2 * ow, *b = r1 + 2 * ow;
+            __m512 a0 = _mm512_maskz_loadu_ps(mlo, a), a1 = _mm512_maskz_loadu_ps(mhi, a + 16);
+            __m512 b0 = _mm512_maskz_loadu_ps(mlo, b), b1 = _mm512_maskz_loadu_ps(mhi, b + 16);
+            // The reference's order, x00 x01 x10 x11, each `v > m ? v : m`
+            // (max_ps(v, m)): the first of equal values wins (-0 vs 0).
+            __m512 m = _mm512_max_ps(_mm512_permutex2var_ps(a0, odd, a1), _mm512_permutex2var_ps(a0, even, a1));
+            m = _mm512_max_ps(_mm512_permutex2var_ps(b0, even, b1), m);
+            m = _mm512_max_ps(_mm512_permutex2var_ps(b0, odd, b1), m);
+            _mm512_mask_storeu_ps(yr + ow, mo, m);
+        }
+    }
+}
+#endif
+
 typedef struct {
     const ok_pool_params *prm;
     const float *x;
@@ -367,6 +408,14 @@ static void pool_range(void *ctx, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const pool_job *job = (const pool_job *)ctx;
     const ok_pool_params *prm = job->prm;
+#if defined(__x86_64__)
+    if (pool_is_max2x2s2(prm) && ok_isa_enabled(OK_ISA_AVX512)) {
+        int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
+        for (int64_t p = begin; p < end; p++)
+            max2x2s2_plane__avx512(job->x + p * in_plane, prm->in[2], prm->out[1], prm->out[2], job->y + p * out_plane);
+        return;
+    }
+#endif
     if (is_plain_2d(prm)) {
         const int avx2 = pool_use_avx2();
         int64_t in_plane = prm->in[1] * prm->in[2], out_plane = prm->out[1] * prm->out[2];
