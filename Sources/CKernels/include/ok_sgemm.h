@@ -43,8 +43,8 @@ void ok_apply_epilogue(float *c, ptrdiff_t ldc, int rows, int cols, int row0, in
 float ok_activation_scalar(float x, int activation, float p0, float p1);
 
 /// Below this many multiply-adds the float GEMM and convolution kernels run on the
-/// calling thread (default 600k, ~12 us of GEMM): handing work to a pool worker costs
-/// a few microseconds on a busy 2-core machine, as much as it saves on such a job.
+/// calling thread (default 120k, ~1 us of GEMM on an AVX-512 core; see sgemm.c):
+/// handing work to a pool worker that is still spinning costs about that much.
 /// Depthwise convolution, ~6x fewer multiply-adds per microsecond, uses a sixth of
 /// it. Tests set 0 to exercise the threaded paths.
 void ok_set_min_parallel_macs(int64_t macs);
