@@ -43,7 +43,8 @@ static const ok_sgemm_kernel_desc k_avx512 = {OK_ISA_AVX512, 12, 32, ok_sgemm_ke
                                               "ok_sgemm_kernel_12x32__avx512",
                                               ok_sgemm_kernel_12x32__avx512_rowa, 1,
                                               OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC,
-                                              ok_sgemm_kernel_12x32_edge__avx512};
+                                              ok_sgemm_kernel_12x32_edge__avx512,
+                                              ok_sgemm_kernel_12x32__avx512_rowb};
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
@@ -367,6 +368,9 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const int KC = block_kc(g->K, k->kc);
     int kcap = g->K < KC ? g->K : KC;
     int direct_a = !g->pa && g->csa == 1 && g->alpha == 1.0f && k->fn_rowa != NULL;
+    // B read in place (not packed) when it is row-major in memory and A is packed:
+    // 1x1 convolutions (B = the input) and MatMul/Gemm with a packed constant A.
+    int direct_b = !direct_a && !g->pb && !g->pack_b && g->csb == 1 && k->fn_rowb != NULL && k->fn_edge != NULL;
     // Transcendental activations stay a post-pass over the tile (still in L1).
     int act = g->ep ? g->ep->activation : OK_ACT_NONE;
     // (the AVX-512 kernel has Sigmoid and SiLU in registers too).
@@ -386,6 +390,8 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
             const float *bbase;
             if (g->pb) {
                 bbase = g->pb + (ptrdiff_t)p0 * g->pb_padded + (ptrdiff_t)jc * kc;
+            } else if (direct_b) {
+                bbase = g->B + (ptrdiff_t)p0 * g->rsb + jc;
             } else if (g->pack_b) {
                 g->pack_b(g->pack_b_ctx, wb, NR, p0, kc, jc, round_up(nc, NR));
                 bbase = wb;
@@ -414,7 +420,8 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                 }
                 for (int jr = 0; jr < nc; jr += NR) {
                     int nr = nc - jr < NR ? nc - jr : NR;
-                    const float *bp = bbase + (ptrdiff_t)(jr / NR) * NR * kc;
+                    const float *bp = direct_b ? bbase + jr : bbase + (ptrdiff_t)(jr / NR) * NR * kc;
+                    const ptrdiff_t ldb = direct_b ? g->rsb : NR;
                     for (int ir = 0; ir < mc; ir += MR) {
                         int mr = mc - ir < MR ? mc - ir : MR;
                         const float *ap = abase + (ptrdiff_t)(ir / MR) * MR * kc;
@@ -424,12 +431,14 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
                         if (mr == MR && nr == NR) {
                             const ok_epilogue *kep = last && fuse ? g->ep : NULL;
                             if (rowa) k->fn_rowa(kc, arow, g->rsa, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
+                            else if (direct_b) k->fn_rowb(kc, ap, bp, ldb, c, g->ldc, load, kep, ic + ir, jc + jr);
                             else k->fn(kc, ap, bp, c, g->ldc, load, kep, ic + ir, jc + jr);
                             if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         } else if (k->fn_edge && !rowa) {
                             // Ragged tile, masked kernel: straight into C, only the rows and
                             // column vectors it has.
-                            k->fn_edge(kc, ap, bp, c, g->ldc, load, last && fuse ? g->ep : NULL, ic + ir, jc + jr, mr, nr);
+                            k->fn_edge(kc, ap, bp, ldb, c, g->ldc, load, last && fuse ? g->ep : NULL, ic + ir, jc + jr,
+                                       mr, nr);
                             if (last && !fuse) apply_epilogue_isa(k->isa, c, g->ldc, mr, nr, ic + ir, jc + jr, g->ep);
                         } else {
                             // Ragged tile: compute into a full local tile, copy the valid part,

@@ -24,10 +24,14 @@ typedef void (*ok_sgemm_ukernel)(int kc, const float *a, const float *b, float *
 typedef void (*ok_sgemm_ukernel_rowa)(int kc, const float *a, ptrdiff_t lda, const float *b, float *c, ptrdiff_t ldc,
                                       int load_c, const ok_epilogue *ep, int row0, int col0);
 
-/// Ragged tile of a packed A panel x packed B panel: writes only rows < mrows and
-/// columns < ncols of C (masked), epilogue fused like the full kernel.
-typedef void (*ok_sgemm_ukernel_edge)(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
-                                      const ok_epilogue *ep, int row0, int col0, int mrows, int ncols);
+/// Ragged tile of a packed A panel x B (a packed panel, ldb = NR, or in place):
+/// reads B columns < ncols only and writes only rows < mrows and columns < ncols of
+/// C (masked), epilogue fused like the full kernel.
+typedef void (*ok_sgemm_ukernel_edge)(int kc, const float *a, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                      int load_c, const ok_epilogue *ep, int row0, int col0, int mrows, int ncols);
+/// Full tile, packed A panel, B read in place (row p at b + p*ldb).
+typedef void (*ok_sgemm_ukernel_rowb)(int kc, const float *a, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc,
+                                      int load_c, const ok_epilogue *ep, int row0, int col0);
 
 typedef struct {
     int isa;
@@ -38,6 +42,7 @@ typedef struct {
     int fused_epilogue;             // 1: the kernel applies bias + cheap activations itself
     int kc, mc, nc;                 // blocking: depth (KC), rows per A block (MC), columns per B block (NC)
     ok_sgemm_ukernel_edge fn_edge;  // NULL: ragged tiles go through a full tile in a local buffer
+    ok_sgemm_ukernel_rowb fn_rowb;  // NULL: B is always packed (needs fn_edge too)
 } ok_sgemm_kernel_desc;
 
 // Upper bounds of the per-kernel blocking (workspace sizing).
@@ -55,8 +60,11 @@ void ok_apply_epilogue__avx2(float *c, ptrdiff_t ldc, int rows, int cols, int ro
 void ok_apply_epilogue__avx512(float *c, ptrdiff_t ldc, int rows, int cols, int row0, int col0, const ok_epilogue *ep);
 void ok_sgemm_kernel_12x32__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
     const ok_epilogue *ep, int row0, int col0);
-void ok_sgemm_kernel_12x32_edge__avx512(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc, int load_c,
-                                        const ok_epilogue *ep, int row0, int col0, int mrows, int ncols);
+void ok_sgemm_kernel_12x32_edge__avx512(int kc, const float *a, const float *b, ptrdiff_t ldb, float *c,
+                                        ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0,
+                                        int mrows, int ncols);
+void ok_sgemm_kernel_12x32__avx512_rowb(int kc, const float *a, const float *b, ptrdiff_t ldb, float *c,
+                                        ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 void ok_sgemm_kernel_12x32__avx512_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                         ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0, int col0);
 #endif
