@@ -143,3 +143,22 @@ extension CKernelTests {
     }
 }
 }
+
+extension CKernelTests {
+/// The benchmark's peak loops: a positive figure for each ISA this CPU has, 0 for
+/// the ones it lacks (the ratio "% of peak" divides by it).
+@Suite struct PeakLoopTests {
+    @Test func peakLoopsReportOnlySupportedISAs() {
+        let supported = ok_cpu_supported_isas()
+        for isa in [OK_ISA_AVX2_FMA, OK_ISA_AVX512] {
+            let g = ok_fma_peak_gflops(Int32(isa.rawValue), 0.02)
+            if supported & (1 << isa.rawValue) != 0 {
+                #expect(g > 1, "\(String(cString: ok_isa_name(isa))) FMA peak \(g) GFLOPS")
+            } else {
+                #expect(g == 0)
+            }
+        }
+        #expect(ok_fma_peak_gflops(Int32(OK_ISA_SCALAR.rawValue), 0.02) == 0)
+    }
+}
+}

@@ -55,6 +55,10 @@ const char *ok_qgemm_kernel_name(void);   // e.g. "ok_qgemm_u8s8_12x32__avx512vn
 /// `seconds` (thread CPU time, so other processes on the machine do not count) of a loop of independent chains of the instruction the `isa` kernel uses
 /// (OK_ISA_AVX512_VNNI: vpdpbusd zmm; OK_ISA_AVX2_FMA: vpmaddwd ymm). 0 if unsupported.
 double ok_qgemm_peak_gops(int isa, double seconds);
+/// Float32 FMA peak of one core (GFLOPS, 2 per FMA lane) for OK_ISA_AVX512 (zmm) or
+/// OK_ISA_AVX2_FMA (ymm): the best of repeated runs of independent FMA chains over
+/// `seconds` of thread CPU time; 0 when the CPU lacks the ISA.
+double ok_fma_peak_gflops(int isa, double seconds);
 /// Benchmark helper: CPU time (ns) of the calling thread (single-thread rates on a
 /// shared machine, comparable with ok_qgemm_peak_gops).
 uint64_t ok_thread_cpu_ns(void);
