@@ -53,7 +53,7 @@ OK_AVX512 static inline __m512 ok_act16(__m512 v, int act, __m512 p0, __m512 p1)
 #define OK_EPI_ROW(i)                                                                   \
     if (rb) { __m512 bv = _mm512_set1_ps(rb[i]); c##i##a = _mm512_add_ps(c##i##a, bv); c##i##b = _mm512_add_ps(c##i##b, bv); } \
     if (cb) { c##i##a = _mm512_add_ps(c##i##a, cb0); c##i##b = _mm512_add_ps(c##i##b, cb1); } \
-    c##i##a = ok_act16(c##i##a, act, p0, p1); c##i##b = ok_act16(c##i##b, act, p0, p1);
+    c##i##a = ok_cheap_act16(c##i##a, act, p0, p1); c##i##b = ok_cheap_act16(c##i##b, act, p0, p1);
 
 #define OK_PROLOGUE                          \
     OK_ACC_DECL;                             \
@@ -174,7 +174,7 @@ OK_AVX512 __attribute__((always_inline)) static inline void edge_tile(int kc, co
             if (i >= mrows) break;
             __m512 bvr = _mm512_set1_ps(rb ? rb[i] : 0.0f);
             for (int v = 0; v < NV; v++)
-                acc[i][v] = ok_act16(_mm512_add_ps(_mm512_add_ps(acc[i][v], bvr), cbv[v]), act, p0, p1);
+                acc[i][v] = ok_cheap_act16(_mm512_add_ps(_mm512_add_ps(acc[i][v], bvr), cbv[v]), act, p0, p1);
         }
     }
     for (int i = 0; i < ROWS; i++) {
