@@ -597,7 +597,7 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
 #define POOL8_S1(t, kw, n, y, sgn) pool8_s1__avx512bw((const uint8_t *)(t), (kw), (n), (uint8_t *)(y), (sgn))
 #else
 #define POOL8_USE_AVX512() 0
-#define POOL8_2X2(a, b, n, y, sgn) ((void)0)
+#define POOL8_2X2(a, b, n, y, sgn) ((void)(a), (void)(b), (void)(y))
 #define POOL8_ROWMAX(tmp, row, W, sgn) ((void)0)
 #define POOL8_PAIRS(t, n, y, sgn) ((void)0)
 #define POOL8_S1(t, kw, n, y, sgn) ((void)0)
