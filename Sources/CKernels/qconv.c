@@ -549,6 +549,18 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
+/// Planes per task of the int8 depthwise kernels: two tasks per thread, at least
+/// ~2K outputs each; layers under 4K outputs stay on one thread (grain = all). It was
+/// a fixed ~16K outputs per task: mobilenet's 288 x 8x8 layers split 257 + 31 planes
+/// and its 480 x 4x4 ones did not split at all, so 2 threads ran them at the speed of one.
+static int64_t dw_plane_grain(int64_t planes, int64_t out_sp, int threads) {
+    if (out_sp < 1) out_sp = 1;
+    if (threads <= 1 || planes * out_sp < 4096) return planes > 0 ? planes : 1;
+    int64_t grain = (planes + 2 * threads - 1) / (2 * threads);
+    int64_t min_grain = (2048 + out_sp - 1) / out_sp;
+    return grain > min_grain ? grain : min_grain;
+}
+
 #if OK_Q_X86
 typedef struct {
     ok_qdw_geom g;
@@ -609,16 +621,15 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));
             const int32_t *wsum = wq + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) / 4;
             dwvnni_job j = {dw_geom2(&g), x, tx, p->cout, zx, wq, wsum, y, ep, workspace, stride};
-            int64_t grain = (int64_t)(16384 / (g.out_sp ? g.out_sp : 1)) + 1;
-            ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, grain, dwvnni_task, &j);
+            int64_t planes = (int64_t)p->batch * p->cout;
+            ok_pool_parallel_for(pool, planes, dw_plane_grain(planes, (int64_t)g.out_sp, threads), dwvnni_task, &j);
             free(owned);
             return;
         }
         if (dw_direct_avx512(&g, ep)) {
             dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)wdata, y, ep, workspace, stride};
-            // Planes in chunks of >= ~16K outputs per task, so tiny layers stay on one thread.
-            int64_t grain = (int64_t)(16384 / (g.out_sp ? g.out_sp : 1)) + 1;
-            ok_pool_parallel_for(pool, (int64_t)p->batch * p->cout, grain, dw512_task, &j);
+            int64_t planes = (int64_t)p->batch * p->cout;
+            ok_pool_parallel_for(pool, planes, dw_plane_grain(planes, (int64_t)g.out_sp, threads), dw512_task, &j);
             free(owned);
             return;
         }
