@@ -1,9 +1,10 @@
+import OutpostCLICore
 import OutpostRuntime
 
 /// `outpost inspect`: what a model is, before running it.
 enum InspectCommand {
     static let spec = CommandSpec(
-        name: "inspect",
+        name: "outpost inspect",
         usage: "outpost inspect MODEL [--layers]",
         summary: "Show a model's inputs and outputs, operator counts, parameters, opsets, quantization form (float, QDQ, QOperator, dynamic, mixed), and what Outpost's optimiser and planner make of it: how many layers run as int8 and as float, and why a QDQ pattern did not fold.",
         options: [],

@@ -1,10 +1,11 @@
+import OutpostCLICore
 import OutpostONNX
 import OutpostRuntime
 
 /// `outpost run`: one inference, inputs from files, outputs to files or the terminal.
 enum RunCommand {
     static let spec = CommandSpec(
-        name: "run",
+        name: "outpost run",
         usage: "outpost run MODEL|PKG [--input-dir DIR] [--input NAME=FILE ...] [--output-dir DIR] [--threads N]",
         summary: "Run a model once. Inputs come from DIR/input_<i>.pb (ONNX test-data layout, graph-input order) and/or --input NAME=FILE.npy|.pb; outputs go to DIR/output_<j>.pb (graph-output order) or are summarised on stdout.",
         options: [

@@ -5,8 +5,8 @@ import OutpostRuntime
 /// Gathers a model's inputs from the command line: `--input-dir DIR` (ONNX
 /// test-data layout, `input_<i>.pb` in graph-input order) and/or
 /// `--input NAME=FILE` (`.npy` or `.pb`), or random tensors of the right shapes.
-enum InputFiles {
-    static func load(inputs: [ValueInfo], inputDir: String?, named: [String]) throws(OutpostError) -> [Tensor] {
+package enum InputFiles {
+    package static func load(inputs: [ValueInfo], inputDir: String?, named: [String]) throws(OutpostError) -> [Tensor] {
         var feeds = [Tensor?](repeating: nil, count: inputs.count)
         if let dir = inputDir {
             guard FileSystem.isDirectory(dir) else { throw .io(path: dir, reason: "not a directory") }
@@ -42,13 +42,13 @@ enum InputFiles {
         return out
     }
 
-    static func readTensorFile(_ path: String) throws(OutpostError) -> Tensor {
+    package static func readTensorFile(_ path: String) throws(OutpostError) -> Tensor {
         if path.hasSuffix(".npy") { return try NpyFile.read(path: path) }
         return try TensorProtoFile.read(path: path).tensor
     }
 
     /// Random inputs matching the declared types; symbolic or unknown dimensions become 1.
-    static func random(for inputs: [ValueInfo], seed: UInt64 = 42) throws(OutpostError) -> [Tensor] {
+    package static func random(for inputs: [ValueInfo], seed: UInt64 = 42) throws(OutpostError) -> [Tensor] {
         var state = seed
         var out = [Tensor]()
         for input in inputs {
