@@ -26,7 +26,7 @@ public struct Lineage: Equatable {
     /// metric.<name> (a number); any other key goes to `extra`.
     public mutating func set(_ assignment: String) throws(PackageError) {
         guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
-            throw .invalidInput("--lineage expects key=value, got '\(assignment)'")
+            throw .invalidInput(errorText("--lineage expects key=value, got '\(assignment)'"))
         }
         let key = String(assignment[assignment.startIndex..<eq])
         let value = String(assignment[assignment.index(after: eq)...])
@@ -41,7 +41,7 @@ public struct Lineage: Equatable {
             if key.hasPrefix("metric.") || key.hasPrefix("metrics.") {
                 let name = String(key.split(separator: ".", maxSplits: 1)[1])
                 guard !name.isEmpty, let v = parseNumber(value) else {
-                    throw .invalidInput("--lineage \(key) expects a number, got '\(value)'")
+                    throw .invalidInput(errorText("--lineage \(key) expects a number, got '\(value)'"))
                 }
                 metrics.removeAll { $0.key == name }
                 metrics.append((key: name, value: v))
@@ -81,14 +81,14 @@ public struct Lineage: Equatable {
         if let m = v["metrics"] {
             guard let members = m.objectValue else { throw .malformedManifest("'lineage.metrics' must be an object") }
             for (k, value) in members {
-                guard let d = value.doubleValue else { throw .malformedManifest("lineage.metrics.\(k) must be a number") }
+                guard let d = value.doubleValue else { throw .malformedManifest(errorText("lineage.metrics.\(k) must be a number")) }
                 metrics.append((key: k, value: d))
             }
         }
         if let x = v["extra"] {
             guard let members = x.objectValue else { throw .malformedManifest("'lineage.extra' must be an object") }
             for (k, value) in members {
-                guard let s = value.stringValue else { throw .malformedManifest("lineage.extra.\(k) must be a string") }
+                guard let s = value.stringValue else { throw .malformedManifest(errorText("lineage.extra.\(k) must be a string")) }
                 extra.append((key: k, value: s))
             }
         }
@@ -145,12 +145,12 @@ public struct TensorSignature: Equatable {
                 case .null: dims.append(.unknown)
                 case let .string(s): dims.append(.symbolic(s))
                 default:
-                    guard let n = item.intValue, n >= 0 else { throw .malformedManifest("\(at).shape: dimensions are counts ≥ 0, names or null") }
+                    guard let n = item.intValue, n >= 0 else { throw .malformedManifest(errorText("\(at).shape: dimensions are counts ≥ 0, names or null")) }
                     dims.append(.fixed(n))
                 }
             }
             shape = dims
-        default: throw .malformedManifest("\(at).shape must be an array or null")
+        default: throw .malformedManifest(errorText("\(at).shape must be an array or null"))
         }
     }
 
@@ -184,23 +184,23 @@ public struct GoldenTensor: Equatable {
     init(json v: JSONValue, _ at: String) throws(PackageError) {
         name = try ManifestField.string(v["name"], "\(at).name")
         let t = try ManifestField.string(v["dtype"], "\(at).dtype")
-        guard let dt = DType.named(t) else { throw .malformedManifest("\(at).dtype: unknown element type '\(t)'") }
+        guard let dt = DType.named(t) else { throw .malformedManifest(errorText("\(at).dtype: unknown element type '\(t)'")) }
         dtype = dt
-        guard let dims = v["shape"]?.arrayValue else { throw .malformedManifest("\(at).shape must be an array") }
+        guard let dims = v["shape"]?.arrayValue else { throw .malformedManifest(errorText("\(at).shape must be an array")) }
         var count = 1
         var s = [Int]()
         for d in dims {
-            guard let n = d.intValue, n >= 0, Int64(n) <= Int64(1) << 31 else { throw .malformedManifest("\(at).shape: dimensions must be counts ≥ 0") }
+            guard let n = d.intValue, n >= 0, Int64(n) <= Int64(1) << 31 else { throw .malformedManifest(errorText("\(at).shape: dimensions must be counts ≥ 0")) }
             s.append(n)
             let (p, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow, Int64(p) <= Int64(1) << 40 else { throw .malformedManifest("\(at).shape is too large") }
+            guard !overflow, Int64(p) <= Int64(1) << 40 else { throw .malformedManifest(errorText("\(at).shape is too large")) }
             count = p
         }
         shape = s
         offset = try ManifestField.count(v["offset"], "\(at).offset")
         length = try ManifestField.count(v["length"], "\(at).length")
         guard length == count * dtype.size else {
-            throw .malformedManifest("\(at): length \(length) does not match \(dtype.name) shape (\(count * dtype.size) bytes)")
+            throw .malformedManifest(errorText("\(at): length \(length) does not match \(dtype.name) shape (\(count * dtype.size) bytes)"))
         }
     }
 }
@@ -251,7 +251,7 @@ public struct GoldenSet: Equatable {
         cases = []
         for (i, item) in items.enumerated() {
             guard let ins = item["inputs"]?.arrayValue, let outs = item["outputs"]?.arrayValue else {
-                throw .malformedManifest("golden.cases[\(i)] needs 'inputs' and 'outputs' arrays")
+                throw .malformedManifest(errorText("golden.cases[\(i)] needs 'inputs' and 'outputs' arrays"))
             }
             var c = GoldenCase(inputs: [], outputs: [])
             for (k, t) in ins.enumerated() { c.inputs.append(try GoldenTensor(json: t, "golden.cases[\(i)].inputs[\(k)]")) }
@@ -365,11 +365,11 @@ public struct Manifest: Equatable {
     public init(json v: JSONValue) throws(PackageError) {
         guard v.objectValue != nil else { throw .malformedManifest("the manifest must be a JSON object") }
         let format = try ManifestField.string(v["format"], "format")
-        guard format == Manifest.formatName else { throw .malformedManifest("format is '\(format)', expected '\(Manifest.formatName)'") }
+        guard format == Manifest.formatName else { throw .malformedManifest(errorText("format is '\(format)', expected '\(Manifest.formatName)'")) }
         name = try ManifestField.string(v["name"], "name")
         guard !name.isEmpty else { throw .malformedManifest("name is empty") }
         version = try ManifestField.string(v["version"], "version")
-        guard SemanticVersion(version) != nil else { throw .malformedManifest("version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)") }
+        guard SemanticVersion(version) != nil else { throw .malformedManifest(errorText("version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)")) }
         release = try ManifestField.count(v["release"], "release")
         createdAt = try ManifestField.string(v["created_at"], "created_at")
         keyID = try ManifestField.string(v["key_id"], "key_id")
@@ -386,7 +386,7 @@ public struct Manifest: Equatable {
         case nil, .null?: driftBaseline = nil
         case let b?:
             do { driftBaseline = try DriftBaseline(json: b) } catch {
-                throw .malformedManifest("drift_baseline: \(error.description)")
+                throw .malformedManifest(errorText("drift_baseline: \(error.description)"))
             }
         }
         switch v["golden"] {
@@ -396,7 +396,7 @@ public struct Manifest: Equatable {
         let req = v["requirements"] ?? .null
         let minVersion = try ManifestField.string(req["min_runtime_version"], "requirements.min_runtime_version")
         guard SemanticVersion(minVersion) != nil else {
-            throw .malformedManifest("requirements.min_runtime_version '\(minVersion)' is not a semantic version")
+            throw .malformedManifest(errorText("requirements.min_runtime_version '\(minVersion)' is not a semantic version"))
         }
         var isa = [String]()
         if let list = req["isa"] {
@@ -417,25 +417,25 @@ public struct Manifest: Equatable {
                               offset: try ManifestField.count(item["offset"], "\(at).offset"),
                               length: try ManifestField.count(item["length"], "\(at).length"),
                               sha256: try ManifestField.string(item["sha256"], "\(at).sha256"))
-            guard names.insert(b.name).inserted else { throw .malformedManifest("two blobs are named '\(b.name)'") }
+            guard names.insert(b.name).inserted else { throw .malformedManifest(errorText("two blobs are named '\(b.name)'")) }
             guard let d = Hex.decode(b.sha256), d.count == 32 else {
-                throw .malformedManifest("\(at).sha256 must be 64 hex digits")
+                throw .malformedManifest(errorText("\(at).sha256 must be 64 hex digits"))
             }
             guard b.offset % PackageFormat.alignment == 0 else {
-                throw .blobOutOfBounds("blob '\(b.name)' starts at offset \(b.offset), not a multiple of \(PackageFormat.alignment)")
+                throw .blobOutOfBounds(errorText("blob '\(b.name)' starts at offset \(b.offset), not a multiple of \(PackageFormat.alignment)"))
             }
             blobs.append(b)
         }
         // Overlaps: sorted by offset, each blob must end before the next starts.
         let sorted = stableSorted(blobs) { $0.offset < $1.offset }
         for k in 1..<max(sorted.count, 1) where sorted[k - 1].offset + sorted[k - 1].length > sorted[k].offset {
-            throw .blobOutOfBounds("blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)")
+            throw .blobOutOfBounds(errorText("blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)"))
         }
         if let g = golden {
-            guard let gb = blobs.first(where: { $0.name == g.blob }) else { throw .malformedManifest("golden.blob '\(g.blob)' is not in 'blobs'") }
+            guard let gb = blobs.first(where: { $0.name == g.blob }) else { throw .malformedManifest(errorText("golden.blob '\(g.blob)' is not in 'blobs'")) }
             for (i, c) in g.cases.enumerated() {
                 for t in c.inputs + c.outputs where t.offset > gb.length || t.length > gb.length - t.offset {
-                    throw .blobOutOfBounds("golden case \(i) tensor '\(t.name)' [\(t.offset), +\(t.length)) lies outside blob '\(gb.name)' (\(gb.length) bytes)")
+                    throw .blobOutOfBounds(errorText("golden case \(i) tensor '\(t.name)' [\(t.offset), +\(t.length)) lies outside blob '\(gb.name)' (\(gb.length) bytes)"))
                 }
             }
         }
@@ -444,21 +444,21 @@ public struct Manifest: Equatable {
 
 enum ManifestField {
     static func string(_ v: JSONValue?, _ name: String) throws(PackageError) -> String {
-        guard let v else { throw .malformedManifest("missing field '\(name)'") }
-        guard let s = v.stringValue else { throw .malformedManifest("field '\(name)' must be a string") }
+        guard let v else { throw .malformedManifest(errorText("missing field '\(name)'")) }
+        guard let s = v.stringValue else { throw .malformedManifest(errorText("field '\(name)' must be a string")) }
         return s
     }
 
     static func optionalString(_ v: JSONValue?, _ name: String) throws(PackageError) -> String? {
         guard let v, v != .null else { return nil }
-        guard let s = v.stringValue else { throw .malformedManifest("field '\(name)' must be a string or null") }
+        guard let s = v.stringValue else { throw .malformedManifest(errorText("field '\(name)' must be a string or null")) }
         return s
     }
 
     /// A whole number ≥ 0 that fits comfortably in an Int (< 2^53).
     static func count(_ v: JSONValue?, _ name: String) throws(PackageError) -> Int {
-        guard let v else { throw .malformedManifest("missing field '\(name)'") }
-        guard let n = v.intValue, n >= 0, Int64(n) < Int64(1) << 53 else { throw .malformedManifest("field '\(name)' must be a whole number ≥ 0") }
+        guard let v else { throw .malformedManifest(errorText("missing field '\(name)'")) }
+        guard let n = v.intValue, n >= 0, Int64(n) < Int64(1) << 53 else { throw .malformedManifest(errorText("field '\(name)' must be a whole number ≥ 0")) }
         return n
     }
 }

@@ -84,17 +84,17 @@ public final class ModelPackage {
         let message = PackageFormat.signedMessage(header: UnsafeRawBufferPointer(rebasing: p[0..<PackageFormat.headerSize]),
                                                   manifest: UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard try key.verify(signature, message: message) else { throw .badSignature(keyID: keyID) }
-        log?("signature: valid Ed25519 signature by trusted key \(keyID)")
+        log?(errorText("signature: valid Ed25519 signature by trusted key \(keyID)"))
 
         let manifest = try Manifest.decode(UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard manifest.keyID == keyID else {
-            throw .malformedManifest("key_id '\(manifest.keyID)' differs from the signing key \(keyID)")
+            throw .malformedManifest(errorText("key_id '\(manifest.keyID)' differs from the signing key \(keyID)"))
         }
         log?("manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)")
         try layout.checkBounds(manifest)
         if let minimum = policy.minimumRelease {
             if manifest.release < minimum { throw .releaseTooOld(release: manifest.release, minimum: minimum) }
-            log?("release: \(manifest.release) ≥ minimum \(minimum)")
+            log?(errorText("release: \(manifest.release) ≥ minimum \(minimum)"))
         }
         if policy.checkRequirements {
             try checkRequirements(manifest.requirements)
@@ -185,19 +185,19 @@ public final class ModelPackage {
             let feeds = try goldenTensors(c.inputs)
             let expected = try goldenTensors(c.outputs)
             guard feeds.count == session.inputs.count else {
-                throw .malformedManifest("golden case \(ci) has \(feeds.count) inputs, the model \(session.inputs.count)")
+                throw .malformedManifest(errorText("golden case \(ci) has \(feeds.count) inputs, the model \(session.inputs.count)"))
             }
             let outputs: [Tensor]
             do { outputs = try session.run(feeds) } catch { throw .runtime(error) }
             guard outputs.count >= expected.count else {
-                throw .malformedManifest("golden case \(ci) expects \(expected.count) outputs, the model has \(outputs.count)")
+                throw .malformedManifest(errorText("golden case \(ci) expects \(expected.count) outputs, the model has \(outputs.count)"))
             }
             for (oi, e) in expected.enumerated() {
                 let a = outputs[oi]
                 let name = c.outputs[oi].name
                 guard a.dtype == e.dtype, a.shape == e.shape else {
                     throw .goldenMismatch(caseIndex: ci, output: name, element: -1, expected: Double(e.count), actual: Double(a.count),
-                                          tolerance: "shape \(a.typeDescription) vs expected \(e.typeDescription)")
+                                          tolerance: errorText("shape \(a.typeDescription) vs expected \(e.typeDescription)"))
                 }
                 for i in 0..<e.count {
                     if e.dtype == .float32 || e.dtype == .float16 {
@@ -221,16 +221,16 @@ public final class ModelPackage {
     /// Runtime version and ISA features against this build and CPU.
     public static func checkRequirements(_ r: Requirements) throws(PackageError) {
         guard let need = SemanticVersion(r.minRuntimeVersion), let have = SemanticVersion(PackageFormat.runtimeVersion) else {
-            throw .malformedManifest("requirements.min_runtime_version '\(r.minRuntimeVersion)' is not a semantic version")
+            throw .malformedManifest(errorText("requirements.min_runtime_version '\(r.minRuntimeVersion)' is not a semantic version"))
         }
         if have < need {
-            throw .requirementNotMet("the package needs runtime \(r.minRuntimeVersion) or later, this is \(PackageFormat.runtimeVersion)")
+            throw .requirementNotMet(errorText("the package needs runtime \(r.minRuntimeVersion) or later, this is \(PackageFormat.runtimeVersion)"))
         }
         let supported = ok_cpu_supported_isas()
         for feature in r.isa {
-            guard let isa = isaNamed(feature) else { throw .requirementNotMet("unknown ISA feature '\(feature)'") }
+            guard let isa = isaNamed(feature) else { throw .requirementNotMet(errorText("unknown ISA feature '\(feature)'")) }
             if supported & (1 << isa.rawValue) == 0 {
-                throw .requirementNotMet("this CPU lacks the ISA feature '\(feature)'")
+                throw .requirementNotMet(errorText("this CPU lacks the ISA feature '\(feature)'"))
             }
         }
     }

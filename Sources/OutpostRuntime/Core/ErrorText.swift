@@ -36,6 +36,10 @@ public struct ErrorText: ExpressibleByStringInterpolation {
         @inline(never)
         public mutating func appendInterpolation(_ value: Int) { text += String(value) }
 
+        /// Other integer types (UInt8, Int64, UInt64…): one copy per type.
+        @inline(never)
+        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { text += "\(value)" }
+
         @inline(never)
         public mutating func appendInterpolation(_ value: Float) { text += "\(value)" }
 
@@ -50,3 +54,8 @@ extension String {
         self = s.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
     }
 }
+
+/// An interpolated message as a String, built out of line (see `ErrorText`): for
+/// error cases whose payload is a String, `throw .invalidModel(errorText("… \(x) …"))`.
+@inline(never)
+public func errorText(_ text: ErrorText) -> String { text.text }

@@ -53,7 +53,7 @@ struct ExecutionPlanner {
                     continue
                 }
                 guard let v = known[name] else {
-                    throw .invalidModel("node '\(node.displayName)' (\(node.opType)) uses '\(name)' before it is produced")
+                    throw .invalidModel(errorText("node '\(node.displayName)' (\(node.opType)) uses '\(name)' before it is produced"))
                 }
                 if v.constant == nil { allConstant = false }
                 inputTypes.append(v)
@@ -209,7 +209,7 @@ struct ExecutionPlanner {
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {
-                throw .invalidModel("graph output '\(output.name)' is never produced")
+                throw .invalidModel(errorText("graph output '\(output.name)' is never produced"))
             }
             outs.append(tensor(output.name))
         }

@@ -65,7 +65,7 @@ extension Operator {
     /// An `unsupportedDataType` error naming input `index` of this node.
     func unsupportedType(_ dtype: DType, input index: Int) -> OutpostError {
         let name = index < node.inputs.count ? node.inputs[index] : "input \(index)"
-        return .unsupportedDataType(tensor: "\(name) (input \(index) of \(node.opType) node '\(node.displayName)')",
+        return .unsupportedDataType(tensor: errorText("\(name) (input \(index) of \(node.opType) node '\(node.displayName)')"),
                                     dtype: dtype.name)
     }
 }
