@@ -7,6 +7,9 @@
 /// checks, releases) — error paths were a large part of every operator's `plan`.
 /// Here a literal segment is a `StaticString` (a pointer and a length) and each
 /// segment is one call. The message reads exactly as the String it replaces.
+/// The CLIs' output lines (`Console.out`) take it too. Measured on the stripped
+/// Embedded x86-64 `outpost`: −94 KB for the operators' throw sites, −65 KB for
+/// the other thrown errors (`errorText`), −11 KB for the CLI lines.
 public struct ErrorText: ExpressibleByStringInterpolation {
     public var text: String
 
