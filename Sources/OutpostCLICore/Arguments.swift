@@ -46,14 +46,14 @@ package struct ParsedArguments {
     package func int(_ name: String, default d: Int, min lower: Int = Int.min) throws(OutpostError) -> Int {
         guard let v = value(name) else { return d }
         guard let n = Int(v), n >= lower else {
-            throw .usage(errorText("\(name) expects a whole number\(lower > Int.min ? " ≥ \(lower)" : ""), got '\(v)'"))
+            throw .usage(String(outlined: "\(name) expects a whole number\(lower > Int.min ? " ≥ \(lower)" : ""), got '\(v)'"))
         }
         return n
     }
 
     package func double(_ name: String, default d: Double) throws(OutpostError) -> Double {
         guard let v = value(name) else { return d }
-        guard let n = parseDouble(v) else { throw .usage(errorText("\(name) expects a number, got '\(v)'")) }
+        guard let n = parseDouble(v) else { throw .usage(String(outlined: "\(name) expects a number, got '\(v)'")) }
         return n
     }
 }
@@ -81,14 +81,14 @@ package func parseArguments(_ args: [String], _ spec: CommandSpec) throws(Outpos
             if let v = inlineValue {
                 result.values[name, default: []].append(v)
             } else {
-                guard i < args.count else { throw .usage(errorText("\(name) needs a value (see '\(spec.name) --help')")) }
+                guard i < args.count else { throw .usage(String(outlined: "\(name) needs a value (see '\(spec.name) --help')")) }
                 result.values[name, default: []].append(args[i])
                 i += 1
             }
         } else if spec.flags.contains(where: { $0.name == name }) {
             result.flags.insert(name)
         } else {
-            throw .usage(errorText("unknown option '\(name)' for '\(spec.name)' (see '\(spec.name) --help')"))
+            throw .usage(String(outlined: "unknown option '\(name)' for '\(spec.name)' (see '\(spec.name) --help')"))
         }
     }
     return result

@@ -4,11 +4,11 @@ import OutpostRuntime
 /// Terminal output without Foundation: results to stdout, diagnostics to stderr.
 package enum Console {
     /// A line written like an interpolated string literal is built out of line
-    /// (`ErrorText`: the same text, without String interpolation code at each of
+    /// (`OutlinedString`: the same text, without String interpolation code at each of
     /// the CLI's ~100 output lines); other Strings take the overloads below.
-    package static func out(_ line: ErrorText) { out(line.text) }
+    package static func out(_ line: OutlinedString) { out(line.text) }
 
-    package static func error(_ line: ErrorText) { error(line.text) }
+    package static func error(_ line: OutlinedString) { error(line.text) }
 
     @_disfavoredOverload
     package static func out(_ line: String) {

@@ -170,7 +170,7 @@ package enum InputStream {
                     }
                 } else if name.hasSuffix(".npy") || (name.hasSuffix(".pb") && !name.hasPrefix("output_")) {
                     guard inputs.count == 1 else {
-                        throw .inputMismatch(errorText("\(p): loose tensor files are only for single-input models (this one has \(inputs.count)); use input_<i>.pb sets"))
+                        throw .inputMismatch(String(outlined: "\(p): loose tensor files are only for single-input models (this one has \(inputs.count)); use input_<i>.pb sets"))
                     }
                     out.append([try InputFiles.readTensorFile(p)])
                 }

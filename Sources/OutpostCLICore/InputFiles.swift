@@ -14,7 +14,7 @@ package enum InputFiles {
                 let path = FileSystem.join(dir, "input_\(i).pb")
                 if !FileSystem.exists(path) {
                     if named.isEmpty {
-                        throw .inputMismatch(errorText("\(path) is missing: the model has \(inputs.count) input(s) and the directory must hold input_0.pb … input_\(inputs.count - 1).pb"))
+                        throw .inputMismatch(String(outlined: "\(path) is missing: the model has \(inputs.count) input(s) and the directory must hold input_0.pb … input_\(inputs.count - 1).pb"))
                     }
                     continue
                 }
@@ -23,20 +23,20 @@ package enum InputFiles {
         }
         for spec in named {
             guard let eq = spec.firstIndex(of: "=") else {
-                throw .usage(errorText("--input expects NAME=FILE (a .npy or .pb file), got '\(spec)'"))
+                throw .usage(String(outlined: "--input expects NAME=FILE (a .npy or .pb file), got '\(spec)'"))
             }
             let name = String(spec[spec.startIndex..<eq])
             let path = String(spec[spec.index(after: eq)...])
             guard let index = inputs.firstIndex(where: { $0.name == name }) else {
                 var names = ""
                 for (k, i) in inputs.enumerated() { names += (k > 0 ? ", " : "") + i.name }
-                throw .inputMismatch(errorText("the model has no input named '\(name)' (inputs: \(names))"))
+                throw .inputMismatch(String(outlined: "the model has no input named '\(name)' (inputs: \(names))"))
             }
             feeds[index] = try readTensorFile(path)
         }
         var out = [Tensor]()
         for (i, f) in feeds.enumerated() {
-            guard let f else { throw .inputMismatch(errorText("no value given for input '\(inputs[i].name)' (use --input-dir or --input \(inputs[i].name)=FILE.npy)")) }
+            guard let f else { throw .inputMismatch(String(outlined: "no value given for input '\(inputs[i].name)' (use --input-dir or --input \(inputs[i].name)=FILE.npy)")) }
             out.append(f)
         }
         return out
@@ -56,7 +56,7 @@ package enum InputFiles {
                 throw .unsupportedDataType(tensor: input.name, dtype: DType.onnxName(input.onnxType))
             }
             guard let dims = input.shape else {
-                throw .inputMismatch(errorText("input '\(input.name)' declares no shape; give inputs with --input-dir or --input"))
+                throw .inputMismatch(String(outlined: "input '\(input.name)' declares no shape; give inputs with --input-dir or --input"))
             }
             var shape = [Int]()
             for d in dims {

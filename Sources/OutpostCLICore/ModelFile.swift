@@ -34,7 +34,7 @@ package enum ModelFile {
         let keys: [PublicKey]
         do { keys = try trustedKeys(paths) } catch { throw .io(path: path, reason: error.description) }
         if keys.isEmpty {
-            throw .usage(errorText("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)"))
+            throw .usage(String(outlined: "\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)"))
         }
         do {
             return try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))

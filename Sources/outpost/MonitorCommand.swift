@@ -48,7 +48,7 @@ enum MonitorCommand {
             let keys: [PublicKey]
             do { keys = try ModelFile.trustedKeys(a.all("--trusted-key")) } catch { throw .io(path: path, reason: error.description) }
             if keys.isEmpty {
-                throw .usage(errorText("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)"))
+                throw .usage(String(outlined: "\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)"))
             }
             do {
                 let package = try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
@@ -63,14 +63,14 @@ enum MonitorCommand {
         }
         let session = try Session(model: model, options: SessionOptions(threads: try a.int("--threads", default: 0, min: 0)))
         let samples = try InputStream.collect(dirs, inputs: session.inputs)
-        guard !samples.isEmpty else { throw .usage(errorText("no inputs found in \(dirs.count == 1 ? dirs[0] : "the input directories")")) }
+        guard !samples.isEmpty else { throw .usage(String(outlined: "no inputs found in \(dirs.count == 1 ? dirs[0] : "the input directories")")) }
 
         let baseline: DriftBaseline
         if let baselinePath = a.value("--baseline") {
             baseline = try readBaseline(baselinePath)
         } else if let info = packageInfo {
             guard let packaged = info.baseline else {
-                throw .usage(errorText("\(path) has no drift baseline in its manifest (build it with --reference-data, or give --baseline FILE.json)"))
+                throw .usage(String(outlined: "\(path) has no drift baseline in its manifest (build it with --reference-data, or give --baseline FILE.json)"))
             }
             baseline = packaged
         } else {

@@ -44,9 +44,9 @@ enum OutpostCLI {
             case "package": return try PackageCommand.main(rest)
             case "monitor": return try MonitorCommand.main(rest)
             case "conformance", "bench-kernels", "bench-telemetry", "keys", "make-baseline":
-                throw .usage(errorText("'\(command)' is a developer tool: use 'outpost-dev \(command)'"))
+                throw .usage(String(outlined: "'\(command)' is a developer tool: use 'outpost-dev \(command)'"))
             default:
-                throw .usage(errorText("unknown subcommand '\(command)' (see 'outpost --help')"))
+                throw .usage(String(outlined: "unknown subcommand '\(command)' (see 'outpost --help')"))
             }
         }
     }

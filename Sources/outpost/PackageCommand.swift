@@ -46,7 +46,7 @@ enum PackageCommand {
         case "build": throw .usage("building packages is a developer tool: use 'outpost-dev package build'")
         case "verify": return try verify(rest)
         case "inspect": return try inspect(rest)
-        default: throw .usage(errorText("unknown subcommand 'package \(sub)' (see 'outpost package --help')"))
+        default: throw .usage(String(outlined: "unknown subcommand 'package \(sub)' (see 'outpost package --help')"))
         }
     }
 

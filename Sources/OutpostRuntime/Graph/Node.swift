@@ -83,11 +83,11 @@ public struct Node {
     }
 
     private func wrongKind(_ key: String, _ expected: String, _ found: Attribute) -> OutpostError {
-        .invalidModel("attribute '\(key)' of \(opType) node '\(displayName)' should be \(expected), found \(found.kindName)")
+        .invalidModel(String(outlined: "attribute '\(key)' of \(opType) node '\(displayName)' should be \(expected), found \(found.kindName)"))
     }
 
     /// Error helpers so operators report problems uniformly.
-    public func unsupported(_ attribute: String, _ reason: ErrorText) -> OutpostError {
+    public func unsupported(_ attribute: String, _ reason: OutlinedString) -> OutpostError {
         .unsupportedAttribute(node: displayName, op: opType, attribute: attribute, reason: reason.text)
     }
 
@@ -96,12 +96,12 @@ public struct Node {
         .operandNotConstant(node: displayName, op: opType, operand: operand)
     }
 
-    /// The reasons are `ErrorText`: written like interpolated strings, built out of line.
-    public func shapeError(_ reason: ErrorText) -> OutpostError {
+    /// The reasons are `OutlinedString`: written like interpolated strings, built out of line.
+    public func shapeError(_ reason: OutlinedString) -> OutpostError {
         .shapeMismatch(node: displayName, op: opType, reason: reason.text)
     }
 
-    public func invalid(_ reason: ErrorText) -> OutpostError {
-        .invalidModel("\(opType) node '\(displayName)': \(reason.text)")
+    public func invalid(_ reason: OutlinedString) -> OutpostError {
+        .invalidModel(String(outlined: "\(opType) node '\(displayName)': \(reason.text)"))
     }
 }

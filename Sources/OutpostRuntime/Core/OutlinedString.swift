@@ -1,16 +1,19 @@
-/// The text of an error message, written like a string literal with interpolations
-/// (`node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))")`) but
-/// built by calls to the out-of-line functions below instead of inline String code.
+/// A string written like a literal with interpolations
+/// (`node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))")`,
+/// `String(outlined: "…")`, `Console.out("…")`) but built by calls to the
+/// out-of-line functions below instead of inline String code.
 ///
 /// Why: a `"…\(a)…\(b)…"` String expands at each of the ~200 throw sites of the
 /// operators into its own interpolation code (buffer setup, appends, small-string
 /// checks, releases) — error paths were a large part of every operator's `plan`.
 /// Here a literal segment is a `StaticString` (a pointer and a length) and each
 /// segment is one call. The message reads exactly as the String it replaces.
-/// The CLIs' output lines (`Console.out`) take it too. Measured on the stripped
-/// Embedded x86-64 `outpost`: −94 KB for the operators' throw sites, −65 KB for
-/// the other thrown errors (`errorText`), −11 KB for the CLI lines.
-public struct ErrorText: ExpressibleByStringInterpolation {
+/// The CLIs' output lines (`Console.out`) take it too, and `String(outlined:)` makes
+/// one where a String is wanted (error payloads, descriptions, names). Measured on
+/// the stripped Embedded x86-64 `outpost` (docs/size-budget.md): −94 KB for the
+/// operators' throw sites, −65 KB for the other thrown errors, −11 KB for the CLI
+/// lines. Not for hot paths: each segment is a call.
+public struct OutlinedString: ExpressibleByStringInterpolation {
     public var text: String
 
     @inline(never)
@@ -58,7 +61,9 @@ extension String {
     }
 }
 
-/// An interpolated message as a String, built out of line (see `ErrorText`): for
-/// error cases whose payload is a String, `throw .invalidModel(errorText("… \(x) …"))`.
-@inline(never)
-public func errorText(_ text: ErrorText) -> String { text.text }
+extension String {
+    /// An interpolated literal built out of line (see `OutlinedString`), as a String:
+    /// `throw .invalidModel(String(outlined: "… \(x) …"))`. Same text as `"… \(x) …"`.
+    @inline(never)
+    public init(outlined text: OutlinedString) { self = text.text }
+}
