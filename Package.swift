@@ -26,17 +26,21 @@ var targets: [Target] = [
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m"), .linkedLibrary("dl")]),
-    .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
+    // OutlinedString: interpolated text (error messages...) built by out-of-line calls
+    // instead of inline String code at each use (docs/size-budget.md). Below every
+    // Swift module; the runtime re-exports it.
+    .target(name: "OutpostText", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostJSON", dependencies: ["COutpostSystem", "OutpostText"], swiftSettings: deviceSwiftSettings),
     // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
-    .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostDrift", dependencies: ["OutpostJSON", "OutpostText"], swiftSettings: deviceSwiftSettings),
     // The system libsqlite3 (headers from libsqlite3-dev), opened with dlopen on first
     // use (telemetry only: linking it costs every run its mapped, relocated pages),
     // plus shims for what Swift cannot import (SQLITE_TRANSIENT, variadic
     // sqlite3_db_config). The loader is COutpostSystem's op_shared_library.
     .target(name: "CSQLite", dependencies: ["COutpostSystem"]),
-    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
+    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem", "OutpostText"],
             swiftSettings: deviceSwiftSettings),
-    .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
+    .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem", "OutpostText"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),

@@ -22,7 +22,7 @@ package struct CommandSpec {
     }
 
     package var help: String {
-        var s = "OVERVIEW: \(summary)\n\nUSAGE: \(usage)\n"
+        var s = String(outlined: "OVERVIEW: \(summary)\n\nUSAGE: \(usage)\n")
         if !options.isEmpty || !flags.isEmpty {
             s += "\nOPTIONS:\n"
             for o in options { s += "  " + Format.pad(o.name, 28) + o.help + "\n" }

@@ -52,6 +52,6 @@ package enum Format {
     package static func bytes(_ n: Int) -> String {
         if n >= 1 << 20 { return fixed(Double(n) / Double(1 << 20), 2) + " MiB" }
         if n >= 1 << 10 { return fixed(Double(n) / Double(1 << 10), 1) + " KiB" }
-        return "\(n) B"
+        return String(outlined: "\(n) B")
     }
 }

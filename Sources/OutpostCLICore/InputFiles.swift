@@ -11,7 +11,7 @@ package enum InputFiles {
         if let dir = inputDir {
             guard FileSystem.isDirectory(dir) else { throw .io(path: dir, reason: "not a directory") }
             for i in 0..<inputs.count {
-                let path = FileSystem.join(dir, "input_\(i).pb")
+                let path = FileSystem.join(dir, String(outlined: "input_\(i).pb"))
                 if !FileSystem.exists(path) {
                     if named.isEmpty {
                         throw .inputMismatch(String(outlined: "\(path) is missing: the model has \(inputs.count) input(s) and the directory must hold input_0.pb … input_\(inputs.count - 1).pb"))

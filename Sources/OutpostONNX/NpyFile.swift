@@ -97,7 +97,7 @@ public enum NpyFile {
         var shape = "("
         for (i, d) in tensor.shape.enumerated() {
             if i > 0 { shape += ", " }
-            shape += String(outlined: "\(d)")
+            shape += String(d)
         }
         if tensor.shape.count == 1 { shape += "," }
         shape += ")"

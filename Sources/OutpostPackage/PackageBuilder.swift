@@ -217,5 +217,5 @@ public enum Timestamp {
         return String(outlined: "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z")
     }
 
-    static func two(_ n: Int) -> String { n < 10 ? String(outlined: "0\(n)") : String(outlined: "\(n)") }
+    static func two(_ n: Int) -> String { n < 10 ? String(outlined: "0\(n)") : String(n) }
 }

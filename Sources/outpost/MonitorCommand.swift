@@ -95,7 +95,7 @@ enum MonitorCommand {
                                          modelVersion: a.value("--model-version") ?? packageInfo?.version ?? "0.0.0")
         let json = a.has("--json")
         if !json {
-            let windows = seconds > 0 ? "windows of \(Format.significant(seconds, 6)) s" : "windows of \(window) samples"
+            let windows = seconds > 0 ? String(outlined: "windows of \(Format.significant(seconds, 6)) s") : String(outlined: "windows of \(window) samples")
             Console.out("monitoring \(path): \(baseline.features.count) features, \(windows), baseline of \(baseline.sampleCount) samples")
         }
         var runs = 0
@@ -113,9 +113,9 @@ enum MonitorCommand {
         if !json {
             Console.out("\(runs) runs, \(recorder.samples) samples, \(recorder.windows) window(s)")
             if let store {
-                var line = "telemetry \(store.path):"
+                var line = String(outlined: "telemetry \(store.path):")
                 for s in store.stats() where s.lastSeq > 0 {
-                    line += " \(s.stream.name) \(s.lastSeq) (held \(s.rows), evicted \(s.evictedRows))"
+                    line += String(outlined: " \(s.stream.name) \(s.lastSeq) (held \(s.rows), evicted \(s.evictedRows))")
                 }
                 Console.out(line)
             }

@@ -109,11 +109,11 @@ enum PackageCommand {
             var status: String
             if let id = package.signatureKeyID {
                 if keys.isEmpty {
-                    status = "signed by key \(id) (not checked: give --trusted-key)"
+                    status = String(outlined: "signed by key \(id) (not checked: give --trusted-key)")
                 } else {
                     do {
                         try package.checkSignature(trustedKeys: keys)
-                        status = "valid, by trusted key \(id)"
+                        status = String(outlined: "valid, by trusted key \(id)")
                         do { try package.verifyBlobDigests(); status += "; blob digests ok" } catch { status += "; " + error.description }
                     } catch { status = "INVALID: " + error.description }
                 }

@@ -7,7 +7,7 @@ public enum Dim: Equatable {
 
     public var description: String {
         switch self {
-        case let .fixed(n): return String(outlined: "\(n)")
+        case let .fixed(n): return String(n)
         case let .symbolic(s): return s
         case .unknown: return "?"
         }
