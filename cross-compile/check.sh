@@ -51,6 +51,7 @@ qemu_run() {
 }
 
 run_models() {  # run_models ARCH CPU
+  arch_vars "$1"   # qemu, sysroot (qemu_run's own call runs in a subshell)
   # Must find and pass every fixture (a silent "0 passed" is a failure).
   local n; n="$(find models -name 'test_data_set_*' -type d | sed 's|/test_data_set_[^/]*$||' | sort -u | wc -l)"
   local summary; summary="$(qemu_run "$1" "$2" outpost-dev conformance models --quiet)" || { echo "$summary"; return 1; }
