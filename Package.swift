@@ -1,5 +1,6 @@
 // swift-tools-version:6.0
-// The device package: runtime library, ONNX loader and the `outpost` CLI.
+// The device package: runtime library, ONNX loader, the device CLI `outpost` and the
+// developer tools `outpost-dev`.
 // It must build both as ordinary Swift (host, `swift test`) and as Embedded Swift
 // (cross-compiled device builds). Set OUTPOST_EMBEDDED=1 for the Embedded flavour;
 // see scripts/build-embedded.sh and docs/architecture.md.
@@ -25,17 +26,21 @@ var targets: [Target] = [
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "COutpostSystem",
             linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m"), .linkedLibrary("dl")]),
-    .target(name: "OutpostJSON", dependencies: ["COutpostSystem"], swiftSettings: deviceSwiftSettings),
+    // OutlinedString: interpolated text (error messages...) built by out-of-line calls
+    // instead of inline String code at each use (docs/size-budget.md). Below every
+    // Swift module; the runtime re-exports it.
+    .target(name: "OutpostText", swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostJSON", dependencies: ["COutpostSystem", "OutpostText"], swiftSettings: deviceSwiftSettings),
     // Drift statistics: pure Swift over the JSON codec (baselines travel in package manifests).
-    .target(name: "OutpostDrift", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
+    .target(name: "OutpostDrift", dependencies: ["OutpostJSON", "OutpostText"], swiftSettings: deviceSwiftSettings),
     // The system libsqlite3 (headers from libsqlite3-dev), opened with dlopen on first
     // use (telemetry only: linking it costs every run its mapped, relocated pages),
     // plus shims for what Swift cannot import (SQLITE_TRANSIENT, variadic
     // sqlite3_db_config). The loader is COutpostSystem's op_shared_library.
     .target(name: "CSQLite", dependencies: ["COutpostSystem"]),
-    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem"],
+    .target(name: "OutpostTelemetry", dependencies: ["CSQLite", "COutpostSystem", "OutpostText"],
             swiftSettings: deviceSwiftSettings),
-    .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem"],
+    .target(name: "OutpostRuntime", dependencies: ["CKernels", "COutpostSystem", "OutpostText"],
             swiftSettings: deviceSwiftSettings),
     .target(name: "OutpostONNX", dependencies: ["OutpostRuntime", "COutpostSystem"],
             swiftSettings: deviceSwiftSettings),
@@ -50,12 +55,25 @@ var targets: [Target] = [
             swiftSettings: deviceSwiftSettings),
     // Fleet sync wire types shared by the device (OutpostSync) and the fleet manager.
     .target(name: "OutpostProtocol", dependencies: ["OutpostJSON"], swiftSettings: deviceSwiftSettings),
+    // What the two command-line programs share: argument parsing, console output,
+    // opening models and packages, input files, drift recording.
+    .target(name: "OutpostCLICore",
+            dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostPackage", "OutpostDrift", "OutpostTelemetry", "COutpostSystem"],
+            swiftSettings: deviceSwiftSettings),
+    // The device CLI: run, bench, inspect, monitor, package verify/inspect. Its
+    // stripped Embedded binary has a 1 MB budget (docs/size-budget.md).
     .executableTarget(name: "outpost",
-                      dependencies: ["OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "OutpostDrift", "OutpostTelemetry",
-                                     "COutpostSystem", "CKernels",
+                      dependencies: ["OutpostCLICore", "OutpostRuntime", "OutpostONNX", "OutpostJSON", "OutpostPackage", "OutpostDrift",
+                                     "OutpostTelemetry", "COutpostSystem",
                                      // Not used by the CLI yet: listed so every Embedded and cross
                                      // build compiles the sync wire types too (the agent will use them).
                                      "OutpostProtocol"],
+                      swiftSettings: deviceSwiftSettings),
+    // The developer tools, for build machines and CI, not devices: conformance,
+    // bench-kernels, bench-telemetry, keys generate, package build, make-baseline.
+    .executableTarget(name: "outpost-dev",
+                      dependencies: ["OutpostCLICore", "OutpostRuntime", "OutpostONNX", "OutpostPackage", "OutpostDrift",
+                                     "OutpostTelemetry", "COutpostSystem", "CKernels"],
                       swiftSettings: deviceSwiftSettings),
 ]
 
@@ -77,8 +95,9 @@ if !embedded {
         .testTarget(name: "OutpostRuntimeTests", dependencies: ["OutpostRuntime", "CKernels"]),
         .testTarget(name: "OutpostONNXTests", dependencies: ["OutpostONNX", "OutpostRuntime"],
                     exclude: ["Fixtures"]),
-        // Drives the built `outpost` binary; the dependency makes `swift build --build-tests` build it.
-        .testTarget(name: "OutpostCLITests", dependencies: ["outpost"]),
+        // Drives the built `outpost` and `outpost-dev` binaries; the dependencies make
+        // `swift build --build-tests` build them.
+        .testTarget(name: "OutpostCLITests", dependencies: ["outpost", "outpost-dev"]),
     ]
 }
 
@@ -86,6 +105,7 @@ let package = Package(
     name: "Outpost",
     products: [
         .executable(name: "outpost", targets: ["outpost"]),
+        .executable(name: "outpost-dev", targets: ["outpost-dev"]),
         .library(name: "OutpostRuntime", targets: ["OutpostRuntime"]),
         .library(name: "OutpostONNX", targets: ["OutpostONNX"]),
         .library(name: "OutpostJSON", targets: ["OutpostJSON"]),

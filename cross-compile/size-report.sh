@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Size and memory budget report for the Embedded device builds.
 #   cross-compile/size-report.sh [--no-build] [ARCH...]     (default: arm64 armhf x86_64)
-# For each architecture: the stripped size of every binary (budget for `outpost`:
-# <= 1 MB), the largest sections and the largest symbols; then peak RSS of
+# For each architecture: the stripped size of every binary — the device CLI `outpost`
+# (budget: <= 1 MB) and the developer tools `outpost-dev` (no budget: not installed on
+# devices) —, the largest sections and the NEEDED libraries; then peak RSS of
 #   outpost run models/mobilenet --input-dir models/mobilenet/test_data_set_0 --threads 1
 # (budget: model size + 8 MB). x86_64 runs natively: /usr/bin/time's max RSS is the
 # process's own. Under qemu-user the max RSS includes qemu itself (its code, its

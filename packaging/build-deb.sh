@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Builds an Outpost .deb from already-built binaries (cross-compile/build.sh prints them).
+# Builds the Outpost .deb packages from already-built binaries (cross-compile/build.sh
+# prints them).
 #   packaging/build-deb.sh DEB_ARCH OUTDIR BINARY...      DEB_ARCH = arm64 | armhf | amd64
-# Prints the path of the .deb. Each binary goes (stripped) to /usr/bin. Depends: is
-# derived from what the binaries actually link (readelf -d NEEDED), mapped to the
-# Debian 12 package that ships each library.
+# Prints the path of each .deb. Two packages:
+#   outpost      what a device installs: the device CLI `outpost` (and the agent once it
+#                exists); every other binary given, except outpost-dev, goes here too;
+#   outpost-dev  the developer tools `outpost-dev` (conformance, benchmarks, keys, package
+#                build, baselines), for build machines and CI: devices do not need them,
+#                and the device package stays small (docs/size-budget.md).
+# Each binary goes (stripped) to /usr/bin. Depends: is derived from what the binaries
+# actually link (readelf -d NEEDED), mapped to the Debian 12 package that ships each
+# library.
 #
 # The agent (once it exists): if a binary named `outpost-agent` is given, its systemd
 # unit packaging/agent/outpost-agent.service goes to /lib/systemd/system and
@@ -40,46 +47,55 @@ dep_for() {
 
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
-pkg="$stage/pkg"
-mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/share/doc/outpost"
-deps=()
-has_agent=0
+device_bins=()
+dev_bins=()
 for bin in "$@"; do
-  name="$(basename "$bin")"
-  # the Swift toolchain's llvm-objcopy strips every architecture
-  "$objcopy" --strip-all "$bin" "$pkg/usr/bin/$name"
-  chmod 0755 "$pkg/usr/bin/$name"
-  while read -r so; do deps+=("$(dep_for "$so")"); done < <(
-    readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-  # Libraries opened with dlopen on first use (COutpostCrypto: libcrypto.so.3 for
-  # package signatures; CSQLite: libsqlite3.so.0 for telemetry) are no NEEDED
-  # entry: found by their soname in the binary.
-  for so in libcrypto.so.3 libsqlite3.so.0; do
-    grep -qF "$so" "$bin" && deps+=("$(dep_for "$so")")
-  done
-  [[ $name == outpost-agent ]] && has_agent=1
+  if [[ $(basename "$bin") == outpost-dev ]]; then dev_bins+=("$bin"); else device_bins+=("$bin"); fi
 done
 
-if [[ $has_agent -eq 1 ]]; then
-  if [[ -f "$here/agent/outpost-agent.service" ]]; then
-    install -D -m 0644 "$here/agent/outpost-agent.service" "$pkg/lib/systemd/system/outpost-agent.service"
-  fi
-  if [[ -f "$here/agent/agent.conf" ]]; then
-    install -D -m 0644 "$here/agent/agent.conf" "$pkg/etc/outpost/agent.conf"
-    echo "/etc/outpost/agent.conf" >> "$pkg/DEBIAN/conffiles"
-  fi
-  for s in postinst prerm postrm; do
-    [[ -f "$here/agent/$s" ]] && install -m 0755 "$here/agent/$s" "$pkg/DEBIAN/$s"
+# build_package NAME DESCRIPTION BINARY...: builds OUTDIR/NAME_VERSION_ARCH.deb, prints its path.
+build_package() {
+  local name="$1" description="$2"; shift 2
+  local pkg="$stage/$name"
+  mkdir -p "$pkg/DEBIAN" "$pkg/usr/bin" "$pkg/usr/share/doc/$name"
+  local deps=() has_agent=0 bin bname so
+  for bin in "$@"; do
+    bname="$(basename "$bin")"
+    # the Swift toolchain's llvm-objcopy strips every architecture
+    "$objcopy" --strip-all "$bin" "$pkg/usr/bin/$bname"
+    chmod 0755 "$pkg/usr/bin/$bname"
+    while read -r so; do deps+=("$(dep_for "$so")"); done < <(
+      readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+    # Libraries opened with dlopen on first use (COutpostCrypto: libcrypto.so.3 for
+    # package signatures; CSQLite: libsqlite3.so.0 for telemetry) are no NEEDED
+    # entry: found by their soname in the binary.
+    for so in libcrypto.so.3 libsqlite3.so.0; do
+      grep -qF "$so" "$bin" && deps+=("$(dep_for "$so")")
+    done
+    [[ $bname == outpost-agent ]] && has_agent=1
   done
-fi
 
-cat > "$pkg/usr/share/doc/outpost/copyright" <<TXT
+  if [[ $has_agent -eq 1 ]]; then
+    if [[ -f "$here/agent/outpost-agent.service" ]]; then
+      install -D -m 0644 "$here/agent/outpost-agent.service" "$pkg/lib/systemd/system/outpost-agent.service"
+    fi
+    if [[ -f "$here/agent/agent.conf" ]]; then
+      install -D -m 0644 "$here/agent/agent.conf" "$pkg/etc/outpost/agent.conf"
+      echo "/etc/outpost/agent.conf" >> "$pkg/DEBIAN/conffiles"
+    fi
+    for s in postinst prerm postrm; do
+      [[ -f "$here/agent/$s" ]] && install -m 0755 "$here/agent/$s" "$pkg/DEBIAN/$s"
+    done
+  fi
+
+  cat > "$pkg/usr/share/doc/$name/copyright" <<TXT
 Outpost edge-inference runtime. See the project repository for the licence.
 TXT
-depends="$(printf '%s\n' "${deps[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')"
-installed_kb="$(du -sk "$pkg" | cut -f1)"
-cat > "$pkg/DEBIAN/control" <<TXT
-Package: outpost
+  local depends installed_kb
+  depends="$(printf '%s\n' "${deps[@]}" | sort -u | paste -sd, - | sed 's/,/, /g')"
+  installed_kb="$(du -sk "$pkg" | cut -f1)"
+  cat > "$pkg/DEBIAN/control" <<TXT
+Package: $name
 Version: $version
 Architecture: $deb_arch
 Maintainer: Outpost developers <outpost@localhost>
@@ -87,12 +103,23 @@ Section: misc
 Priority: optional
 Installed-Size: $installed_kb
 Depends: $depends
-Description: Outpost edge-inference runtime
+Description: $description
+TXT
+  mkdir -p "$outdir"
+  local deb="$outdir/${name}_${version}_${deb_arch}.deb"
+  dpkg-deb --root-owner-group -Zxz --build "$pkg" "$deb" >&2
+  echo "$deb"
+}
+
+if [[ ${#device_bins[@]} -gt 0 ]]; then
+  build_package outpost "Outpost edge-inference runtime
  Loads ONNX models and runs them on hand-tuned SIMD kernels (NEON on ARM,
  AVX2/AVX-512 on x86-64). Built with Embedded Swift: no Swift runtime needed.
-TXT
-
-mkdir -p "$outdir"
-deb="$outdir/outpost_${version}_${deb_arch}.deb"
-dpkg-deb --root-owner-group -Zxz --build "$pkg" "$deb" >&2
-echo "$deb"
+ The developer tools (conformance, benchmarks, package signing) are in outpost-dev." "${device_bins[@]}"
+fi
+if [[ ${#dev_bins[@]} -gt 0 ]]; then
+  build_package outpost-dev "Outpost developer tools
+ outpost-dev: ONNX conformance runs, kernel and telemetry benchmarks, package
+ signing keys, signed package building and drift baselines, for build machines
+ and CI. Devices need only the outpost package." "${dev_bins[@]}"
+fi

@@ -1,3 +1,5 @@
+import OutpostText
+
 /// The reference distribution of one feature: bin edges and proportions.
 ///
 /// Bins: with edges e[0] < e[1] < … < e[k-1] there are k+1 bins, open-ended at
@@ -87,7 +89,7 @@ public struct DriftBaselineBuilder {
     /// Adds one observation: one value per feature, in `specs` order. NaN values are skipped.
     public mutating func add(_ values: UnsafeBufferPointer<Double>) throws(DriftError) {
         guard values.count == specs.count else {
-            throw .invalidReference("expected \(specs.count) feature values per sample, got \(values.count)")
+            throw .invalidReference(String(outlined: "expected \(specs.count) feature values per sample, got \(values.count)"))
         }
         for i in 0..<specs.count where values[i] == values[i] { samples[i].append(values[i]) }
         sampleCount += 1
@@ -105,11 +107,11 @@ public struct DriftBaselineBuilder {
         for (i, spec) in specs.enumerated() {
             var values = samples[i]
             if values.isEmpty && droppingEmpty { continue }
-            guard !values.isEmpty else { throw .invalidReference("feature '\(spec.name)' has no reference values") }
+            guard !values.isEmpty else { throw .invalidReference(String(outlined: "feature '\(spec.name)' has no reference values")) }
             values.sort()
             var edges = [Double]()
             if spec.kind.isCategorical {
-                guard spec.classCount >= 1 else { throw .invalidReference("feature '\(spec.name)': class count must be ≥ 1") }
+                guard spec.classCount >= 1 else { throw .invalidReference(String(outlined: "feature '\(spec.name)': class count must be ≥ 1")) }
                 for c in 0..<(spec.classCount - 1) { edges.append(Double(c) + 0.5) }
             } else {
                 for k in 1..<bins {

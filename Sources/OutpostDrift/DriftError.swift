@@ -1,3 +1,5 @@
+import OutpostText
+
 /// Failures of the drift module: a baseline that does not decode or does not fit
 /// the model, histograms that cannot be merged, features that do not fit a tensor.
 public enum DriftError: Error, Equatable {
@@ -12,10 +14,10 @@ public enum DriftError: Error, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalidBaseline(m): return "invalid drift baseline: \(m)"
-        case let .featureMismatch(feature, reason): return "drift feature '\(feature)': \(reason)"
-        case let .incompatibleHistograms(m): return "histograms do not merge: \(m)"
-        case let .invalidReference(m): return "drift reference data: \(m)"
+        case let .invalidBaseline(m): return String(outlined: "invalid drift baseline: \(m)")
+        case let .featureMismatch(feature, reason): return String(outlined: "drift feature '\(feature)': \(reason)")
+        case let .incompatibleHistograms(m): return String(outlined: "histograms do not merge: \(m)")
+        case let .invalidReference(m): return String(outlined: "drift reference data: \(m)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import OutpostJSON
+import OutpostText
 
 // JSON forms of baselines (embedded in the package manifest) and window reports
 // (stored in the telemetry store, uploaded, merged by the fleet). Numbers
@@ -41,7 +42,7 @@ extension DriftBaseline {
 
     public init(json text: String) throws(DriftError) {
         let value: JSONValue
-        do { value = try JSONReader.parse(text) } catch { throw .invalidBaseline("JSON: \(error.description)") }
+        do { value = try JSONReader.parse(text) } catch { throw .invalidBaseline(String(outlined: "JSON: \(error.description)")) }
         try self.init(json: value)
     }
 
@@ -50,41 +51,41 @@ extension DriftBaseline {
     public init(json v: JSONValue) throws(DriftError) {
         guard let format = v["format"]?.intValue else { throw .invalidBaseline("missing 'format'") }
         guard format == DriftBaseline.formatVersion else {
-            throw .invalidBaseline("format \(format) is not supported (this build reads \(DriftBaseline.formatVersion))")
+            throw .invalidBaseline(String(outlined: "format \(format) is not supported (this build reads \(DriftBaseline.formatVersion))"))
         }
         guard let n = v["sample_count"]?.intValue, n >= 0 else { throw .invalidBaseline("missing or negative 'sample_count'") }
         guard let smoothing = v["smoothing"]?.doubleValue, smoothing >= 0 else { throw .invalidBaseline("missing or negative 'smoothing'") }
         guard let items = v["features"]?.arrayValue else { throw .invalidBaseline("missing 'features' array") }
         var features = [FeatureBaseline]()
         for (i, item) in items.enumerated() {
-            let at = "features[\(i)]"
-            guard let name = item["name"]?.stringValue else { throw .invalidBaseline("\(at): missing 'name'") }
+            let at = String(outlined: "features[\(i)]")
+            guard let name = item["name"]?.stringValue else { throw .invalidBaseline(String(outlined: "\(at): missing 'name'")) }
             guard let kindName = item["kind"]?.stringValue, let kind = FeatureKind(name: kindName) else {
-                throw .invalidBaseline("\(at) '\(name)': missing or unknown 'kind'")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': missing or unknown 'kind'"))
             }
             guard let sourceName = item["source"]?.stringValue, let source = FeatureSource(name: sourceName) else {
-                throw .invalidBaseline("\(at) '\(name)': missing or invalid 'source' (input:N or output:N)")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': missing or invalid 'source' (input:N or output:N)"))
             }
-            guard let index = item["index"]?.intValue else { throw .invalidBaseline("\(at) '\(name)': missing 'index'") }
+            guard let index = item["index"]?.intValue else { throw .invalidBaseline(String(outlined: "\(at) '\(name)': missing 'index'")) }
             var classes = 0
             if kind.isCategorical {
-                guard let c = item["classes"]?.intValue, c >= 1 else { throw .invalidBaseline("\(at) '\(name)': missing 'classes'") }
+                guard let c = item["classes"]?.intValue, c >= 1 else { throw .invalidBaseline(String(outlined: "\(at) '\(name)': missing 'classes'")) }
                 classes = c
             }
-            let edges = try DriftJSON.readNumbers(item["edges"], "\(at) '\(name)'.edges")
-            let counts = try DriftJSON.readCounts(item["reference_counts"], "\(at) '\(name)'.reference_counts")
-            let proportions = try DriftJSON.readNumbers(item["proportions"], "\(at) '\(name)'.proportions")
+            let edges = try DriftJSON.readNumbers(item["edges"], String(outlined: "\(at) '\(name)'.edges"))
+            let counts = try DriftJSON.readCounts(item["reference_counts"], String(outlined: "\(at) '\(name)'.reference_counts"))
+            let proportions = try DriftJSON.readNumbers(item["proportions"], String(outlined: "\(at) '\(name)'.proportions"))
             for k in 0..<edges.count where !edges[k].isFinite || (k > 0 && edges[k] <= edges[k - 1]) {
-                throw .invalidBaseline("\(at) '\(name)': edges must be finite and strictly increasing")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': edges must be finite and strictly increasing"))
             }
             guard counts.count == edges.count + 1, proportions.count == edges.count + 1 else {
-                throw .invalidBaseline("\(at) '\(name)': \(edges.count) edges need \(edges.count + 1) counts and proportions")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': \(edges.count) edges need \(edges.count + 1) counts and proportions"))
             }
             for p in proportions where !(p > 0 && p <= 1) {
-                throw .invalidBaseline("\(at) '\(name)': proportions must be in (0, 1]")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': proportions must be in (0, 1]"))
             }
             if kind.isCategorical && edges.count != classes - 1 {
-                throw .invalidBaseline("\(at) '\(name)': \(classes) classes need \(classes - 1) edges")
+                throw .invalidBaseline(String(outlined: "\(at) '\(name)': \(classes) classes need \(classes - 1) edges"))
             }
             let spec = FeatureSpec(name: name, kind: kind, source: source, index: index, classCount: classes)
             features.append(FeatureBaseline(spec: spec, edges: edges, referenceCounts: counts, proportions: proportions))
@@ -123,7 +124,7 @@ extension DriftWindowReport {
 
     public init(json text: String) throws(DriftError) {
         let value: JSONValue
-        do { value = try JSONReader.parse(text) } catch { throw .invalidBaseline("JSON: \(error.description)") }
+        do { value = try JSONReader.parse(text) } catch { throw .invalidBaseline(String(outlined: "JSON: \(error.description)")) }
         try self.init(json: value)
     }
 
@@ -139,9 +140,9 @@ extension DriftWindowReport {
                   let n = item["count"]?.intValue, let invalid = item["invalid"]?.intValue,
                   let psi = item["psi"]?.doubleValue, let js = item["js"]?.doubleValue, let ks = item["ks"]?.doubleValue,
                   let verdictName = item["verdict"]?.stringValue, let verdict = DriftVerdict(name: verdictName) else {
-                throw .invalidBaseline("window report features[\(i)]: missing or invalid member")
+                throw .invalidBaseline(String(outlined: "window report features[\(i)]: missing or invalid member"))
             }
-            let counts = try DriftJSON.readCounts(item["counts"], "window report features[\(i)].counts")
+            let counts = try DriftJSON.readCounts(item["counts"], String(outlined: "window report features[\(i)].counts"))
             features.append(FeatureDrift(name: name, kind: kind, count: n, invalid: invalid, psi: psi, jensenShannon: js,
                                          kolmogorovSmirnov: ks, verdict: verdict, counts: counts))
         }
@@ -165,20 +166,20 @@ enum DriftJSON {
     }
 
     static func readNumbers(_ v: JSONValue?, _ what: String) throws(DriftError) -> [Double] {
-        guard let items = v?.arrayValue else { throw .invalidBaseline("\(what): missing array") }
+        guard let items = v?.arrayValue else { throw .invalidBaseline(String(outlined: "\(what): missing array")) }
         var out = [Double]()
         for item in items {
-            guard let d = item.doubleValue else { throw .invalidBaseline("\(what): not a number") }
+            guard let d = item.doubleValue else { throw .invalidBaseline(String(outlined: "\(what): not a number")) }
             out.append(d)
         }
         return out
     }
 
     static func readCounts(_ v: JSONValue?, _ what: String) throws(DriftError) -> [UInt64] {
-        guard let items = v?.arrayValue else { throw .invalidBaseline("\(what): missing array") }
+        guard let items = v?.arrayValue else { throw .invalidBaseline(String(outlined: "\(what): missing array")) }
         var out = [UInt64]()
         for item in items {
-            guard let n = item.intValue, n >= 0 else { throw .invalidBaseline("\(what): not a count") }
+            guard let n = item.intValue, n >= 0 else { throw .invalidBaseline(String(outlined: "\(what): not a count")) }
             out.append(UInt64(n))
         }
         return out

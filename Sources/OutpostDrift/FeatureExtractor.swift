@@ -1,3 +1,5 @@
+import OutpostText
+
 /// Turns tensors into feature values, one sample at a time. Set up once with the
 /// feature specs; per inference, `bind` each source tensor (a pointer and a
 /// shape: no copy) and call `extract(sample:)`, which writes one value per
@@ -37,23 +39,23 @@ public final class FeatureExtractor {
             switch s.kind {
             case .scalar:
                 guard s.index >= 0 && s.index < stride else {
-                    throw .featureMismatch(feature: s.name, reason: "element \(s.index) is outside a sample of \(stride) elements")
+                    throw .featureMismatch(feature: s.name, reason: String(outlined: "element \(s.index) is outside a sample of \(stride) elements"))
                 }
             case .channelMean, .channelStd:
                 guard shape.count >= 3 else {
-                    throw .featureMismatch(feature: s.name, reason: "channel statistics need an (N, C, …) tensor, got rank \(shape.count)")
+                    throw .featureMismatch(feature: s.name, reason: String(outlined: "channel statistics need an (N, C, …) tensor, got rank \(shape.count)"))
                 }
                 guard s.index >= 0 && s.index < shape[1] else {
-                    throw .featureMismatch(feature: s.name, reason: "channel \(s.index) is outside \(shape[1]) channels")
+                    throw .featureMismatch(feature: s.name, reason: String(outlined: "channel \(s.index) is outside \(shape[1]) channels"))
                 }
                 plane = stride / shape[1]
             case .outputClass:
                 guard s.classCount == stride else {
-                    throw .featureMismatch(feature: s.name, reason: "baseline has \(s.classCount) classes, the output has \(stride) per sample")
+                    throw .featureMismatch(feature: s.name, reason: String(outlined: "baseline has \(s.classCount) classes, the output has \(stride) per sample"))
                 }
             case .outputScore:
                 guard s.index < stride else {
-                    throw .featureMismatch(feature: s.name, reason: "element \(s.index) is outside a sample of \(stride) elements")
+                    throw .featureMismatch(feature: s.name, reason: String(outlined: "element \(s.index) is outside a sample of \(stride) elements"))
                 }
             }
             bindings[i].data = data

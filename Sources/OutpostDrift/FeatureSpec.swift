@@ -1,3 +1,5 @@
+import OutpostText
+
 /// What a monitored feature measures.
 public enum FeatureKind: Equatable {
     /// One element of a tabular input, per sample (`index` = element within the sample).
@@ -43,8 +45,8 @@ public enum FeatureSource: Equatable {
 
     public var name: String {
         switch self {
-        case let .input(i): return "input:\(i)"
-        case let .output(i): return "output:\(i)"
+        case let .input(i): return String(outlined: "input:\(i)")
+        case let .output(i): return String(outlined: "output:\(i)")
         }
     }
 
@@ -108,19 +110,19 @@ public struct FeatureSpec: Equatable {
             let s = input.shape
             if s.count == 4 {
                 for c in 0..<min(s[1], maxChannels) {
-                    out.append(.channelMean("\(input.name).mean[\(c)]", input: i, channel: c))
-                    out.append(.channelStd("\(input.name).std[\(c)]", input: i, channel: c))
+                    out.append(.channelMean(String(outlined: "\(input.name).mean[\(c)]"), input: i, channel: c))
+                    out.append(.channelStd(String(outlined: "\(input.name).std[\(c)]"), input: i, channel: c))
                 }
             } else if s.count == 2 || s.count == 1 {
                 let n = s[s.count - 1]
-                for e in 0..<min(n, maxScalars) { out.append(.scalar("\(input.name)[\(e)]", input: i, element: e)) }
+                for e in 0..<min(n, maxScalars) { out.append(.scalar(String(outlined: "\(input.name)[\(e)]"), input: i, element: e)) }
             }
         }
         for (o, output) in outputs.enumerated() {
             let s = output.shape
             if s.count == 2 && s[1] > 1 {
-                out.append(.outputClass("\(output.name).class", output: o, classes: s[1]))
-                out.append(.topScore("\(output.name).top_score", output: o))
+                out.append(.outputClass(String(outlined: "\(output.name).class"), output: o, classes: s[1]))
+                out.append(.topScore(String(outlined: "\(output.name).top_score"), output: o))
                 break
             }
         }

@@ -1,3 +1,5 @@
+import OutpostText
+
 /// Counts of one feature on its baseline's bins. Histograms of the same feature
 /// merge by adding counts, so a fleet can combine the windows of many devices
 /// (and a device can combine its own windows) before computing statistics.
@@ -34,7 +36,7 @@ public struct Histogram: Equatable {
     /// Adds another histogram's counts (same bins required).
     public mutating func merge(_ other: Histogram) throws(DriftError) {
         guard other.counts.count == counts.count else {
-            throw .incompatibleHistograms("\(counts.count) bins vs \(other.counts.count) bins")
+            throw .incompatibleHistograms(String(outlined: "\(counts.count) bins vs \(other.counts.count) bins"))
         }
         for i in 0..<counts.count { counts[i] &+= other.counts[i] }
         total &+= other.total

@@ -1,8 +1,10 @@
+import OutpostText
+
 /// Number formatting without Foundation: shortest-ish decimal text for a Double.
 public enum JSONNumber {
     public static func format(_ d: Double, significant: Int = 9) -> String {
         if d.isNaN || d.isInfinite { return "null" }  // JSON has no NaN/Inf
-        if d == d.rounded(), abs(d) < 1e15 { return "\(Int64(d))" }  // Int64: 32-bit Int would trap
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }  // Int64: 32-bit Int would trap
         // Decimal digits by repeated scaling; exact enough for reports.
         var value = d
         var out = ""
@@ -29,22 +31,22 @@ public enum JSONNumber {
         while digits.count > 1 && digits.last == 0 { digits.removeLast() }
         if exponent >= -5 && exponent < 15 {
             if exponent >= 0 {
-                for i in 0...exponent { out += "\(i < digits.count ? digits[i] : 0)" }
+                for i in 0...exponent { out += String(i < digits.count ? digits[i] : 0) }
                 if digits.count > exponent + 1 {
                     out += "."
-                    for i in (exponent + 1)..<digits.count { out += "\(digits[i])" }
+                    for i in (exponent + 1)..<digits.count { out += String(digits[i]) }
                 }
             } else {
                 out += "0."
                 for _ in 0..<(-exponent - 1) { out += "0" }
-                for dgt in digits { out += "\(dgt)" }
+                for dgt in digits { out += String(dgt) }
             }
             return out
         }
-        out += "\(digits[0])"
+        out += String(digits[0])
         if digits.count > 1 {
             out += "."
-            for i in 1..<digits.count { out += "\(digits[i])" }
+            for i in 1..<digits.count { out += String(digits[i]) }
         }
         return out + "e\(exponent)"
     }

@@ -1,4 +1,5 @@
 import COutpostSystem
+import OutpostText
 
 /// A JSON syntax error: what was expected and the byte offset where it was found.
 public struct JSONError: Error, CustomStringConvertible {
@@ -10,7 +11,7 @@ public struct JSONError: Error, CustomStringConvertible {
         self.offset = offset
     }
 
-    public var description: String { "JSON error at byte \(offset): \(message)" }
+    public var description: String { String(outlined: "JSON error at byte \(offset): \(message)") }
 }
 
 /// Strict RFC 8259 reader: no comments, no trailing commas, no NaN, no leading
@@ -37,7 +38,7 @@ public enum JSONReader {
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         if parser.pos < parser.count {
-            throw parser.error("expected end of document, found \(parser.describeCurrent())")
+            throw parser.error(String(outlined: "expected end of document, found \(parser.describeCurrent())"))
         }
         return value
     }
@@ -90,7 +91,7 @@ private struct Parser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("expected a value, found \(describeCurrent())")
+        default: throw error(String(outlined: "expected a value, found \(describeCurrent())"))
         }
     }
 
@@ -98,14 +99,14 @@ private struct Parser {
         let start = pos
         for expected in word.utf8 {
             if pos >= count || bytes[pos] != expected {
-                throw error("expected '\(word)' (invalid literal)", at: start)
+                throw error(String(outlined: "expected '\(word)' (invalid literal)"), at: start)
             }
             pos += 1
         }
     }
 
     mutating func parseObject(depth: Int) throws(JSONError) -> JSONValue {
-        if depth > JSONReader.maxDepth { throw error("nesting deeper than \(JSONReader.maxDepth) levels") }
+        if depth > JSONReader.maxDepth { throw error(String(outlined: "nesting deeper than \(JSONReader.maxDepth) levels")) }
         pos += 1  // '{'
         var members: [(key: String, value: JSONValue)] = []
         var seen = Set<String>()
@@ -114,16 +115,16 @@ private struct Parser {
         while true {
             skipWhitespace()
             guard pos < count, bytes[pos] == UInt8(ascii: "\"") else {
-                throw error("expected a string key in object, found \(describeCurrent())")
+                throw error(String(outlined: "expected a string key in object, found \(describeCurrent())"))
             }
             let keyOffset = pos
             let key = try parseString()
             if !seen.insert(key).inserted {
-                throw error("duplicate object key \(JSONWriter.quote(key))", at: keyOffset)
+                throw error(String(outlined: "duplicate object key \(JSONWriter.quote(key))"), at: keyOffset)
             }
             skipWhitespace()
             guard pos < count, bytes[pos] == UInt8(ascii: ":") else {
-                throw error("expected ':' after object key, found \(describeCurrent())")
+                throw error(String(outlined: "expected ':' after object key, found \(describeCurrent())"))
             }
             pos += 1
             skipWhitespace()
@@ -133,12 +134,12 @@ private struct Parser {
             guard pos < count else { throw error("expected ',' or '}' in object, found end of input") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "}") { pos += 1; return .object(members) }
-            throw error("expected ',' or '}' in object, found \(describeCurrent())")
+            throw error(String(outlined: "expected ',' or '}' in object, found \(describeCurrent())"))
         }
     }
 
     mutating func parseArray(depth: Int) throws(JSONError) -> JSONValue {
-        if depth > JSONReader.maxDepth { throw error("nesting deeper than \(JSONReader.maxDepth) levels") }
+        if depth > JSONReader.maxDepth { throw error(String(outlined: "nesting deeper than \(JSONReader.maxDepth) levels")) }
         pos += 1  // '['
         var items: [JSONValue] = []
         skipWhitespace()
@@ -150,7 +151,7 @@ private struct Parser {
             guard pos < count else { throw error("expected ',' or ']' in array, found end of input") }
             if bytes[pos] == UInt8(ascii: ",") { pos += 1; continue }
             if bytes[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
-            throw error("expected ',' or ']' in array, found \(describeCurrent())")
+            throw error(String(outlined: "expected ',' or ']' in array, found \(describeCurrent())"))
         }
     }
 
@@ -158,7 +159,7 @@ private struct Parser {
         let start = pos
         if bytes[pos] == UInt8(ascii: "-") { pos += 1 }
         guard pos < count, isDigit(bytes[pos]) else {
-            throw error("expected a digit in number, found \(describeCurrent())")
+            throw error(String(outlined: "expected a digit in number, found \(describeCurrent())"))
         }
         if bytes[pos] == UInt8(ascii: "0") {
             pos += 1
@@ -169,7 +170,7 @@ private struct Parser {
         if pos < count && bytes[pos] == UInt8(ascii: ".") {
             pos += 1
             guard pos < count, isDigit(bytes[pos]) else {
-                throw error("expected a digit after '.' in number, found \(describeCurrent())")
+                throw error(String(outlined: "expected a digit after '.' in number, found \(describeCurrent())"))
             }
             while pos < count && isDigit(bytes[pos]) { pos += 1 }
         }
@@ -177,7 +178,7 @@ private struct Parser {
             pos += 1
             if pos < count && (bytes[pos] == UInt8(ascii: "+") || bytes[pos] == UInt8(ascii: "-")) { pos += 1 }
             guard pos < count, isDigit(bytes[pos]) else {
-                throw error("expected a digit in number exponent, found \(describeCurrent())")
+                throw error(String(outlined: "expected a digit in number exponent, found \(describeCurrent())"))
             }
             while pos < count && isDigit(bytes[pos]) { pos += 1 }
         }
@@ -199,7 +200,7 @@ private struct Parser {
         pos += 1  // '"'
         var out: [UInt8] = []
         while true {
-            guard pos < count else { throw error("unterminated string (started at byte \(open))") }
+            guard pos < count else { throw error(String(outlined: "unterminated string (started at byte \(open))")) }
             let b = bytes[pos]
             if b == UInt8(ascii: "\"") {
                 pos += 1
@@ -210,7 +211,7 @@ private struct Parser {
                 continue
             }
             if b < 0x20 {
-                throw error("unescaped control character 0x\(hex2(b)) in string")
+                throw error(String(outlined: "unescaped control character 0x\(hex2(b)) in string"))
             }
             if b < 0x80 {
                 out.append(b)
@@ -236,7 +237,7 @@ private struct Parser {
         case 0xf0: length = 4; lower = 0x90
         case 0xf1...0xf3: length = 4
         case 0xf4: length = 4; upper = 0x8f
-        default: throw error("invalid UTF-8 byte 0x\(hex2(lead)) in string")
+        default: throw error(String(outlined: "invalid UTF-8 byte 0x\(hex2(lead)) in string"))
         }
         guard pos + length <= count else { throw error("truncated UTF-8 sequence in string") }
         for i in 1..<length {
@@ -282,7 +283,7 @@ private struct Parser {
             }
             appendUTF8(scalar, to: &out)
         default:
-            throw error("invalid escape sequence '\\\(describeByte(c))'", at: start)
+            throw error(String(outlined: "invalid escape sequence '\\\(describeByte(c))'"), at: start)
         }
     }
 
@@ -305,7 +306,7 @@ private struct Parser {
             case 0x30...0x39: d = UInt32(b - 0x30)
             case 0x41...0x46: d = UInt32(b - 0x41 + 10)
             case 0x61...0x66: d = UInt32(b - 0x61 + 10)
-            default: throw error("expected 4 hex digits in \\u escape, found \(describeCurrent())")
+            default: throw error(String(outlined: "expected 4 hex digits in \\u escape, found \(describeCurrent())"))
             }
             v = v << 4 | d
             pos += 1

@@ -1,4 +1,5 @@
 import COutpostSystem
+import OutpostText
 
 /// A parsed JSON document (RFC 8259). Objects keep their member order (manifests
 /// are signed as bytes, but re-serialising a value must not shuffle it), and a
@@ -107,7 +108,7 @@ public enum JSONValue: Equatable {
         if !d.isFinite { return "null" }
         if d == 0 { return d.sign == .minus ? "-0" : "0" }
         // Int64, not Int: up to 2^53 does not fit a 32-bit Int (armv7 trapped here).
-        if d == d.rounded(.towardZero), abs(d) <= 9_007_199_254_740_992.0 { return "\(Int64(d))" }
+        if d == d.rounded(.towardZero), abs(d) <= 9_007_199_254_740_992.0 { return String(Int64(d)) }
         var buffer = [CChar](repeating: 0, count: 40)
         for digits in 15...17 {
             let ok: Bool = buffer.withUnsafeMutableBufferPointer { buf in

@@ -1,3 +1,5 @@
+import OutpostText
+
 /// A small JSON writer (no Codable on the device): builds a compact document
 /// into a String. Keys and strings are escaped per RFC 8259.
 public struct JSONWriter {
@@ -20,7 +22,7 @@ public struct JSONWriter {
     }
 
     public mutating func string(_ s: String) { value(JSONWriter.quote(s)) }
-    public mutating func int(_ n: Int) { value("\(n)") }
+    public mutating func int(_ n: Int) { value(String(n)) }
     public mutating func bool(_ b: Bool) { value(b ? "true" : "false") }
     public mutating func null() { value("null") }
     /// Numbers are written with up to 9 significant digits (enough for Float).

@@ -20,9 +20,9 @@ public enum NpyFile {
     public static func decode(_ buffer: Buffer, source: String = "npy data") throws(OutpostError) -> Tensor {
         let n = buffer.byteCount
         let p = UnsafeRawPointer(buffer.base)
-        func fail(_ what: String) -> OutpostError { .malformedModel("npy file '\(source)': \(what)") }
+        func fail(_ what: String) -> OutpostError { .malformedModel(String(outlined: "npy file '\(source)': \(what)")) }
         func byte(_ i: Int) -> UInt8 { p.load(fromByteOffset: i, as: UInt8.self) }
-        guard n >= 10 else { throw fail("too short for a .npy header (\(n) bytes)") }
+        guard n >= 10 else { throw fail(String(outlined: "too short for a .npy header (\(n) bytes)")) }
         for i in 0..<6 where byte(i) != magic[i] { throw fail("missing the \\x93NUMPY magic") }
         let major = byte(6)
         let headerLength: Int
@@ -32,14 +32,14 @@ public enum NpyFile {
             headerLength = Int(byte(8)) | Int(byte(9)) << 8
             headerStart = 10
         case 2, 3:
-            guard n >= 12 else { throw fail("too short for a version \(major) header") }
+            guard n >= 12 else { throw fail(String(outlined: "too short for a version \(major) header")) }
             headerLength = Int(byte(8)) | Int(byte(9)) << 8 | Int(byte(10)) << 16 | Int(byte(11)) << 24
             headerStart = 12
         default:
-            throw fail("unsupported format version \(major).\(byte(7))")
+            throw fail(String(outlined: "unsupported format version \(major).\(byte(7))"))
         }
         guard headerLength <= n - headerStart else {
-            throw fail("header length \(headerLength) runs past the end of the file (\(n) bytes)")
+            throw fail(String(outlined: "header length \(headerLength) runs past the end of the file (\(n) bytes)"))
         }
         let header = Array(UnsafeRawBufferPointer(start: p + headerStart, count: headerLength))
         let (descr, fortran, shape) = try parseHeader(header, fail: fail)
@@ -54,7 +54,7 @@ public enum NpyFile {
         case "<i8": dtype = .int64
         case "|b1", "<b1", "=b1", "b1", "?": dtype = .bool
         default:
-            throw .unsupportedDataType(tensor: source, dtype: "npy '\(descr)' (supported: <f4 <f2 |i1 |u1 <i4 <i8 |b1)")
+            throw .unsupportedDataType(tensor: source, dtype: String(outlined: "npy '\(descr)' (supported: <f4 <f2 |i1 |u1 <i4 <i8 |b1)"))
         }
         var count = 1
         for d in shape {
@@ -66,7 +66,7 @@ public enum NpyFile {
         guard !o else { throw fail("shape is too large") }
         let dataStart = headerStart + headerLength
         guard n - dataStart == bytes else {
-            throw fail("\(dtype.name)\(formatShape(shape)) needs \(bytes) data bytes, the file has \(n - dataStart)")
+            throw fail(String(outlined: "\(dtype.name)\(formatShape(shape)) needs \(bytes) data bytes, the file has \(n - dataStart)"))
         }
         if (Int(bitPattern: buffer.base) &+ dataStart) % dtype.size == 0 {
             return Tensor(dtype: dtype, shape: shape, buffer: buffer, offset: dataStart)
@@ -97,11 +97,11 @@ public enum NpyFile {
         var shape = "("
         for (i, d) in tensor.shape.enumerated() {
             if i > 0 { shape += ", " }
-            shape += "\(d)"
+            shape += String(d)
         }
         if tensor.shape.count == 1 { shape += "," }
         shape += ")"
-        var header = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }".utf8)
+        var header = Array(String(outlined: "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shape), }").utf8)
         let total = 10 + header.count + 1
         let padded = (total + 63) / 64 * 64
         header.append(contentsOf: [UInt8](repeating: 32, count: padded - total))
@@ -133,7 +133,7 @@ public enum NpyFile {
         func skipSpace() { while i < h.count && (h[i] == 32 || h[i] == 10 || h[i] == 9 || h[i] == 13) { i += 1 } }
         func quoted() throws(OutpostError) -> String {
             skipSpace()
-            guard i < h.count, h[i] == 39 || h[i] == 34 else { throw fail("header: expected a quoted string at \(i)") }
+            guard i < h.count, h[i] == 39 || h[i] == 34 else { throw fail(String(outlined: "header: expected a quoted string at \(i)")) }
             let q = h[i]
             i += 1
             let s = i
@@ -146,7 +146,7 @@ public enum NpyFile {
         func expect(_ c: UInt8) throws(OutpostError) {
             skipSpace()
             guard i < h.count, h[i] == c else {
-                throw fail("header: expected '\(String(decoding: [c], as: UTF8.self))' at \(i)")
+                throw fail(String(outlined: "header: expected '\(String(decoding: [c], as: UTF8.self))' at \(i)"))
             }
             i += 1
         }
@@ -190,14 +190,14 @@ public enum NpyFile {
                         i += 1
                     }
                     if i < h.count && h[i] == 76 { i += 1 } // Python 2 "3L"
-                    guard digits > 0 else { throw fail("header: bad shape dimension at \(i)") }
+                    guard digits > 0 else { throw fail(String(outlined: "header: bad shape dimension at \(i)")) }
                     dims.append(v)
                     skipSpace()
                     if i < h.count && h[i] == 44 { i += 1 } // ,
                 }
                 shape = dims
             default:
-                throw fail("header: unknown key '\(key)'")
+                throw fail(String(outlined: "header: unknown key '\(key)'"))
             }
             skipSpace()
             if i < h.count && h[i] == 44 { i += 1 }

@@ -106,7 +106,7 @@ final class ONNXDecoder {
     func decodeGraph(_ reader: ProtobufReader, depth: Int) throws(OutpostError) -> Graph {
         var r = reader
         guard depth <= ONNXDecoder.maxGraphDepth else {
-            throw r.error("graphs nested more than \(ONNXDecoder.maxGraphDepth) levels deep", at: r.offset)
+            throw r.error(String(outlined: "graphs nested more than \(ONNXDecoder.maxGraphDepth) levels deep"), at: r.offset)
         }
         let g = Graph()
         var inputs = [ValueInfo]()
@@ -120,9 +120,9 @@ final class ONNXDecoder {
             case (5, .lengthDelimited):
                 let fields = try TensorProtoFields.decode(try r.readMessage("TensorProto"))
                 let t = try tensors.tensor(fields, what: "initializer")
-                guard !fields.name.isEmpty else { throw .invalidModel("graph '\(g.name)' has an initializer without a name") }
+                guard !fields.name.isEmpty else { throw .invalidModel(String(outlined: "graph '\(g.name)' has an initializer without a name")) }
                 guard g.initializers[fields.name] == nil else {
-                    throw .invalidModel("graph '\(g.name)' has two initializers named '\(fields.name)'")
+                    throw .invalidModel(String(outlined: "graph '\(g.name)' has two initializers named '\(fields.name)'"))
                 }
                 g.initializers[fields.name] = t
                 initializerOrder.append(fields.name)
@@ -263,7 +263,7 @@ final class ONNXDecoder {
         let node = Node(name: name, opType: opType, domain: domain, inputs: inputs, outputs: outputs,
                         attributes: attributes)
         if opType.isEmpty {
-            throw .invalidModel("node '\(node.displayName)' has no op_type")
+            throw .invalidModel(String(outlined: "node '\(node.displayName)' has no op_type"))
         }
         if let (key, reason) = problem {
             throw .unsupportedAttribute(node: node.displayName, op: opType, attribute: key, reason: reason)
@@ -319,7 +319,7 @@ final class ONNXDecoder {
             }
         }
         if !refAttrName.isEmpty {
-            return .unsupported(name, "refers to function attribute '\(refAttrName)' (model-local functions are not supported)")
+            return .unsupported(name, String(outlined: "refers to function attribute '\(refAttrName)' (model-local functions are not supported)"))
         }
         // ONNX AttributeType codes; 0 (old models) means "infer from the field that is set".
         switch type {
@@ -350,10 +350,10 @@ final class ONNXDecoder {
             if !strings.isEmpty { return .value(name, .strings(strings)) }
             if !tensorList.isEmpty { return .value(name, .tensors(tensorList)) }
             if !graphList.isEmpty { return .value(name, .graphs(graphList)) }
-            if !other.isEmpty { return .unsupported(name, "\(other) attributes are not supported") }
+            if !other.isEmpty { return .unsupported(name, String(outlined: "\(other) attributes are not supported")) }
             return .value(name, .ints([]))
         default:
-            return .unsupported(name, "unknown attribute type \(type)")
+            return .unsupported(name, String(outlined: "unknown attribute type \(type)"))
         }
     }
 }

@@ -16,8 +16,8 @@ public enum ONNXLoader {
         } catch {
             // Name the file in format errors; the other cases already name what failed.
             switch error {
-            case let .malformedModel(m): throw .malformedModel("\(path): \(m)")
-            case let .invalidModel(m): throw .invalidModel("\(path): \(m)")
+            case let .malformedModel(m): throw .malformedModel(String(outlined: "\(path): \(m)"))
+            case let .invalidModel(m): throw .invalidModel(String(outlined: "\(path): \(m)"))
             default: throw error
             }
         }
@@ -45,14 +45,14 @@ public enum ONNXLoader {
         var defined = Set<String>()
         for i in graph.inputs {
             guard defined.insert(i.name).inserted else {
-                throw .invalidModel("graph '\(graph.name)' declares input '\(i.name)' twice")
+                throw .invalidModel(String(outlined: "graph '\(graph.name)' declares input '\(i.name)' twice"))
             }
         }
         for name in graph.initializers.keys { defined.insert(name) }
         for node in graph.nodes {
             for o in node.outputs where !o.isEmpty {
                 guard defined.insert(o).inserted else {
-                    throw .invalidModel("value '\(o)' (output of \(node.opType) node '\(node.displayName)') is already defined by another node, input or initializer")
+                    throw .invalidModel(String(outlined: "value '\(o)' (output of \(node.opType) node '\(node.displayName)') is already defined by another node, input or initializer"))
                 }
             }
         }
@@ -64,7 +64,7 @@ public enum ONNXLoader {
                                            node: node.displayName + " (a model-local function; functions are not supported)")
             }
             for input in node.inputs where !input.isEmpty && !visible.contains(input) {
-                throw .invalidModel("node '\(node.displayName)' (\(node.opType)) uses '\(input)', which no node, graph input or initializer defines")
+                throw .invalidModel(String(outlined: "node '\(node.displayName)' (\(node.opType)) uses '\(input)', which no node, graph input or initializer defines"))
             }
             for (_, attribute) in node.attributes {
                 switch attribute {
@@ -77,7 +77,7 @@ public enum ONNXLoader {
             }
         }
         for o in graph.outputs where !visible.contains(o.name) {
-            throw .invalidModel("graph output '\(o.name)' is not produced by any node, input or initializer")
+            throw .invalidModel(String(outlined: "graph output '\(o.name)' is not produced by any node, input or initializer"))
         }
         orderWithCaptures(graph, outerScope: outerScope)
         try graph.sortTopologically(outerScope: outerScope)
@@ -191,7 +191,7 @@ public enum ONNXLoader {
                 throw node.unsupported(key, "unknown Constant attribute")
             }
             guard graph.initializers[out] == nil else {
-                throw .invalidModel("Constant node '\(node.displayName)' defines '\(out)', which is already an initializer")
+                throw .invalidModel(String(outlined: "Constant node '\(node.displayName)' defines '\(out)', which is already an initializer"))
             }
             graph.initializers[out] = tensor
         }

@@ -55,7 +55,7 @@ public struct ProtobufReader {
     public var remaining: Int { end - offset }
 
     public func error(_ what: String, at position: Int) -> OutpostError {
-        .malformedModel("\(context): \(what) at byte offset \(position)")
+        .malformedModel(String(outlined: "\(context): \(what) at byte offset \(position)"))
     }
 
     @inline(__always) private func byte(_ at: Int) -> UInt8 {
@@ -123,12 +123,12 @@ public struct ProtobufReader {
         let key = try readVarint()
         let field = key >> 3
         guard field != 0 else { throw error("field number 0", at: start) }
-        guard field <= 0x1FFF_FFFF else { throw error("field number \(field) out of range", at: start) }
+        guard field <= 0x1FFF_FFFF else { throw error(String(outlined: "field number \(field) out of range"), at: start) }
         guard let wire = WireType(rawValue: UInt8(key & 7)) else {
-            throw error("invalid wire type \(key & 7) for field \(field)", at: start)
+            throw error(String(outlined: "invalid wire type \(key & 7) for field \(field)"), at: start)
         }
         if wire == .startGroup || wire == .endGroup {
-            throw error("unsupported group (wire type \(wire.rawValue)) for field \(field)", at: start)
+            throw error(String(outlined: "unsupported group (wire type \(wire.rawValue)) for field \(field)"), at: start)
         }
         return (Int(field), wire)
     }
@@ -138,7 +138,7 @@ public struct ProtobufReader {
         let start = offset
         let length = try readVarint()
         guard length <= UInt64(remaining) else {
-            throw error("length \(length) runs past the end of the \(context) (\(remaining) bytes left)", at: start)
+            throw error(String(outlined: "length \(length) runs past the end of the \(context) (\(remaining) bytes left)"), at: start)
         }
         let s = offset
         offset += Int(length)
@@ -167,7 +167,7 @@ public struct ProtobufReader {
         case .fixed32: _ = try readFixed32()
         case .lengthDelimited: _ = try readLengthDelimited()
         case .startGroup, .endGroup:
-            throw error("unsupported group (wire type \(wire.rawValue))", at: offset)
+            throw error(String(outlined: "unsupported group (wire type \(wire.rawValue))"), at: offset)
         }
     }
 
@@ -182,7 +182,7 @@ public struct ProtobufReader {
             var sub = try readMessage(context)
             while !sub.isAtEnd { out.append(try sub.readInt64()) }
         default:
-            throw error("repeated integer field with wire type \(wire.name)", at: offset)
+            throw error(String(outlined: "repeated integer field with wire type \(wire.name)"), at: offset)
         }
     }
 
@@ -195,12 +195,12 @@ public struct ProtobufReader {
             let start = offset
             var sub = try readMessage(context)
             guard sub.remaining % 4 == 0 else {
-                throw error("packed fixed32 field of \(sub.remaining) bytes (not a multiple of 4)", at: start)
+                throw error(String(outlined: "packed fixed32 field of \(sub.remaining) bytes (not a multiple of 4)"), at: start)
             }
             out.reserveCapacity(out.count + sub.remaining / 4)
             while !sub.isAtEnd { out.append(try sub.readFixed32()) }
         default:
-            throw error("repeated fixed32 field with wire type \(wire.name)", at: offset)
+            throw error(String(outlined: "repeated fixed32 field with wire type \(wire.name)"), at: offset)
         }
     }
 
@@ -214,14 +214,14 @@ public struct ProtobufReader {
             let start = offset
             let (_, n) = try readLengthDelimited()
             guard n % 8 == 0 else {
-                throw error("packed fixed64 field of \(n) bytes (not a multiple of 8)", at: start)
+                throw error(String(outlined: "packed fixed64 field of \(n) bytes (not a multiple of 8)"), at: start)
             }
             return n / 8
         case .varint:
             _ = try readVarint()
             return 1
         default:
-            throw error("repeated 64-bit field with wire type \(wire.name)", at: offset)
+            throw error(String(outlined: "repeated 64-bit field with wire type \(wire.name)"), at: offset)
         }
     }
 }

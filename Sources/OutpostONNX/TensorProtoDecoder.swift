@@ -67,7 +67,7 @@ func decodeStringStringEntry(_ reader: ProtobufReader) throws(OutpostError) -> (
 
 /// Int64 -> Int, refusing values a 32-bit Int cannot hold (armv7 devices).
 @inline(__always) func exactInt(_ v: Int64, _ what: @autoclosure () -> String) throws(OutpostError) -> Int {
-    guard let i = Int(exactly: v) else { throw .malformedModel("\(what()) value \(v) does not fit this platform's Int") }
+    guard let i = Int(exactly: v) else { throw .malformedModel(String(outlined: "\(what()) value \(v) does not fit this platform's Int")) }
     return i
 }
 
@@ -90,7 +90,7 @@ final class TensorMaterializer {
     }
 
     func tensor(_ t: TensorProtoFields, what: String = "tensor") throws(OutpostError) -> Tensor {
-        let label = t.name.isEmpty ? "<unnamed \(what)>" : t.name
+        let label = t.name.isEmpty ? String(outlined: "<unnamed \(what)>") : t.name
         guard let dtype = DType(rawValue: t.dataType) else {
             throw .unsupportedDataType(tensor: label, dtype: DType.onnxName(t.dataType))
         }
@@ -101,27 +101,27 @@ final class TensorMaterializer {
         shape.reserveCapacity(t.dims.count)
         var count = 1
         for d in t.dims {
-            guard d >= 0 else { throw .malformedModel("tensor '\(label)': negative dimension \(d)") }
-            let di = try exactInt(d, "tensor '\(label)': dimension")
+            guard d >= 0 else { throw .malformedModel(String(outlined: "tensor '\(label)': negative dimension \(d)")) }
+            let di = try exactInt(d, String(outlined: "tensor '\(label)': dimension"))
             let (p, overflow) = count.multipliedReportingOverflow(by: di)
-            guard !overflow else { throw .malformedModel("tensor '\(label)': element count overflows (dims too large)") }
+            guard !overflow else { throw .malformedModel(String(outlined: "tensor '\(label)': element count overflows (dims too large)")) }
             count = p
             shape.append(di)
         }
         let (byteCount, overflow) = count.multipliedReportingOverflow(by: dtype.size)
-        guard !overflow else { throw .malformedModel("tensor '\(label)': byte size overflows (dims too large)") }
+        guard !overflow else { throw .malformedModel(String(outlined: "tensor '\(label)': byte size overflows (dims too large)")) }
 
         if t.dataLocation == 1 {
             return try externalTensor(t, label: label, dtype: dtype, shape: shape, byteCount: byteCount)
         }
         if let (start, n) = t.rawData {
             guard n == byteCount else {
-                throw .malformedModel("tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of raw_data, has \(n)")
+                throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of raw_data, has \(n)"))
             }
             return inPlaceOrCopy(source, offset: start, dtype: dtype, shape: shape, byteCount: byteCount)
         }
         if t.stringCount > 0 || t.doubleCount > 0 || t.uint64Count > 0 {
-            throw .malformedModel("tensor '\(label)' of type \(dtype.name) stores its values in a field of another type")
+            throw .malformedModel(String(outlined: "tensor '\(label)' of type \(dtype.name) stores its values in a field of another type"))
         }
         // Check the value count before allocating: dims alone may claim terabytes.
         let have: Int
@@ -132,7 +132,7 @@ final class TensorMaterializer {
         case .int32, .float16, .int8, .uint8, .bool: (have, field) = (t.int32Data.count, "int32_data")
         }
         guard have == count else {
-            throw .malformedModel("tensor '\(label)' (\(dtype.name)\(formatShape(shape))) has \(count) elements but \(field) holds \(have) values")
+            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) has \(count) elements but \(field) holds \(have) values"))
         }
         let out = Tensor(zeros: dtype, shape: shape)
         switch dtype {
@@ -178,20 +178,20 @@ final class TensorMaterializer {
             case "location": location = value
             case "offset", "length":
                 guard let v = parseDecimal(value) else {
-                    throw .malformedModel("tensor '\(label)': external data \(key) '\(value)' is not a non-negative integer")
+                    throw .malformedModel(String(outlined: "tensor '\(label)': external data \(key) '\(value)' is not a non-negative integer"))
                 }
                 if key == "offset" { offset = v } else { length = v }
             default: break
             }
         }
         guard !location.isEmpty else {
-            throw .malformedModel("tensor '\(label)': external data without a location")
+            throw .malformedModel(String(outlined: "tensor '\(label)': external data without a location"))
         }
         guard isContainedRelativePath(location) else {
-            throw .invalidModel("tensor '\(label)': external data location '\(location)' escapes the model directory (absolute paths and '..' are refused)")
+            throw .invalidModel(String(outlined: "tensor '\(label)': external data location '\(location)' escapes the model directory (absolute paths and '..' are refused)"))
         }
         guard let baseDirectory else {
-            throw .invalidModel("tensor '\(label)': external data file '\(location)' cannot be found: the model was loaded from memory without a base directory")
+            throw .invalidModel(String(outlined: "tensor '\(label)': external data file '\(location)' cannot be found: the model was loaded from memory without a base directory"))
         }
         let path = baseDirectory.isEmpty ? location : baseDirectory + "/" + location
         let file: Buffer
@@ -203,10 +203,10 @@ final class TensorMaterializer {
         }
         let n = length ?? (file.byteCount - min(offset, file.byteCount))
         guard offset <= file.byteCount, n <= file.byteCount - offset else {
-            throw .malformedModel("tensor '\(label)': external data range offset \(offset) length \(n) runs past the end of '\(location)' (\(file.byteCount) bytes)")
+            throw .malformedModel(String(outlined: "tensor '\(label)': external data range offset \(offset) length \(n) runs past the end of '\(location)' (\(file.byteCount) bytes)"))
         }
         guard n == byteCount else {
-            throw .malformedModel("tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of external data, has \(n)")
+            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of external data, has \(n)"))
         }
         return inPlaceOrCopy(file, offset: offset, dtype: dtype, shape: shape, byteCount: byteCount)
     }

@@ -1,5 +1,6 @@
 import COutpostCrypto
 import COutpostSystem
+import OutpostRuntime
 
 /// libcrypto is opened on first use (see COutpostCrypto): this throws, naming the
 /// library, when it cannot be loaded.
@@ -14,7 +15,7 @@ public final class SHA256 {
     private let ctx: OpaquePointer
 
     public init() throws(PackageError) {
-        guard let c = oc_sha256_new() else { throw .crypto("cannot create a SHA-256 context: \(Hex.lastCryptoError())") }
+        guard let c = oc_sha256_new() else { throw .crypto(String(outlined: "cannot create a SHA-256 context: \(Hex.lastCryptoError())")) }
         ctx = c
     }
 
@@ -52,7 +53,7 @@ public struct PublicKey: Equatable {
     public let bytes: [UInt8]
 
     public init(bytes: [UInt8]) throws(PackageError) {
-        guard bytes.count == 32 else { throw .crypto("an Ed25519 public key has 32 bytes, got \(bytes.count)") }
+        guard bytes.count == 32 else { throw .crypto(String(outlined: "an Ed25519 public key has 32 bytes, got \(bytes.count)")) }
         self.bytes = bytes
     }
 
@@ -70,14 +71,14 @@ public struct PublicKey: Equatable {
                 }
             }
         }
-        if rc < 0 { throw .crypto("Ed25519 verification failed to run: \(Hex.lastCryptoError())") }
+        if rc < 0 { throw .crypto(String(outlined: "Ed25519 verification failed to run: \(Hex.lastCryptoError())")) }
         return rc == 1
     }
 
     public static let fileTag = "outpost-ed25519-public"
 
     /// "outpost-ed25519-public <64 hex digits>\n"
-    public var fileText: String { "\(PublicKey.fileTag) \(Hex.encode(bytes))\n" }
+    public var fileText: String { String(outlined: "\(PublicKey.fileTag) \(Hex.encode(bytes))\n") }
 
     public static func read(path: String) throws(PackageError) -> PublicKey {
         let text = try KeyFile.readText(path)
@@ -92,10 +93,10 @@ public final class PrivateKey {
     public let publicKey: PublicKey
 
     public init(seed: [UInt8]) throws(PackageError) {
-        guard seed.count == 32 else { throw .crypto("an Ed25519 private key has 32 bytes, got \(seed.count)") }
+        guard seed.count == 32 else { throw .crypto(String(outlined: "an Ed25519 private key has 32 bytes, got \(seed.count)")) }
         var pub = [UInt8](repeating: 0, count: 32)
         let rc = seed.withUnsafeBufferPointer { s in pub.withUnsafeMutableBufferPointer { oc_ed25519_public_key(s.baseAddress, $0.baseAddress) } }
-        if rc != 0 { throw .crypto("cannot derive the public key: \(Hex.lastCryptoError())") }
+        if rc != 0 { throw .crypto(String(outlined: "cannot derive the public key: \(Hex.lastCryptoError())")) }
         self.seed = seed
         publicKey = try PublicKey(bytes: pub)
     }
@@ -105,7 +106,7 @@ public final class PrivateKey {
         var seed = [UInt8](repeating: 0, count: 32)
         var pub = [UInt8](repeating: 0, count: 32)
         let rc = seed.withUnsafeMutableBufferPointer { s in pub.withUnsafeMutableBufferPointer { oc_ed25519_generate(s.baseAddress, $0.baseAddress) } }
-        if rc != 0 { throw .crypto("key generation failed: \(Hex.lastCryptoError())") }
+        if rc != 0 { throw .crypto(String(outlined: "key generation failed: \(Hex.lastCryptoError())")) }
         let key = try PrivateKey(seed: seed)
         seed.withUnsafeMutableBytes { oc_cleanse($0.baseAddress, $0.count) }
         return key
@@ -120,14 +121,14 @@ public final class PrivateKey {
                 sig.withUnsafeMutableBufferPointer { oc_ed25519_sign(key.baseAddress, msg.baseAddress, msg.count, $0.baseAddress) }
             }
         }
-        if rc != 0 { throw .crypto("signing failed: \(Hex.lastCryptoError())") }
+        if rc != 0 { throw .crypto(String(outlined: "signing failed: \(Hex.lastCryptoError())")) }
         return sig
     }
 
     public static let fileTag = "outpost-ed25519-private"
 
     /// "outpost-ed25519-private <64 hex digits>\n"
-    public var fileText: String { "\(PrivateKey.fileTag) \(Hex.encode(seed))\n" }
+    public var fileText: String { String(outlined: "\(PrivateKey.fileTag) \(Hex.encode(seed))\n") }
 
     public static func read(path: String) throws(PackageError) -> PrivateKey {
         let text = try KeyFile.readText(path)
@@ -160,7 +161,7 @@ enum KeyFile {
             fields.append(String(part))
         }
         guard fields.count == 2, fields[0] == tag else {
-            throw .invalidKey(path: path, reason: "expected one line '\(tag) <64 hex digits>'")
+            throw .invalidKey(path: path, reason: String(outlined: "expected one line '\(tag) <64 hex digits>'"))
         }
         guard let raw = Hex.decode(fields[1]), raw.count == 32 else {
             throw .invalidKey(path: path, reason: "the key must be 64 hex digits (32 bytes)")

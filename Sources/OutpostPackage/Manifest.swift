@@ -26,7 +26,7 @@ public struct Lineage: Equatable {
     /// metric.<name> (a number); any other key goes to `extra`.
     public mutating func set(_ assignment: String) throws(PackageError) {
         guard let eq = assignment.firstIndex(of: "="), eq != assignment.startIndex else {
-            throw .invalidInput("--lineage expects key=value, got '\(assignment)'")
+            throw .invalidInput(String(outlined: "--lineage expects key=value, got '\(assignment)'"))
         }
         let key = String(assignment[assignment.startIndex..<eq])
         let value = String(assignment[assignment.index(after: eq)...])
@@ -41,7 +41,7 @@ public struct Lineage: Equatable {
             if key.hasPrefix("metric.") || key.hasPrefix("metrics.") {
                 let name = String(key.split(separator: ".", maxSplits: 1)[1])
                 guard !name.isEmpty, let v = parseNumber(value) else {
-                    throw .invalidInput("--lineage \(key) expects a number, got '\(value)'")
+                    throw .invalidInput(String(outlined: "--lineage \(key) expects a number, got '\(value)'"))
                 }
                 metrics.removeAll { $0.key == name }
                 metrics.append((key: name, value: v))
@@ -81,14 +81,14 @@ public struct Lineage: Equatable {
         if let m = v["metrics"] {
             guard let members = m.objectValue else { throw .malformedManifest("'lineage.metrics' must be an object") }
             for (k, value) in members {
-                guard let d = value.doubleValue else { throw .malformedManifest("lineage.metrics.\(k) must be a number") }
+                guard let d = value.doubleValue else { throw .malformedManifest(String(outlined: "lineage.metrics.\(k) must be a number")) }
                 metrics.append((key: k, value: d))
             }
         }
         if let x = v["extra"] {
             guard let members = x.objectValue else { throw .malformedManifest("'lineage.extra' must be an object") }
             for (k, value) in members {
-                guard let s = value.stringValue else { throw .malformedManifest("lineage.extra.\(k) must be a string") }
+                guard let s = value.stringValue else { throw .malformedManifest(String(outlined: "lineage.extra.\(k) must be a string")) }
                 extra.append((key: k, value: s))
             }
         }
@@ -134,8 +134,8 @@ public struct TensorSignature: Equatable {
     }
 
     init(json v: JSONValue, _ at: String) throws(PackageError) {
-        name = try ManifestField.string(v["name"], "\(at).name")
-        dtype = try ManifestField.string(v["dtype"], "\(at).dtype")
+        name = try ManifestField.string(v["name"], String(outlined: "\(at).name"))
+        dtype = try ManifestField.string(v["dtype"], String(outlined: "\(at).dtype"))
         switch v["shape"] {
         case nil, .null?: shape = nil
         case let .array(items)?:
@@ -145,18 +145,18 @@ public struct TensorSignature: Equatable {
                 case .null: dims.append(.unknown)
                 case let .string(s): dims.append(.symbolic(s))
                 default:
-                    guard let n = item.intValue, n >= 0 else { throw .malformedManifest("\(at).shape: dimensions are counts ≥ 0, names or null") }
+                    guard let n = item.intValue, n >= 0 else { throw .malformedManifest(String(outlined: "\(at).shape: dimensions are counts ≥ 0, names or null")) }
                     dims.append(.fixed(n))
                 }
             }
             shape = dims
-        default: throw .malformedManifest("\(at).shape must be an array or null")
+        default: throw .malformedManifest(String(outlined: "\(at).shape must be an array or null"))
         }
     }
 
     public var description: String {
-        guard let shape else { return "\(name): \(dtype)[*]" }
-        var s = "\(name): \(dtype)["
+        guard let shape else { return String(outlined: "\(name): \(dtype)[*]") }
+        var s = String(outlined: "\(name): \(dtype)[")
         for (i, d) in shape.enumerated() { s += (i > 0 ? ", " : "") + d.description }
         return s + "]"
     }
@@ -182,25 +182,25 @@ public struct GoldenTensor: Equatable {
     }
 
     init(json v: JSONValue, _ at: String) throws(PackageError) {
-        name = try ManifestField.string(v["name"], "\(at).name")
-        let t = try ManifestField.string(v["dtype"], "\(at).dtype")
-        guard let dt = DType.named(t) else { throw .malformedManifest("\(at).dtype: unknown element type '\(t)'") }
+        name = try ManifestField.string(v["name"], String(outlined: "\(at).name"))
+        let t = try ManifestField.string(v["dtype"], String(outlined: "\(at).dtype"))
+        guard let dt = DType.named(t) else { throw .malformedManifest(String(outlined: "\(at).dtype: unknown element type '\(t)'")) }
         dtype = dt
-        guard let dims = v["shape"]?.arrayValue else { throw .malformedManifest("\(at).shape must be an array") }
+        guard let dims = v["shape"]?.arrayValue else { throw .malformedManifest(String(outlined: "\(at).shape must be an array")) }
         var count = 1
         var s = [Int]()
         for d in dims {
-            guard let n = d.intValue, n >= 0, Int64(n) <= Int64(1) << 31 else { throw .malformedManifest("\(at).shape: dimensions must be counts ≥ 0") }
+            guard let n = d.intValue, n >= 0, Int64(n) <= Int64(1) << 31 else { throw .malformedManifest(String(outlined: "\(at).shape: dimensions must be counts ≥ 0")) }
             s.append(n)
             let (p, overflow) = count.multipliedReportingOverflow(by: n)
-            guard !overflow, Int64(p) <= Int64(1) << 40 else { throw .malformedManifest("\(at).shape is too large") }
+            guard !overflow, Int64(p) <= Int64(1) << 40 else { throw .malformedManifest(String(outlined: "\(at).shape is too large")) }
             count = p
         }
         shape = s
-        offset = try ManifestField.count(v["offset"], "\(at).offset")
-        length = try ManifestField.count(v["length"], "\(at).length")
+        offset = try ManifestField.count(v["offset"], String(outlined: "\(at).offset"))
+        length = try ManifestField.count(v["length"], String(outlined: "\(at).length"))
         guard length == count * dtype.size else {
-            throw .malformedManifest("\(at): length \(length) does not match \(dtype.name) shape (\(count * dtype.size) bytes)")
+            throw .malformedManifest(String(outlined: "\(at): length \(length) does not match \(dtype.name) shape (\(count * dtype.size) bytes)"))
         }
     }
 }
@@ -218,7 +218,7 @@ public struct GoldenSet: Equatable {
     public var relativeTolerance: Double
     public var cases: [GoldenCase]
 
-    var toleranceText: String { "abs \(absoluteTolerance) + rel \(relativeTolerance)" }
+    var toleranceText: String { String(outlined: "abs \(absoluteTolerance) + rel \(relativeTolerance)") }
 
     func jsonValue() -> JSONValue {
         var cs = [JSONValue]()
@@ -251,11 +251,11 @@ public struct GoldenSet: Equatable {
         cases = []
         for (i, item) in items.enumerated() {
             guard let ins = item["inputs"]?.arrayValue, let outs = item["outputs"]?.arrayValue else {
-                throw .malformedManifest("golden.cases[\(i)] needs 'inputs' and 'outputs' arrays")
+                throw .malformedManifest(String(outlined: "golden.cases[\(i)] needs 'inputs' and 'outputs' arrays"))
             }
             var c = GoldenCase(inputs: [], outputs: [])
-            for (k, t) in ins.enumerated() { c.inputs.append(try GoldenTensor(json: t, "golden.cases[\(i)].inputs[\(k)]")) }
-            for (k, t) in outs.enumerated() { c.outputs.append(try GoldenTensor(json: t, "golden.cases[\(i)].outputs[\(k)]")) }
+            for (k, t) in ins.enumerated() { c.inputs.append(try GoldenTensor(json: t, String(outlined: "golden.cases[\(i)].inputs[\(k)]"))) }
+            for (k, t) in outs.enumerated() { c.outputs.append(try GoldenTensor(json: t, String(outlined: "golden.cases[\(i)].outputs[\(k)]"))) }
             cases.append(c)
         }
     }
@@ -365,11 +365,11 @@ public struct Manifest: Equatable {
     public init(json v: JSONValue) throws(PackageError) {
         guard v.objectValue != nil else { throw .malformedManifest("the manifest must be a JSON object") }
         let format = try ManifestField.string(v["format"], "format")
-        guard format == Manifest.formatName else { throw .malformedManifest("format is '\(format)', expected '\(Manifest.formatName)'") }
+        guard format == Manifest.formatName else { throw .malformedManifest(String(outlined: "format is '\(format)', expected '\(Manifest.formatName)'")) }
         name = try ManifestField.string(v["name"], "name")
         guard !name.isEmpty else { throw .malformedManifest("name is empty") }
         version = try ManifestField.string(v["version"], "version")
-        guard SemanticVersion(version) != nil else { throw .malformedManifest("version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)") }
+        guard SemanticVersion(version) != nil else { throw .malformedManifest(String(outlined: "version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH)")) }
         release = try ManifestField.count(v["release"], "release")
         createdAt = try ManifestField.string(v["created_at"], "created_at")
         keyID = try ManifestField.string(v["key_id"], "key_id")
@@ -380,13 +380,13 @@ public struct Manifest: Equatable {
         }
         inputs = []
         outputs = []
-        for (i, s) in ins.enumerated() { inputs.append(try TensorSignature(json: s, "signature.inputs[\(i)]")) }
-        for (i, s) in outs.enumerated() { outputs.append(try TensorSignature(json: s, "signature.outputs[\(i)]")) }
+        for (i, s) in ins.enumerated() { inputs.append(try TensorSignature(json: s, String(outlined: "signature.inputs[\(i)]"))) }
+        for (i, s) in outs.enumerated() { outputs.append(try TensorSignature(json: s, String(outlined: "signature.outputs[\(i)]"))) }
         switch v["drift_baseline"] {
         case nil, .null?: driftBaseline = nil
         case let b?:
             do { driftBaseline = try DriftBaseline(json: b) } catch {
-                throw .malformedManifest("drift_baseline: \(error.description)")
+                throw .malformedManifest(String(outlined: "drift_baseline: \(error.description)"))
             }
         }
         switch v["golden"] {
@@ -396,7 +396,7 @@ public struct Manifest: Equatable {
         let req = v["requirements"] ?? .null
         let minVersion = try ManifestField.string(req["min_runtime_version"], "requirements.min_runtime_version")
         guard SemanticVersion(minVersion) != nil else {
-            throw .malformedManifest("requirements.min_runtime_version '\(minVersion)' is not a semantic version")
+            throw .malformedManifest(String(outlined: "requirements.min_runtime_version '\(minVersion)' is not a semantic version"))
         }
         var isa = [String]()
         if let list = req["isa"] {
@@ -411,31 +411,31 @@ public struct Manifest: Equatable {
         blobs = []
         var names = Set<String>()
         for (i, item) in items.enumerated() {
-            let at = "blobs[\(i)]"
-            let b = BlobEntry(name: try ManifestField.string(item["name"], "\(at).name"),
-                              kind: try ManifestField.string(item["kind"], "\(at).kind"),
-                              offset: try ManifestField.count(item["offset"], "\(at).offset"),
-                              length: try ManifestField.count(item["length"], "\(at).length"),
-                              sha256: try ManifestField.string(item["sha256"], "\(at).sha256"))
-            guard names.insert(b.name).inserted else { throw .malformedManifest("two blobs are named '\(b.name)'") }
+            let at = String(outlined: "blobs[\(i)]")
+            let b = BlobEntry(name: try ManifestField.string(item["name"], String(outlined: "\(at).name")),
+                              kind: try ManifestField.string(item["kind"], String(outlined: "\(at).kind")),
+                              offset: try ManifestField.count(item["offset"], String(outlined: "\(at).offset")),
+                              length: try ManifestField.count(item["length"], String(outlined: "\(at).length")),
+                              sha256: try ManifestField.string(item["sha256"], String(outlined: "\(at).sha256")))
+            guard names.insert(b.name).inserted else { throw .malformedManifest(String(outlined: "two blobs are named '\(b.name)'")) }
             guard let d = Hex.decode(b.sha256), d.count == 32 else {
-                throw .malformedManifest("\(at).sha256 must be 64 hex digits")
+                throw .malformedManifest(String(outlined: "\(at).sha256 must be 64 hex digits"))
             }
             guard b.offset % PackageFormat.alignment == 0 else {
-                throw .blobOutOfBounds("blob '\(b.name)' starts at offset \(b.offset), not a multiple of \(PackageFormat.alignment)")
+                throw .blobOutOfBounds(String(outlined: "blob '\(b.name)' starts at offset \(b.offset), not a multiple of \(PackageFormat.alignment)"))
             }
             blobs.append(b)
         }
         // Overlaps: sorted by offset, each blob must end before the next starts.
         let sorted = stableSorted(blobs) { $0.offset < $1.offset }
         for k in 1..<max(sorted.count, 1) where sorted[k - 1].offset + sorted[k - 1].length > sorted[k].offset {
-            throw .blobOutOfBounds("blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)")
+            throw .blobOutOfBounds(String(outlined: "blob '\(sorted[k - 1].name)' [\(sorted[k - 1].offset), \(sorted[k - 1].offset + sorted[k - 1].length)) overlaps blob '\(sorted[k].name)' starting at \(sorted[k].offset)"))
         }
         if let g = golden {
-            guard let gb = blobs.first(where: { $0.name == g.blob }) else { throw .malformedManifest("golden.blob '\(g.blob)' is not in 'blobs'") }
+            guard let gb = blobs.first(where: { $0.name == g.blob }) else { throw .malformedManifest(String(outlined: "golden.blob '\(g.blob)' is not in 'blobs'")) }
             for (i, c) in g.cases.enumerated() {
                 for t in c.inputs + c.outputs where t.offset > gb.length || t.length > gb.length - t.offset {
-                    throw .blobOutOfBounds("golden case \(i) tensor '\(t.name)' [\(t.offset), +\(t.length)) lies outside blob '\(gb.name)' (\(gb.length) bytes)")
+                    throw .blobOutOfBounds(String(outlined: "golden case \(i) tensor '\(t.name)' [\(t.offset), +\(t.length)) lies outside blob '\(gb.name)' (\(gb.length) bytes)"))
                 }
             }
         }
@@ -444,21 +444,21 @@ public struct Manifest: Equatable {
 
 enum ManifestField {
     static func string(_ v: JSONValue?, _ name: String) throws(PackageError) -> String {
-        guard let v else { throw .malformedManifest("missing field '\(name)'") }
-        guard let s = v.stringValue else { throw .malformedManifest("field '\(name)' must be a string") }
+        guard let v else { throw .malformedManifest(String(outlined: "missing field '\(name)'")) }
+        guard let s = v.stringValue else { throw .malformedManifest(String(outlined: "field '\(name)' must be a string")) }
         return s
     }
 
     static func optionalString(_ v: JSONValue?, _ name: String) throws(PackageError) -> String? {
         guard let v, v != .null else { return nil }
-        guard let s = v.stringValue else { throw .malformedManifest("field '\(name)' must be a string or null") }
+        guard let s = v.stringValue else { throw .malformedManifest(String(outlined: "field '\(name)' must be a string or null")) }
         return s
     }
 
     /// A whole number ≥ 0 that fits comfortably in an Int (< 2^53).
     static func count(_ v: JSONValue?, _ name: String) throws(PackageError) -> Int {
-        guard let v else { throw .malformedManifest("missing field '\(name)'") }
-        guard let n = v.intValue, n >= 0, Int64(n) < Int64(1) << 53 else { throw .malformedManifest("field '\(name)' must be a whole number ≥ 0") }
+        guard let v else { throw .malformedManifest(String(outlined: "missing field '\(name)'")) }
+        guard let n = v.intValue, n >= 0, Int64(n) < Int64(1) << 53 else { throw .malformedManifest(String(outlined: "field '\(name)' must be a whole number ≥ 0")) }
         return n
     }
 }

@@ -71,7 +71,7 @@ public final class ModelPackage {
         try CryptoLibrary.require()
         let p = UnsafeRawBufferPointer(start: buffer.base, count: buffer.byteCount)
         let layout = try ContainerLayout.parse(p)
-        log?("container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)")
+        log?(String(outlined: "container: format \(layout.formatVersion), manifest \(layout.manifestRange.count) bytes, data \(layout.dataLength) bytes at offset \(layout.dataOffset)"))
         // Authenticate before parsing the manifest: untrusted JSON is not parsed.
         guard let sigRange = layout.signatureRange else { throw .missingSignature }
         let keyID = Hex.encode(Array(p[sigRange.lowerBound..<(sigRange.lowerBound + PackageFormat.keyIDBytes)]))
@@ -84,17 +84,17 @@ public final class ModelPackage {
         let message = PackageFormat.signedMessage(header: UnsafeRawBufferPointer(rebasing: p[0..<PackageFormat.headerSize]),
                                                   manifest: UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard try key.verify(signature, message: message) else { throw .badSignature(keyID: keyID) }
-        log?("signature: valid Ed25519 signature by trusted key \(keyID)")
+        log?(String(outlined: "signature: valid Ed25519 signature by trusted key \(keyID)"))
 
         let manifest = try Manifest.decode(UnsafeRawBufferPointer(rebasing: p[layout.manifestRange]))
         guard manifest.keyID == keyID else {
-            throw .malformedManifest("key_id '\(manifest.keyID)' differs from the signing key \(keyID)")
+            throw .malformedManifest(String(outlined: "key_id '\(manifest.keyID)' differs from the signing key \(keyID)"))
         }
-        log?("manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)")
+        log?(String(outlined: "manifest: \(manifest.name) \(manifest.version) release \(manifest.release), \(manifest.blobs.count) blob(s)"))
         try layout.checkBounds(manifest)
         if let minimum = policy.minimumRelease {
             if manifest.release < minimum { throw .releaseTooOld(release: manifest.release, minimum: minimum) }
-            log?("release: \(manifest.release) ≥ minimum \(minimum)")
+            log?(String(outlined: "release: \(manifest.release) ≥ minimum \(minimum)"))
         }
         if policy.checkRequirements {
             try checkRequirements(manifest.requirements)
@@ -149,7 +149,7 @@ public final class ModelPackage {
             if actual != b.sha256.lowercased() {
                 throw .blobDigestMismatch(name: b.name, expected: b.sha256, actual: actual)
             }
-            log?("blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok")
+            log?(String(outlined: "blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok"))
         }
     }
 
@@ -185,19 +185,19 @@ public final class ModelPackage {
             let feeds = try goldenTensors(c.inputs)
             let expected = try goldenTensors(c.outputs)
             guard feeds.count == session.inputs.count else {
-                throw .malformedManifest("golden case \(ci) has \(feeds.count) inputs, the model \(session.inputs.count)")
+                throw .malformedManifest(String(outlined: "golden case \(ci) has \(feeds.count) inputs, the model \(session.inputs.count)"))
             }
             let outputs: [Tensor]
             do { outputs = try session.run(feeds) } catch { throw .runtime(error) }
             guard outputs.count >= expected.count else {
-                throw .malformedManifest("golden case \(ci) expects \(expected.count) outputs, the model has \(outputs.count)")
+                throw .malformedManifest(String(outlined: "golden case \(ci) expects \(expected.count) outputs, the model has \(outputs.count)"))
             }
             for (oi, e) in expected.enumerated() {
                 let a = outputs[oi]
                 let name = c.outputs[oi].name
                 guard a.dtype == e.dtype, a.shape == e.shape else {
                     throw .goldenMismatch(caseIndex: ci, output: name, element: -1, expected: Double(e.count), actual: Double(a.count),
-                                          tolerance: "shape \(a.typeDescription) vs expected \(e.typeDescription)")
+                                          tolerance: String(outlined: "shape \(a.typeDescription) vs expected \(e.typeDescription)"))
                 }
                 for i in 0..<e.count {
                     if e.dtype == .float32 || e.dtype == .float16 {
@@ -221,16 +221,16 @@ public final class ModelPackage {
     /// Runtime version and ISA features against this build and CPU.
     public static func checkRequirements(_ r: Requirements) throws(PackageError) {
         guard let need = SemanticVersion(r.minRuntimeVersion), let have = SemanticVersion(PackageFormat.runtimeVersion) else {
-            throw .malformedManifest("requirements.min_runtime_version '\(r.minRuntimeVersion)' is not a semantic version")
+            throw .malformedManifest(String(outlined: "requirements.min_runtime_version '\(r.minRuntimeVersion)' is not a semantic version"))
         }
         if have < need {
-            throw .requirementNotMet("the package needs runtime \(r.minRuntimeVersion) or later, this is \(PackageFormat.runtimeVersion)")
+            throw .requirementNotMet(String(outlined: "the package needs runtime \(r.minRuntimeVersion) or later, this is \(PackageFormat.runtimeVersion)"))
         }
         let supported = ok_cpu_supported_isas()
         for feature in r.isa {
-            guard let isa = isaNamed(feature) else { throw .requirementNotMet("unknown ISA feature '\(feature)'") }
+            guard let isa = isaNamed(feature) else { throw .requirementNotMet(String(outlined: "unknown ISA feature '\(feature)'")) }
             if supported & (1 << isa.rawValue) == 0 {
-                throw .requirementNotMet("this CPU lacks the ISA feature '\(feature)'")
+                throw .requirementNotMet(String(outlined: "this CPU lacks the ISA feature '\(feature)'"))
             }
         }
     }

@@ -35,12 +35,12 @@ public enum PackageBuilder {
                              key: PrivateKey) throws(PackageError) -> (bytes: [UInt8], manifest: Manifest) {
         guard !options.name.isEmpty else { throw .invalidInput("--name must not be empty") }
         guard SemanticVersion(options.version) != nil else {
-            throw .invalidInput("--version '\(options.version)' is not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])")
+            throw .invalidInput(String(outlined: "--version '\(options.version)' is not a semantic version (MAJOR.MINOR.PATCH[-pre][+build])"))
         }
         guard options.release >= 0 else { throw .invalidInput("--release must be ≥ 0") }
         guard !reference.isEmpty else { throw .invalidInput("the reference data holds no input sets") }
         for f in options.isa where ModelPackage.isaNamed(f) == nil {
-            throw .invalidInput("unknown ISA feature '\(f)' (scalar, avx2, avx512, neon, neon-dot, neon-i8mm)")
+            throw .invalidInput(String(outlined: "unknown ISA feature '\(f)' (scalar, avx2, avx512, neon, neon-dot, neon-i8mm)"))
         }
         let model: Model
         let session: Session
@@ -58,12 +58,12 @@ public enum PackageBuilder {
         var baseline: DriftBaselineBuilder?
         for (si, set) in reference.enumerated() {
             guard set.count == session.inputs.count else {
-                throw .invalidInput("reference set \(si) has \(set.count) input(s), the model \(session.inputs.count)")
+                throw .invalidInput(String(outlined: "reference set \(si) has \(set.count) input(s), the model \(session.inputs.count)"))
             }
             var outputs = [Tensor]()
             do {
                 for t in try session.run(set) { outputs.append(t.copy()) }
-            } catch { throw .invalidInput("reference set \(si): \(error.description)") }
+            } catch { throw .invalidInput(String(outlined: "reference set \(si): \(error.description)")) }
             if si == 0 {
                 var ins = [(name: String, shape: [Int])](), outs = [(name: String, shape: [Int])]()
                 for (i, t) in set.enumerated() where t.dtype == .float32 { ins.append((session.inputs[i].name, t.shape)) }
@@ -86,7 +86,7 @@ public enum PackageBuilder {
                         x.extract(sample: n)
                         try baseline!.add(UnsafeBufferPointer(x.values))
                     }
-                } catch { throw .invalidInput("reference set \(si): \(error.description)") }
+                } catch { throw .invalidInput(String(outlined: "reference set \(si): \(error.description)")) }
             }
             if golden.count < options.goldenCases {
                 var c = GoldenCase(inputs: [], outputs: [])
@@ -97,7 +97,7 @@ public enum PackageBuilder {
         }
         var drift: DriftBaseline?
         if let b = baseline {
-            do { drift = try b.build(droppingEmpty: true) } catch { throw .invalidInput("drift baseline: \(error.description)") }
+            do { drift = try b.build(droppingEmpty: true) } catch { throw .invalidInput(String(outlined: "drift baseline: \(error.description)")) }
         }
         var ins = [TensorSignature](), outs = [TensorSignature]()
         for i in session.inputs { ins.append(TensorSignature(i)) }
@@ -149,20 +149,20 @@ public enum ReferenceData {
         let npys = names.filter { $0.hasSuffix(".npy") }
         if !npys.isEmpty {
             guard inputCount == 1 else {
-                throw .invalidInput("\(dir): loose .npy files are single-input runs, the model has \(inputCount) inputs (use test_data_set_*/input_<i>.npy)")
+                throw .invalidInput(String(outlined: "\(dir): loose .npy files are single-input runs, the model has \(inputCount) inputs (use test_data_set_*/input_<i>.npy)"))
             }
             for n in npys { sets.append([try readTensor(join(dir, n))]) }
             return sets
         }
-        throw .invalidInput("\(dir) holds no reference data (test_data_set_*/input_<i>.pb|.npy, input_<i>.pb, or *.npy)")
+        throw .invalidInput(String(outlined: "\(dir) holds no reference data (test_data_set_*/input_<i>.pb|.npy, input_<i>.pb, or *.npy)"))
     }
 
     static func loadSet(_ dir: String, inputCount: Int) throws(PackageError) -> [Tensor] {
         var set = [Tensor]()
         for i in 0..<inputCount {
-            let pb = join(dir, "input_\(i).pb"), npy = join(dir, "input_\(i).npy")
+            let pb = join(dir, String(outlined: "input_\(i).pb")), npy = join(dir, String(outlined: "input_\(i).npy"))
             if exists(pb) { set.append(try readTensor(pb)) } else if exists(npy) { set.append(try readTensor(npy)) } else {
-                throw .invalidInput("\(dir) lacks input_\(i).pb (the model has \(inputCount) input(s))")
+                throw .invalidInput(String(outlined: "\(dir) lacks input_\(i).pb (the model has \(inputCount) input(s))"))
             }
         }
         return set
@@ -172,7 +172,7 @@ public enum ReferenceData {
         do {
             if path.hasSuffix(".npy") { return try NpyFile.read(path: path) }
             return try TensorProtoFile.read(path: path).tensor
-        } catch { throw .invalidInput("\(path): \(error.description)") }
+        } catch { throw .invalidInput(String(outlined: "\(path): \(error.description)")) }
     }
 
     static func list(_ path: String) throws(PackageError) -> [String] {
@@ -214,8 +214,8 @@ public enum Timestamp {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z"
+        return String(outlined: "\(y)-\(two(m))-\(two(d))T\(two(secs / 3600)):\(two(secs / 60 % 60)):\(two(secs % 60))Z")
     }
 
-    static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+    static func two(_ n: Int) -> String { n < 10 ? String(outlined: "0\(n)") : String(n) }
 }

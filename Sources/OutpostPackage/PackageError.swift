@@ -43,32 +43,32 @@ public enum PackageError: Error {
 
     public var description: String {
         switch self {
-        case let .io(path, reason): return "\(path): \(reason)"
+        case let .io(path, reason): return String(outlined: "\(path): \(reason)")
         case .badMagic: return "not an Outpost package (bad magic: expected \"OUTPOSTPKG\\r\\n\" at byte 0)"
         case let .unsupportedFormatVersion(found, supported):
-            return "unsupported package format version \(found) (this build reads version \(supported))"
+            return String(outlined: "unsupported package format version \(found) (this build reads version \(supported))")
         case let .truncated(section, needed, size):
-            return "truncated package: the \(section) needs the file to be at least \(needed) bytes, it has \(size)"
-        case let .malformedContainer(m): return "malformed package container: \(m)"
-        case let .malformedManifest(m): return "malformed package manifest: \(m)"
+            return String(outlined: "truncated package: the \(section) needs the file to be at least \(needed) bytes, it has \(size)")
+        case let .malformedContainer(m): return String(outlined: "malformed package container: \(m)")
+        case let .malformedManifest(m): return String(outlined: "malformed package manifest: \(m)")
         case .missingSignature: return "the package is not signed (no signature section); unsigned packages are refused"
         case let .unknownKey(keyID, trusted):
             var list = ""
             for (i, k) in trusted.enumerated() { list += (i > 0 ? ", " : "") + k }
-            return "the package is signed by unknown key \(keyID) (trusted: \(trusted.isEmpty ? "none" : list))"
+            return String(outlined: "the package is signed by unknown key \(keyID) (trusted: \(trusted.isEmpty ? "none" : list))")
         case let .badSignature(keyID):
-            return "signature check failed: the manifest or header was modified after signing, or the signature is not by key \(keyID)"
-        case let .blobOutOfBounds(m): return "invalid blob layout: \(m)"
+            return String(outlined: "signature check failed: the manifest or header was modified after signing, or the signature is not by key \(keyID)")
+        case let .blobOutOfBounds(m): return String(outlined: "invalid blob layout: \(m)")
         case let .blobDigestMismatch(name, expected, actual):
-            return "blob '\(name)' is corrupt: SHA-256 \(actual) does not match the manifest's \(expected)"
-        case let .missingBlob(name): return "the manifest lists no blob named '\(name)'"
+            return String(outlined: "blob '\(name)' is corrupt: SHA-256 \(actual) does not match the manifest's \(expected)")
+        case let .missingBlob(name): return String(outlined: "the manifest lists no blob named '\(name)'")
         case let .releaseTooOld(release, minimum):
-            return "release \(release) is older than the minimum accepted release \(minimum) (anti-rollback)"
-        case let .requirementNotMet(m): return "requirement not met: \(m)"
+            return String(outlined: "release \(release) is older than the minimum accepted release \(minimum) (anti-rollback)")
+        case let .requirementNotMet(m): return String(outlined: "requirement not met: \(m)")
         case let .goldenMismatch(index, output, element, expected, actual, tolerance):
-            return "golden self-test failed: case \(index), output '\(output)' element \(element): expected \(expected), got \(actual) (tolerance \(tolerance))"
-        case let .invalidKey(path, reason): return "key file \(path): \(reason)"
-        case let .crypto(m): return "crypto error: \(m)"
+            return String(outlined: "golden self-test failed: case \(index), output '\(output)' element \(element): expected \(expected), got \(actual) (tolerance \(tolerance))")
+        case let .invalidKey(path, reason): return String(outlined: "key file \(path): \(reason)")
+        case let .crypto(m): return String(outlined: "crypto error: \(m)")
         case let .invalidInput(m): return m
         case let .runtime(e): return e.description
         }

@@ -1,3 +1,5 @@
+import OutpostRuntime
+
 /// Container layout constants (docs/package-format.md).
 ///
 ///     0   12  magic "OUTPOSTPKG\r\n"
@@ -87,12 +89,12 @@ public struct ContainerLayout {
         let s = Int(PackageFormat.read(p, 20, 4))
         let d64 = PackageFormat.read(p, 24, 8)
         guard m > 0, m <= PackageFormat.maxManifestBytes else {
-            throw .malformedContainer("manifest length \(m) is outside 1…\(PackageFormat.maxManifestBytes) bytes")
+            throw .malformedContainer(String(outlined: "manifest length \(m) is outside 1…\(PackageFormat.maxManifestBytes) bytes"))
         }
         guard s == 0 || s == PackageFormat.signatureSectionBytes else {
-            throw .malformedContainer("signature length \(s) (expected 0 or \(PackageFormat.signatureSectionBytes))")
+            throw .malformedContainer(String(outlined: "signature length \(s) (expected 0 or \(PackageFormat.signatureSectionBytes))"))
         }
-        guard d64 < 1 << 48 else { throw .malformedContainer("data section length \(d64) is implausible") }
+        guard d64 < 1 << 48 else { throw .malformedContainer(String(outlined: "data section length \(d64) is implausible")) }
         let d = Int(d64)
         let manifestEnd = PackageFormat.headerSize + m
         guard size >= manifestEnd else { throw .truncated(section: "manifest", needed: manifestEnd, fileSize: size) }
@@ -101,11 +103,11 @@ public struct ContainerLayout {
         let dataOffset = PackageFormat.align(signatureEnd)
         guard size >= dataOffset else { throw .truncated(section: "padding", needed: dataOffset, fileSize: size) }
         for i in signatureEnd..<dataOffset where p[i] != 0 {
-            throw .malformedContainer("non-zero padding byte at offset \(i)")
+            throw .malformedContainer(String(outlined: "non-zero padding byte at offset \(i)"))
         }
         guard size >= dataOffset + d else { throw .truncated(section: "blob data", needed: dataOffset + d, fileSize: size) }
         guard size == dataOffset + d else {
-            throw .malformedContainer("\(size - dataOffset - d) unexpected bytes after the data section (file \(size) bytes, expected \(dataOffset + d))")
+            throw .malformedContainer(String(outlined: "\(size - dataOffset - d) unexpected bytes after the data section (file \(size) bytes, expected \(dataOffset + d))"))
         }
         return ContainerLayout(formatVersion: version, manifestRange: PackageFormat.headerSize..<manifestEnd,
                                signatureRange: s == 0 ? nil : manifestEnd..<signatureEnd,
@@ -115,7 +117,7 @@ public struct ContainerLayout {
     /// Checks every blob of the manifest lies inside the data section.
     public func checkBounds(_ manifest: Manifest) throws(PackageError) {
         for b in manifest.blobs where b.offset > dataLength || b.length > dataLength - b.offset {
-            throw .blobOutOfBounds("blob '\(b.name)' [\(b.offset), \(b.offset + b.length)) lies outside the data section (\(dataLength) bytes)")
+            throw .blobOutOfBounds(String(outlined: "blob '\(b.name)' [\(b.offset), \(b.offset + b.length)) lies outside the data section (\(dataLength) bytes)"))
         }
     }
 }
@@ -145,7 +147,7 @@ public enum PackageWriter {
     public static func assemble(manifestBytes: [UInt8], data: [UInt8], key: PrivateKey?,
                                 formatVersion: Int = PackageFormat.version) throws(PackageError) -> [UInt8] {
         guard manifestBytes.count <= PackageFormat.maxManifestBytes else {
-            throw .invalidInput("the manifest is \(manifestBytes.count) bytes; the limit is \(PackageFormat.maxManifestBytes)")
+            throw .invalidInput(String(outlined: "the manifest is \(manifestBytes.count) bytes; the limit is \(PackageFormat.maxManifestBytes)"))
         }
         let sigLength = key == nil ? 0 : PackageFormat.signatureSectionBytes
         var header = PackageFormat.header(manifestLength: manifestBytes.count, signatureLength: sigLength, dataLength: data.count)

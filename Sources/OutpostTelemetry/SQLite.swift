@@ -1,4 +1,5 @@
 import CSQLite
+import OutpostText
 
 /// A thin typed layer over the SQLite C API: one connection, prepared statements,
 /// result codes turned into `TelemetryError`s that name the path and the step.
@@ -61,7 +62,7 @@ final class SQLiteConnection {
         guard let h = handle else { throw .sqlite(code: SQLITE_MISUSE, message: "store is closed", context: sql) }
         var stmt: OpaquePointer?
         let rc = sql.withCString { op_sqlite3_prepare_v2(h, $0, -1, &stmt, nil) }
-        if rc != SQLITE_OK || stmt == nil { throw error(rc, "prepare \(sql)") }
+        if rc != SQLITE_OK || stmt == nil { throw error(rc, String(outlined: "prepare \(sql)")) }
         return Statement(stmt!, connection: self, sql: sql)
     }
 

@@ -1,3 +1,5 @@
+import OutpostText
+
 /// Failures of the telemetry store. None of them is fatal to inference: the
 /// store reports, the caller logs and keeps inferring.
 public enum TelemetryError: Error, Equatable {
@@ -21,16 +23,16 @@ public enum TelemetryError: Error, Equatable {
 
     public var description: String {
         switch self {
-        case let .cannotOpen(path, reason): return "telemetry store \(path): cannot open: \(reason)"
-        case let .readOnly(path): return "telemetry store \(path) is read-only (file or directory permissions, read-only mount)"
-        case let .diskFull(path): return "telemetry store \(path): disk full (record not stored; earlier records are safe)"
-        case let .corrupt(path, detail): return "telemetry store \(path) is corrupt or not a database: \(detail)"
+        case let .cannotOpen(path, reason): return String(outlined: "telemetry store \(path): cannot open: \(reason)")
+        case let .readOnly(path): return String(outlined: "telemetry store \(path) is read-only (file or directory permissions, read-only mount)")
+        case let .diskFull(path): return String(outlined: "telemetry store \(path): disk full (record not stored; earlier records are safe)")
+        case let .corrupt(path, detail): return String(outlined: "telemetry store \(path) is corrupt or not a database: \(detail)")
         case let .schemaTooNew(path, version, supported):
-            return "telemetry store \(path) has schema version \(version); this build supports up to \(supported)"
+            return String(outlined: "telemetry store \(path) has schema version \(version); this build supports up to \(supported)")
         case let .invalidAcknowledgement(stream, seq, last):
-            return "acknowledgement of \(stream) up to \(seq), but its last sequence number is \(last)"
-        case let .busy(path): return "telemetry store \(path) is locked by another process"
-        case let .sqlite(code, message, context): return "telemetry store: \(context): \(message) (SQLite code \(code))"
+            return String(outlined: "acknowledgement of \(stream) up to \(seq), but its last sequence number is \(last)")
+        case let .busy(path): return String(outlined: "telemetry store \(path) is locked by another process")
+        case let .sqlite(code, message, context): return String(outlined: "telemetry store: \(context): \(message) (SQLite code \(code))")
         }
     }
 }

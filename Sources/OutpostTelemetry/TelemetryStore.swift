@@ -1,4 +1,5 @@
 import CSQLite
+import OutpostText
 
 /// The device's telemetry buffer: one SQLite database in WAL mode with four
 /// append-only streams (inference records, drift windows, deployment events,
@@ -41,10 +42,10 @@ public final class TelemetryStore {
         // The first read of the file: a non-database or a damaged header fails here.
         let mode = try db.scalarText("PRAGMA journal_mode=WAL")
         if mode != "wal" {
-            throw .cannotOpen(path: path, reason: "cannot switch to WAL mode (journal_mode is '\(mode)'; is the directory writable?)")
+            throw .cannotOpen(path: path, reason: String(outlined: "cannot switch to WAL mode (journal_mode is '\(mode)'; is the directory writable?)"))
         }
         try db.execute(options.synchronousFull ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL")
-        if let pages = options.maxPageCount { _ = try db.scalarInt("PRAGMA max_page_count=\(pages)") }
+        if let pages = options.maxPageCount { _ = try db.scalarInt(String(outlined: "PRAGMA max_page_count=\(pages)")) }
         if options.checkOnOpen {
             let check = try db.scalarText("PRAGMA quick_check")
             if check != "ok" { throw .corrupt(path: path, detail: check) }
@@ -90,7 +91,7 @@ public final class TelemetryStore {
             try db.execute("BEGIN IMMEDIATE")
             do throws(TelemetryError) {
                 try db.execute(migrationSQL(from: version))
-                try db.execute("PRAGMA user_version=\(version + 1)")
+                try db.execute(String(outlined: "PRAGMA user_version=\(version + 1)"))
                 try db.execute("COMMIT")
             } catch {
                 if db.inTransaction { try? db.execute("ROLLBACK") }
@@ -121,7 +122,7 @@ public final class TelemetryStore {
 
             """
             for s in TelemetryStream.allCases {
-                sql += "INSERT INTO stats VALUES(\(s.rawValue),'\(s.name)',0,0,0,0,0,0,0,0,0);\n"
+                sql += String(outlined: "INSERT INTO stats VALUES(\(s.rawValue),'\(s.name)',0,0,0,0,0,0,0,0,0);\n")
             }
             return sql
         default:
@@ -333,7 +334,7 @@ public final class TelemetryStore {
         let k = s.rawValue
         var toFree = state[k].bytes - target
         if toFree <= 0 { return }
-        let scan = try db.prepare("SELECT seq, bytes FROM \(s.table) ORDER BY seq")
+        let scan = try db.prepare(String(outlined: "SELECT seq, bytes FROM \(s.table) ORDER BY seq"))
         defer { scan.finalize() }
         var cutoff: Int64 = -1
         var rows: Int64 = 0, freed: Int64 = 0
@@ -346,7 +347,7 @@ public final class TelemetryStore {
         }
         scan.finalize()
         if cutoff < 0 { return }
-        try db.execute("DELETE FROM \(s.table) WHERE seq <= \(cutoff)")
+        try db.execute(String(outlined: "DELETE FROM \(s.table) WHERE seq <= \(cutoff)"))
         state[k].rows -= rows
         state[k].bytes -= freed
         state[k].evictedRows += rows
@@ -365,7 +366,7 @@ public final class TelemetryStore {
         case .deploymentEvent: columns = "seq,time_ms,model,version,kind,detail"
         case .sampledInput: columns = "seq,time_ms,model,version,descriptor,payload"
         }
-        let q = try db.prepare("SELECT \(columns) FROM \(stream.table) WHERE seq > ? ORDER BY seq LIMIT ?")
+        let q = try db.prepare(String(outlined: "SELECT \(columns) FROM \(stream.table) WHERE seq > ? ORDER BY seq LIMIT ?"))
         defer { q.finalize() }
         q.bind(1, after)
         q.bind(2, Int64(max(0, limit)))
@@ -397,13 +398,13 @@ public final class TelemetryStore {
         if seq <= state[k].ackedSeq { return 0 }
         var removed = 0
         try transaction { () throws(TelemetryError) in
-            let sum = try db.prepare("SELECT count(*), coalesce(sum(bytes),0) FROM \(stream.table) WHERE seq <= ?")
+            let sum = try db.prepare(String(outlined: "SELECT count(*), coalesce(sum(bytes),0) FROM \(stream.table) WHERE seq <= ?"))
             defer { sum.finalize() }
             sum.bind(1, seq)
             _ = try sum.step()
             let rows = sum.int64(0), bytes = sum.int64(1)
             sum.finalize()
-            try db.execute("DELETE FROM \(stream.table) WHERE seq <= \(seq)")
+            try db.execute(String(outlined: "DELETE FROM \(stream.table) WHERE seq <= \(seq)"))
             state[k].ackedSeq = seq
             state[k].rows -= rows
             state[k].bytes -= bytes
@@ -427,7 +428,7 @@ public final class TelemetryStore {
 
     /// Records currently held by a stream (from the database).
     public func count(_ stream: TelemetryStream) throws(TelemetryError) -> Int64 {
-        try db.scalarInt("SELECT count(*) FROM \(stream.table)")
+        try db.scalarInt(String(outlined: "SELECT count(*) FROM \(stream.table)"))
     }
 
     /// `PRAGMA integrity_check`: "ok" or SQLite's description of the damage.
@@ -456,6 +457,6 @@ extension TelemetryStore {
 
     /// A per-process temporary database path under `directory`.
     public static func temporaryPath(directory: String = "/tmp", tag: String = "telemetry") -> String {
-        "\(directory)/outpost-\(tag)-\(op_sqlite_process_id()).db"
+        String(outlined: "\(directory)/outpost-\(tag)-\(op_sqlite_process_id()).db")
     }
 }

@@ -1,11 +1,12 @@
 import COutpostSystem
+import OutpostCLICore
 import OutpostJSON
 import OutpostRuntime
 
 /// `outpost bench`: load time, latency distribution and peak memory of a model.
 enum BenchCommand {
     static let spec = CommandSpec(
-        name: "bench",
+        name: "outpost bench",
         usage: "outpost bench MODEL|PKG [--input-dir DIR] [--threads N] [--warmup W] [--iterations K] [--json] [--profile]",
         summary: "Measure a model: load time (parse + optimise + plan), latency over K timed runs after W warm-up runs, and peak RSS. Without inputs, random ones of the declared shapes are used (symbolic dimensions = 1).",
         options: [

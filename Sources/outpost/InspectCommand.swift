@@ -1,9 +1,10 @@
+import OutpostCLICore
 import OutpostRuntime
 
 /// `outpost inspect`: what a model is, before running it.
 enum InspectCommand {
     static let spec = CommandSpec(
-        name: "inspect",
+        name: "outpost inspect",
         usage: "outpost inspect MODEL [--layers]",
         summary: "Show a model's inputs and outputs, operator counts, parameters, opsets, quantization form (float, QDQ, QOperator, dynamic, mixed), and what Outpost's optimiser and planner make of it: how many layers run as int8 and as float, and why a QDQ pattern did not fold.",
         options: [],
@@ -23,7 +24,7 @@ enum InspectCommand {
         Console.out("ir version: \(model.irVersion)")
         var opsetLine = "opsets:"
         for (domain, version) in stableSorted(Array(model.opsets), by: { $0.key < $1.key }) {
-            opsetLine += " \(domain.isEmpty ? "ai.onnx" : domain)=\(version)"
+            opsetLine += String(outlined: " \(domain.isEmpty ? "ai.onnx" : domain)=\(version)")
         }
         Console.out(opsetLine)
         Console.out("inputs:")
@@ -43,7 +44,7 @@ enum InspectCommand {
 
         var counts = [String: Int]()
         for n in g.nodes {
-            let key = n.domain.isEmpty ? n.opType : "\(n.domain)::\(n.opType)"
+            let key = n.domain.isEmpty ? n.opType : String(outlined: "\(n.domain)::\(n.opType)")
             counts[key, default: 0] += 1
         }
         Console.out("operators: \(g.nodes.count) nodes")
@@ -52,7 +53,7 @@ enum InspectCommand {
             Console.out("  " + Format.pad(op, 28) + Format.pad("\(n)", 5, right: true))
         }
         for n in g.nodes where !isOperatorSupported(opType: n.opType, domain: n.domain) {
-            let key = n.domain.isEmpty ? n.opType : "\(n.domain)::\(n.opType)"
+            let key = n.domain.isEmpty ? n.opType : String(outlined: "\(n.domain)::\(n.opType)")
             if !unsupported.contains(key) { unsupported.append(key) }
         }
         Console.out("quantization: \(quantization(g, int8Weights: int8Weights))")
@@ -135,11 +136,11 @@ enum InspectCommand {
             counts[k, default: 0] += 1
             if k == .float { floatOps[optimised.nodes[i].opType, default: 0] += 1 }
         }
-        var line = "layers after optimisation: \(counts[.int8] ?? 0) int8, \(counts[.float] ?? 0) float, \(counts[.convert] ?? 0) quantize/dequantize"
+        var line = String(outlined: "layers after optimisation: \(counts[.int8] ?? 0) int8, \(counts[.float] ?? 0) float, \(counts[.convert] ?? 0) quantize/dequantize")
         if !floatOps.isEmpty {
             line += " (float:"
             for (op, n) in stableSorted(Array(floatOps), by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-                line += " \(op) \(n)"
+                line += String(outlined: " \(op) \(n)")
             }
             line += ")"
         }
@@ -160,9 +161,9 @@ enum InspectCommand {
         if all {
             Console.out("layers:")
             for (i, n) in optimised.nodes.enumerated() {
-                let op = n.domain.isEmpty ? n.opType : "\(n.domain)::\(n.opType)"
+                let op = n.domain.isEmpty ? n.opType : String(outlined: "\(n.domain)::\(n.opType)")
                 var s = "  " + Format.pad(kinds[i].rawValue, 8) + Format.pad(op, 36) + " " + n.displayName
-                if kinds[i] == .float, let reason = why[n.displayName] { s += "  (not folded: \(reason))" }
+                if kinds[i] == .float, let reason = why[n.displayName] { s += String(outlined: "  (not folded: \(reason))") }
                 Console.out(s)
             }
         }

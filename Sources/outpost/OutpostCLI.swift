@@ -1,9 +1,11 @@
+import OutpostCLICore
 import OutpostRuntime
 
-/// The `outpost` command: dispatch to subcommands, errors on stderr, exit codes.
+/// The `outpost` command, what a device runs: dispatch to subcommands, errors on
+/// stderr, exit codes. Developer tools (conformance, kernel and telemetry
+/// benchmarks, package building and signing, baselines) are `outpost-dev`
+/// (docs/size-budget.md: they kept the device binary over its 1 MB budget).
 enum OutpostCLI {
-    static let version = "0.1.0"
-
     static let help = """
     OVERVIEW: Outpost — run quantized and float ONNX models on edge devices.
 
@@ -13,15 +15,13 @@ enum OutpostCLI {
       run            Run a model once on input files and write or print its outputs.
       bench          Measure load time, latency and peak memory of a model.
       inspect        Describe a model: inputs, outputs, operators, parameters, quantization.
-      conformance    Run ONNX backend test folders and report pass/fail/skip.
-      bench-kernels  Measure the float GEMM and convolution kernels (GFLOPS per ISA).
-      keys           Generate Ed25519 package signing keys.
-      package        Build, verify and inspect signed model packages.
+      package        Verify and inspect signed model packages.
       monitor        Stream inputs through a model and print per-window drift against a baseline.
-      bench-telemetry  Measure telemetry store throughput and the monitoring cost per inference.
       version        Print the version.
 
-      See 'outpost <subcommand> --help' for details.
+      See 'outpost <subcommand> --help' for details. Developer tools (conformance,
+      bench-kernels, bench-telemetry, keys, package build, make-baseline) are in
+      'outpost-dev'.
     """
 
     static func run(_ args: [String]) -> Int {
@@ -30,31 +30,24 @@ enum OutpostCLI {
             return 2
         }
         let rest = Array(args.dropFirst())
-        do {
+        return CommandLineTool.exitCode { () throws(OutpostError) -> Int in
             switch command {
             case "-h", "--help", "help":
                 Console.out(help)
                 return 0
             case "version", "--version":
-                Console.out("outpost \(version)")
+                Console.out("outpost \(CommandLineTool.version)")
                 return 0
             case "run": return try RunCommand.main(rest)
             case "bench": return try BenchCommand.main(rest)
             case "inspect": return try InspectCommand.main(rest)
-            case "conformance": return try ConformanceCommand.main(rest)
-            case "bench-kernels": return runKernelBench(rest)
-            case "keys": return try KeysCommand.main(rest)
             case "package": return try PackageCommand.main(rest)
             case "monitor": return try MonitorCommand.main(rest)
-            case "bench-telemetry": return try TelemetryBenchCommand.main(rest)
+            case "conformance", "bench-kernels", "bench-telemetry", "keys", "make-baseline":
+                throw .usage(String(outlined: "'\(command)' is a developer tool: use 'outpost-dev \(command)'"))
             default:
-                Console.error("error: unknown subcommand '\(command)' (see 'outpost --help')")
-                return 2
+                throw .usage(String(outlined: "unknown subcommand '\(command)' (see 'outpost --help')"))
             }
-        } catch {
-            Console.error("error: \(error.description)")
-            if case .usage = error { return 2 }
-            return 1
         }
     }
 }

@@ -1,10 +1,11 @@
+import OutpostCLICore
 import OutpostONNX
 import OutpostRuntime
 
 /// `outpost run`: one inference, inputs from files, outputs to files or the terminal.
 enum RunCommand {
     static let spec = CommandSpec(
-        name: "run",
+        name: "outpost run",
         usage: "outpost run MODEL|PKG [--input-dir DIR] [--input NAME=FILE ...] [--output-dir DIR] [--threads N]",
         summary: "Run a model once. Inputs come from DIR/input_<i>.pb (ONNX test-data layout, graph-input order) and/or --input NAME=FILE.npy|.pb; outputs go to DIR/output_<j>.pb (graph-output order) or are summarised on stdout.",
         options: [
@@ -34,7 +35,7 @@ enum RunCommand {
         if let dir = a.value("--output-dir") {
             try FileSystem.makeDirectories(dir)
             for (j, t) in outputs.enumerated() {
-                try TensorProtoFile.write(t, name: session.outputs[j].name, path: FileSystem.join(dir, "output_\(j).pb"))
+                try TensorProtoFile.write(t, name: session.outputs[j].name, path: FileSystem.join(dir, String(outlined: "output_\(j).pb")))
             }
             Console.out("wrote \(outputs.count) output(s) to \(dir)")
         } else {
@@ -52,7 +53,7 @@ enum RunCommand {
 enum OutputSummary {
     /// `labels` name the classes of a score vector (labels.txt beside the model).
     static func describe(name: String, tensor t: Tensor, labels: [String] = []) -> String {
-        var s = "\(name): \(t.typeDescription)"
+        var s = String(outlined: "\(name): \(t.typeDescription)")
         let n = t.count
         if n == 0 { return s }
         // A class-score vector: show the top entries.
@@ -66,7 +67,7 @@ enum OutputSummary {
             best = stableSorted(best) { $0.1 > $1.1 }
             s += "  top:"
             for (k, (i, v)) in best.prefix(5).enumerated() {
-                let label = i < labels.count ? labels[i] : "#\(i)"
+                let label = i < labels.count ? labels[i] : String(outlined: "#\(i)")
                 s += (k == 0 ? " " : ", ") + "\(label)=\(Format.significant(Double(v), 4))"
             }
             return s
@@ -83,7 +84,7 @@ enum OutputSummary {
 /// with % of the total), per run.
 enum ProfileReport {
     static func key(_ opType: String, _ domain: String) -> String {
-        domain.isEmpty ? opType : "\(domain == "com.microsoft" ? "ms" : domain)::\(opType)"
+        domain.isEmpty ? opType : String(outlined: "\(domain == "com.microsoft" ? "ms" : domain)::\(opType)")
     }
 
     static func rows(_ session: Session) -> [(opType: String, domain: String, node: String, nanoseconds: UInt64)] {

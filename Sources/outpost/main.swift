@@ -1,11 +1,4 @@
 import COutpostSystem
-import OutpostRuntime
+import OutpostCLICore
 
-var arguments = [String]()
-var i: Int32 = 1
-while i < op_argc() {
-    arguments.append(String(cString: op_argv(i)))
-    i += 1
-}
-let code = OutpostCLI.run(arguments)
-op_exit(Int32(code))
+op_exit(Int32(OutpostCLI.run(CommandLineTool.arguments())))

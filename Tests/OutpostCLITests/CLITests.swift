@@ -1,13 +1,20 @@
 import Foundation
 import Testing
 
-/// Drives the real `outpost` binary as a user would: exit codes, stdout, stderr, files.
+/// Drives the real `outpost` and `outpost-dev` binaries as a user would: exit codes,
+/// stdout, stderr, files.
 @Suite struct CLITests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static var binary: String {
         if let b = ProcessInfo.processInfo.environment["OUTPOST_BIN"] { return b }
         return root.appendingPathComponent(".build/debug/outpost").path
+    }
+
+    /// The developer tools: OUTPOST_DEV_BIN, else `outpost-dev` next to `binary`.
+    static var devBinary: String {
+        if let b = ProcessInfo.processInfo.environment["OUTPOST_DEV_BIN"] { return b }
+        return URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("outpost-dev").path
     }
 
     struct Result {
@@ -17,10 +24,23 @@ import Testing
     }
 
     func outpost(_ args: [String]) throws -> Result {
+        try run(CLITests.binary, args)
+    }
+
+    func outpostDev(_ args: [String]) throws -> Result {
+        try run(CLITests.devBinary, args)
+    }
+
+    func run(_ binary: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = CLITests.root
+        if !env.isEmpty {
+            var e = ProcessInfo.processInfo.environment
+            for (k, v) in env { e[k] = v }
+            p.environment = e
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -40,12 +60,41 @@ import Testing
     @Test func helpEverywhere() throws {
         let top = try outpost(["--help"])
         #expect(top.status == 0)
-        for sub in ["run", "bench", "inspect", "conformance", "bench-kernels"] {
+        for sub in ["run", "bench", "inspect", "monitor", "package"] {
             #expect(top.stdout.contains(sub))
             let r = try outpost([sub, "--help"])
             #expect(r.status == 0, "\(sub) --help")
             #expect(r.stdout.contains("USAGE: outpost \(sub)"), "\(sub) --help prints usage")
         }
+        let dev = try outpostDev(["--help"])
+        #expect(dev.status == 0)
+        for sub in ["conformance", "bench-kernels", "bench-telemetry", "keys", "package", "make-baseline"] {
+            #expect(dev.stdout.contains(sub))
+            let r = try outpostDev([sub, "--help"])
+            #expect(r.status == 0, "outpost-dev \(sub) --help")
+            #expect(r.stdout.contains("USAGE: outpost-dev \(sub)"), "outpost-dev \(sub) --help prints usage")
+        }
+        #expect(try outpostDev(["version"]).stdout == (try outpost(["version"])).stdout.replacingOccurrences(of: "outpost", with: "outpost-dev"))
+    }
+
+    /// The device binary names the developer tools it does not have, and the other way round.
+    @Test func developerToolsAreInOutpostDev() throws {
+        for sub in ["conformance", "bench-kernels", "bench-telemetry", "keys", "make-baseline"] {
+            let r = try outpost([sub, "--help"])
+            #expect(r.status == 2 && r.stderr.contains("use 'outpost-dev \(sub)'"), "outpost \(sub)")
+        }
+        let build = try outpost(["package", "build", "--help"])
+        #expect(build.status == 2 && build.stderr.contains("outpost-dev package build"))
+        let baseline = try outpost(["monitor", "models/mlp/model.onnx", "--input-dir", "models/mlp", "--make-baseline", "/tmp/x.json"])
+        #expect(baseline.status == 2 && baseline.stderr.contains("unknown option '--make-baseline'"))
+        for sub in ["run", "bench", "inspect", "monitor"] {
+            let r = try outpostDev([sub, "models/tiny"])
+            #expect(r.status == 2 && r.stderr.contains("use 'outpost \(sub)'"), "outpost-dev \(sub)")
+        }
+        let verify = try outpostDev(["package", "verify", "x.opkg"])
+        #expect(verify.status == 2 && verify.stderr.contains("outpost package verify"))
+        let unknown = try outpostDev(["frobnicate"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("unknown subcommand 'frobnicate'"))
     }
 
     @Test func usageErrorsGoToStderrWithExitCode2() throws {
@@ -74,7 +123,7 @@ import Testing
         try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("models/tiny/model.onnx"), to: check.appendingPathComponent("model.onnx"))
         try FileManager.default.copyItem(at: CLITests.root.appendingPathComponent("models/tiny/test_data_set_0/input_0.pb"), to: set.appendingPathComponent("input_0.pb"))
         try FileManager.default.copyItem(at: written, to: set.appendingPathComponent("output_0.pb"))
-        let c = try outpost(["conformance", check.path, "--rtol", "0", "--atol", "0"])
+        let c = try outpostDev(["conformance", check.path, "--rtol", "0", "--atol", "0"])
         #expect(c.status == 0, "\(c.stdout)")
         #expect(c.stdout.contains("1 passed, 0 failed, 0 skipped"))
     }
@@ -126,7 +175,7 @@ import Testing
     }
 
     @Test func conformanceOnTheFixtureModels() throws {
-        let r = try outpost(["conformance", "models"])
+        let r = try outpostDev(["conformance", "models"])
         #expect(r.status == 0, "\(r.stdout)")
         #expect(r.stdout.contains(" 0 failed, 0 skipped"))
     }
@@ -163,13 +212,13 @@ import Testing
         let dst = dir.appendingPathComponent("tiny")
         try FileManager.default.copyItem(at: src, to: dst)
         // An impossible element-wise tolerance fails; a relative L2 bound overrides it.
-        let strict = try outpost(["conformance", dst.path, "--rtol", "0", "--atol", "0", "--filter", "tiny"])
+        let strict = try outpostDev(["conformance", dst.path, "--rtol", "0", "--atol", "0", "--filter", "tiny"])
         try "rel_l2 1e-2\nsteps 1\n".write(to: dst.appendingPathComponent("tolerance.txt"), atomically: true, encoding: .utf8)
-        let relaxed = try outpost(["conformance", dst.path, "--rtol", "0", "--atol", "0"])
+        let relaxed = try outpostDev(["conformance", dst.path, "--rtol", "0", "--atol", "0"])
         #expect(relaxed.status == 0, "\(relaxed.stdout)")
         _ = strict
         try "bogus 1\n".write(to: dst.appendingPathComponent("tolerance.txt"), atomically: true, encoding: .utf8)
-        let bad = try outpost(["conformance", dst.path])
+        let bad = try outpostDev(["conformance", dst.path])
         #expect(bad.status == 1)
         #expect(bad.stdout.contains("unknown key"))
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// `outpost monitor` and `outpost bench-telemetry` end to end on the mlp fixture,
+/// `outpost monitor`, `outpost-dev make-baseline` and `outpost-dev bench-telemetry`
+/// end to end on the mlp fixture,
 /// with .npy batches written here (no Python needed).
 @Suite struct MonitorCommandTests {
     let cli = CLITests()
@@ -44,8 +45,8 @@ import Testing
         try Self.makeInputs(tmp.appendingPathComponent("same"), files: 10, shift: 0, seed: 2)
         try Self.makeInputs(tmp.appendingPathComponent("shifted"), files: 10, shift: 0.8, seed: 3)
         let baseline = tmp.appendingPathComponent("baseline.json").path
-        let made = try cli.outpost(["monitor", "models/mlp/model.onnx", "--input-dir", tmp.appendingPathComponent("reference").path,
-                                    "--make-baseline", baseline])
+        let made = try cli.outpostDev(["make-baseline", "models/mlp/model.onnx", "--input-dir", tmp.appendingPathComponent("reference").path,
+                                       "-o", baseline])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.contains("18 features from 2560 samples"))
 
@@ -88,9 +89,9 @@ import Testing
         try Self.makeInputs(tmp.appendingPathComponent("reference"), files: 20, shift: 0, seed: 4)
         try Self.makeInputs(tmp.appendingPathComponent("shifted"), files: 10, shift: 1, seed: 5)
         let key = tmp.appendingPathComponent("k").path
-        #expect(try cli.outpost(["keys", "generate", "--out", key]).status == 0)
+        #expect(try cli.outpostDev(["keys", "generate", "--out", key]).status == 0)
         let pkg = tmp.appendingPathComponent("mlp.opkg").path
-        let built = try cli.outpost(["package", "build", "--model", "models/mlp/model.onnx", "--name", "mlp", "--version", "2.1.0",
+        let built = try cli.outpostDev(["package", "build", "--model", "models/mlp/model.onnx", "--name", "mlp", "--version", "2.1.0",
                                      "--release", "7", "--reference-data", tmp.appendingPathComponent("reference").path,
                                      "--key", key + ".key", "-o", pkg])
         #expect(built.status == 0, "\(built.stderr)")
@@ -111,7 +112,7 @@ import Testing
         let tmp = try cli.tempDir()
         defer { try? FileManager.default.removeItem(at: tmp) }
         let baseline = tmp.appendingPathComponent("b.json").path
-        #expect(try cli.outpost(["monitor", "models/mlp/model.onnx", "--input-dir", "models/mlp", "--make-baseline", baseline]).status == 0)
+        #expect(try cli.outpostDev(["make-baseline", "models/mlp/model.onnx", "--input-dir", "models/mlp", "-o", baseline]).status == 0)
         // A store that cannot be opened: a warning, and monitoring goes on.
         let r = try cli.outpost(["monitor", "models/mlp/model.onnx", "--input-dir", "models/mlp", "--baseline", baseline,
                                  "--db", tmp.appendingPathComponent("no/such/dir/t.db").path])
@@ -132,7 +133,7 @@ import Testing
     }
 
     @Test func benchTelemetryPrintsFigures() throws {
-        let r = try cli.outpost(["bench-telemetry", "--records", "5000", "--iterations", "10", "--model", "models/mlp/model.onnx"])
+        let r = try cli.outpostDev(["bench-telemetry", "--records", "5000", "--iterations", "10", "--model", "models/mlp/model.onnx"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("records/s"))
         #expect(r.stdout.contains("% of the median inference"))

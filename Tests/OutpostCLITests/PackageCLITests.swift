@@ -1,27 +1,17 @@
 import Foundation
 import Testing
 
-/// keys → package build → verify → inspect → run/bench, through the real binary.
+/// keys → package build (outpost-dev) → verify → inspect → run/bench (outpost), through
+/// the real binaries.
 @Suite struct PackageCLITests {
     let cli = CLITests()
 
     func outpost(_ args: [String], env: [String: String] = [:]) throws -> CLITests.Result {
-        if env.isEmpty { return try cli.outpost(args) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = args
-        p.currentDirectoryURL = CLITests.root
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let er = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return CLITests.Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: er, as: UTF8.self))
+        try cli.run(CLITests.binary, args, env: env)
+    }
+
+    func outpostDev(_ args: [String], env: [String: String] = [:]) throws -> CLITests.Result {
+        try cli.run(CLITests.devBinary, args, env: env)
     }
 
     @Test func keysBuildVerifyInspectRun() throws {
@@ -30,18 +20,18 @@ import Testing
         let other = dir.appendingPathComponent("other").path
         let pkg = dir.appendingPathComponent("tiny.opkg").path
 
-        let k = try outpost(["keys", "generate", "--out", signer])
+        let k = try outpostDev(["keys", "generate", "--out", signer])
         #expect(k.status == 0, "\(k.stderr)")
         #expect(k.stdout.contains("key id "))
         let mode = try FileManager.default.attributesOfItem(atPath: signer + ".key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
         #expect(try String(contentsOfFile: signer + ".key", encoding: .utf8).hasPrefix("outpost-ed25519-private "))
         // Refuses to overwrite a key.
-        let again = try outpost(["keys", "generate", "--out", signer])
+        let again = try outpostDev(["keys", "generate", "--out", signer])
         #expect(again.status == 1 && again.stderr.contains("exists"))
-        #expect(try outpost(["keys", "generate", "--out", other]).status == 0)
+        #expect(try outpostDev(["keys", "generate", "--out", other]).status == 0)
 
-        let b = try outpost(["package", "build", "--model", "models/tiny/model.onnx", "--name", "tiny", "--version", "1.4.0",
+        let b = try outpostDev(["package", "build", "--model", "models/tiny/model.onnx", "--name", "tiny", "--version", "1.4.0",
                              "--release", "7", "--reference-data", "models/tiny", "--key", signer + ".key",
                              "--lineage", "parent_version=1.3.2", "--lineage", "metric.accuracy=0.91",
                              "--lineage", "training_data=s3://bucket/colours", "--lineage", "team=vision", "-o", pkg])
@@ -61,7 +51,7 @@ import Testing
         let noLib = try outpost(["package", "verify", pkg, "--trusted-key", signer + ".pub"], env: missing)
         #expect(noLib.status == 1 && noLib.stderr.contains("cannot load the OpenSSL library /nonexistent/libcrypto.so.3"),
                 "\(noLib.stdout)\(noLib.stderr)")
-        let noLibKeys = try outpost(["keys", "generate", "--out", dir.appendingPathComponent("nolib").path], env: missing)
+        let noLibKeys = try outpostDev(["keys", "generate", "--out", dir.appendingPathComponent("nolib").path], env: missing)
         #expect(noLibKeys.status == 1 && noLibKeys.stderr.contains("/nonexistent/libcrypto.so.3"), "\(noLibKeys.stderr)")
         let plain = try outpost(["run", "models/tiny/model.onnx", "--input-dir", "models/tiny/test_data_set_0"], env: missing)
         #expect(plain.status == 0, "\(plain.stderr)")
@@ -111,18 +101,22 @@ import Testing
 
     @Test func packageUsageAndHelp() throws {
         let top = try outpost(["--help"])
-        #expect(top.stdout.contains("keys") && top.stdout.contains("package"))
-        for sub in ["build", "verify", "inspect"] {
+        #expect(top.stdout.contains("package"))
+        let dev = try outpostDev(["--help"])
+        #expect(dev.stdout.contains("keys") && dev.stdout.contains("package"))
+        for sub in ["verify", "inspect"] {
             let h = try outpost(["package", sub, "--help"])
             #expect(h.status == 0 && h.stdout.contains("USAGE: outpost package \(sub)"))
         }
-        #expect(try outpost(["keys", "generate", "--help"]).stdout.contains("USAGE: outpost keys generate"))
-        let missing = try outpost(["package", "build", "--model", "models/tiny/model.onnx"])
+        #expect(try outpostDev(["package", "build", "--help"]).stdout.contains("USAGE: outpost-dev package build"))
+        #expect(try outpostDev(["keys", "generate", "--help"]).stdout.contains("USAGE: outpost-dev keys generate"))
+        let missing = try outpostDev(["package", "build", "--model", "models/tiny/model.onnx"])
         #expect(missing.status == 2 && missing.stderr.contains("--name"))
-        let badVersion = try outpost(["package", "build", "--model", "models/tiny/model.onnx", "--name", "x", "--version", "1.0",
+        let badVersion = try outpostDev(["package", "build", "--model", "models/tiny/model.onnx", "--name", "x", "--version", "1.0",
                                       "--release", "1", "--reference-data", "models/tiny", "--key", "/nonexistent.key"])
         #expect(badVersion.status == 1)
         #expect(try outpost(["package", "frob"]).status == 2)
+        #expect(try outpostDev(["package", "frob"]).status == 2)
         #expect(try outpost(["package", "verify", "models/tiny/model.onnx"]).status == 2)
         let notPkg = try outpost(["package", "verify", "models/tiny/model.onnx"], env: ["OUTPOST_TRUSTED_KEYS": "models/tiny/labels.txt"])
         #expect(notPkg.status == 1)
@@ -131,8 +125,9 @@ import Testing
     /// The README's command list names every subcommand, including the package ones.
     @Test func readmeListsThePackageCommands() throws {
         let readme = try String(contentsOf: CLITests.root.appendingPathComponent("README.md"), encoding: .utf8)
-        for cmd in ["outpost keys generate", "outpost package build", "outpost package verify", "outpost package inspect"] {
-            #expect(readme.contains("$" + cmd), "README shows \(cmd)")
+        // $dev is outpost-dev there, $outpost the device CLI.
+        for cmd in ["$dev keys generate", "$dev package build", "$outpost package verify", "$outpost package inspect"] {
+            #expect(readme.contains(cmd), "README shows \(cmd)")
         }
     }
 }

@@ -87,13 +87,13 @@ class Fleet:
             raise SystemExit(f"{method} {path}: {e.code} {e.read().decode()[:300]}")
 
 
-def build_packages(outpost, work):
+def build_packages(outpost, outpost_dev, work):
     key = os.path.join(work, "publisher")
-    subprocess.run([outpost, "keys", "generate", "--out", key], check=True, capture_output=True)
+    subprocess.run([outpost_dev, "keys", "generate", "--out", key], check=True, capture_output=True)
     pkgs = []
     for version, release, parent in [("1.1.0", 4, None), ("1.2.0", 5, "1.1.0"), ("1.3.0", 6, "1.2.0")]:
         out = os.path.join(work, f"tiny-{version}.opkg")
-        cmd = [outpost, "package", "build", "--model", os.path.join(ROOT, "models/tiny/model.onnx"), "--name", "tiny",
+        cmd = [outpost_dev, "package", "build", "--model", os.path.join(ROOT, "models/tiny/model.onnx"), "--name", "tiny",
                "--version", version, "--release", str(release), "--reference-data", os.path.join(ROOT, "models/tiny"),
                "--key", key + ".key", "--lineage", f"training_data=s3://colours/v{release}", "-o", out]
         if parent:
@@ -332,7 +332,8 @@ def browse(base, token, expect, shots):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fleet", help="outpost-fleet binary (default fleet/.build/{debug,release}/outpost-fleet)")
-    ap.add_argument("--outpost", help="outpost CLI, to build signed packages (default .build/{release,debug}/outpost)")
+    ap.add_argument("--outpost", help="outpost CLI, to inspect packages (default .build/{release,debug}/outpost)")
+    ap.add_argument("--outpost-dev", help="outpost-dev, to sign and build packages (default: next to the outpost CLI)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch directory (data, screenshots)")
     args = ap.parse_args()
     fleet_bin = args.fleet or first_existing([os.path.join(ROOT, "fleet/.build/debug/outpost-fleet"), os.path.join(ROOT, "fleet/.build/release/outpost-fleet")])
@@ -340,7 +341,10 @@ def main():
     if not fleet_bin or not os.path.exists(fleet_bin):
         sys.exit("no outpost-fleet binary: run `cd fleet && swift build` or give --fleet")
     if not outpost or not os.path.exists(outpost):
-        sys.exit("no outpost CLI to build packages: run `swift build --product outpost` or give --outpost")
+        sys.exit("no outpost CLI to inspect packages: run `swift build --product outpost` or give --outpost")
+    outpost_dev = args.outpost_dev or os.path.join(os.path.dirname(outpost), "outpost-dev")
+    if not os.path.exists(outpost_dev):
+        sys.exit("no outpost-dev to build packages: run `swift build --product outpost-dev` or give --outpost-dev")
     for tool in ["/usr/bin/chromium", "/usr/bin/chromedriver"]:
         if not os.path.exists(tool):
             sys.exit(f"{tool} is missing: apt-get install chromium chromium-driver python3-selenium (scripts/setup.sh)")
@@ -366,7 +370,7 @@ def main():
                 time.sleep(0.1)
         token = open(os.path.join(work, "data", "admin-token")).read().strip()
         fleet = Fleet(fleet_bin, base, token)
-        pub, pkgs, baseline = build_packages(outpost, work)
+        pub, pkgs, baseline = build_packages(outpost, outpost_dev, work)
         started = time.time()
         expect = seed(fleet, pub, pkgs, baseline)
         # The "quiet" device (enrolled first) never checks in: after silent_after_seconds

@@ -22,7 +22,7 @@ public final class Buffer {
     public var base: UnsafeMutableRawPointer {
         if let storage { return storage }
         guard case let .lazyCopy(_, copy) = owner, let p = op_lazy_copy_get(copy) else {
-            fatalError("out of memory copying \(byteCount) bytes")
+            fatalError(String(outlined: "out of memory copying \(byteCount) bytes"))
         }
         return p
     }
@@ -45,7 +45,7 @@ public final class Buffer {
     /// Zero-filled, 64-byte aligned heap memory. Traps only if the system is out of memory.
     public init(zeroedBytes: Int) {
         let count = max(zeroedBytes, 1)
-        guard let p = op_aligned_alloc(count) else { fatalError("out of memory allocating \(count) bytes") }
+        guard let p = op_aligned_alloc(count) else { fatalError(String(outlined: "out of memory allocating \(count) bytes")) }
         p.initializeMemory(as: UInt8.self, repeating: 0, count: count)
         storage = p
         byteCount = zeroedBytes

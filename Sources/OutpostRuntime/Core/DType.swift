@@ -69,7 +69,7 @@ public enum DType: Int, Sendable {
         case 24: return "float8e8m0"
         case 25: return "uint2"
         case 26: return "int2"
-        default: return "dtype#\(code)"
+        default: return String(outlined: "dtype#\(code)")
         }
     }
 }

@@ -28,22 +28,22 @@ public enum OutpostError: Error {
 
     public var description: String {
         switch self {
-        case let .io(path, reason): return "\(path): \(reason)"
-        case let .malformedModel(m): return "malformed model: \(m)"
-        case let .invalidModel(m): return "invalid model: \(m)"
+        case let .io(path, reason): return String(outlined: "\(path): \(reason)")
+        case let .malformedModel(m): return String(outlined: "malformed model: \(m)")
+        case let .invalidModel(m): return String(outlined: "invalid model: \(m)")
         case let .unsupportedOperator(op, domain, opset, node):
             let d = domain.isEmpty ? "ai.onnx" : domain
-            return "unsupported operator \(d)::\(op) (opset \(opset)) in node '\(node)'"
+            return String(outlined: "unsupported operator \(d)::\(op) (opset \(opset)) in node '\(node)'")
         case let .unsupportedDataType(tensor, dtype):
-            return "unsupported data type \(dtype) of tensor '\(tensor)'"
+            return String(outlined: "unsupported data type \(dtype) of tensor '\(tensor)'")
         case let .unsupportedAttribute(node, op, attribute, reason):
-            return "unsupported attribute \(attribute) of \(op) node '\(node)': \(reason)"
+            return String(outlined: "unsupported attribute \(attribute) of \(op) node '\(node)': \(reason)")
         case let .operandNotConstant(node, op, operand):
-            return "\(op) node '\(node)': \(operand) must be known before running (a constant, or computed from static shapes)"
+            return String(outlined: "\(op) node '\(node)': \(operand) must be known before running (a constant, or computed from static shapes)")
         case let .shapeMismatch(node, op, reason):
-            return "shape error in \(op) node '\(node)': \(reason)"
-        case let .inputMismatch(m): return "input mismatch: \(m)"
-        case let .execution(node, op, reason): return "\(op) node '\(node)' failed: \(reason)"
+            return String(outlined: "shape error in \(op) node '\(node)': \(reason)")
+        case let .inputMismatch(m): return String(outlined: "input mismatch: \(m)")
+        case let .execution(node, op, reason): return String(outlined: "\(op) node '\(node)' failed: \(reason)")
         case let .usage(m): return m
         }
     }

@@ -15,7 +15,7 @@ public func stableSortedIndices(count: Int, by less: (Int, Int) -> Bool) -> [Int
                 let rc = op_sort_indices(count, buffer.baseAddress, { context, a, b in
                     context!.assumingMemoryBound(to: ((Int, Int) -> Bool).self).pointee(a, b) ? 1 : 0
                 }, context)
-                if rc != 0 { fatalError("out of memory sorting \(count) elements") }
+                if rc != 0 { fatalError(String(outlined: "out of memory sorting \(count) elements")) }
             }
         }
     }

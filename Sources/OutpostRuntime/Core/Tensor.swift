@@ -128,7 +128,7 @@ public struct Tensor {
     }
 
     /// "float32[1, 3, 224, 224]"
-    public var typeDescription: String { "\(dtype.name)\(formatShape(shape))" }
+    public var typeDescription: String { String(outlined: "\(dtype.name)\(formatShape(shape))") }
 }
 
 /// "[1, 3, 224, 224]"
@@ -136,7 +136,7 @@ public func formatShape(_ shape: [Int]) -> String {
     var s = "["
     for (i, d) in shape.enumerated() {
         if i > 0 { s += ", " }
-        s += "\(d)"
+        s += String(d)
     }
     return s + "]"
 }

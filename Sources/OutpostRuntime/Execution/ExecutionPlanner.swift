@@ -53,7 +53,7 @@ struct ExecutionPlanner {
                     continue
                 }
                 guard let v = known[name] else {
-                    throw .invalidModel("node '\(node.displayName)' (\(node.opType)) uses '\(name)' before it is produced")
+                    throw .invalidModel(String(outlined: "node '\(node.displayName)' (\(node.opType)) uses '\(name)' before it is produced"))
                 }
                 if v.constant == nil { allConstant = false }
                 inputTypes.append(v)
@@ -66,7 +66,7 @@ struct ExecutionPlanner {
             }
             for i in 0..<outNames.count where outNames[i].isEmpty {
                 unnamed += 1
-                outNames[i] = "\u{1}unused#\(unnamed)"
+                outNames[i] = String(outlined: "\u{1}unused#\(unnamed)")
             }
 
             if let consts = try op.constantOutputs(inputTypes) {
@@ -161,7 +161,7 @@ struct ExecutionPlanner {
             intervals.append(Interval(name: name, start: s, end: end[name] ?? s, bytes: align64(bytes[name] ?? 0)))
         }
         for (s, d) in drafts.enumerated() where d.scratchBytes > 0 {
-            intervals.append(Interval(name: "\u{1}scratch#\(s)", start: s, end: s, bytes: align64(d.scratchBytes)))
+            intervals.append(Interval(name: String(outlined: "\u{1}scratch#\(s)"), start: s, end: s, bytes: align64(d.scratchBytes)))
         }
         intervals = stableSorted(intervals) { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.name < b.name }
         var placed = [(start: Int, end: Int, offset: Int, bytes: Int)]()
@@ -200,7 +200,7 @@ struct ExecutionPlanner {
             for name in d.inputs { inputs.append(name.isEmpty ? nil : tensor(name)) }
             var outputs = [Tensor]()
             for name in d.outputs { outputs.append(tensor(name)) }
-            let scratch = d.scratchBytes > 0 ? arena.base + offsets["\u{1}scratch#\(s)"]! : arena.base
+            let scratch = d.scratchBytes > 0 ? arena.base + offsets[String(outlined: "\u{1}scratch#\(s)")]! : arena.base
             steps.append(PlannedStep(op: operators[d.index], inputs: inputs, outputs: outputs, scratch: scratch))
         }
         var slots = [Tensor]()
@@ -209,7 +209,7 @@ struct ExecutionPlanner {
         var outs = [Tensor]()
         for output in graph.outputs {
             guard known[output.name] != nil else {
-                throw .invalidModel("graph output '\(output.name)' is never produced")
+                throw .invalidModel(String(outlined: "graph output '\(output.name)' is never produced"))
             }
             outs.append(tensor(output.name))
         }

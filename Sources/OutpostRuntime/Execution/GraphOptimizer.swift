@@ -66,7 +66,7 @@ struct GraphOptimizer {
         var k = 0
         while graph.initializers[name] != nil {
             k += 1
-            name = "\(base)#\(k)"
+            name = String(outlined: "\(base)#\(k)")
         }
         return name
     }
@@ -107,7 +107,7 @@ struct GraphOptimizer {
                 let b0: Float = existingBias?.float(at: c) ?? 0
                 bias[c] = (b0 - mean.floats[c]) * s + shift.floats[c]
             }
-            let bName = uniqueName("\(conv.displayName).bn_folded_bias")
+            let bName = uniqueName(String(outlined: "\(conv.displayName).bn_folded_bias"))
             graph.initializers[bName] = newB
 
             var fused = conv

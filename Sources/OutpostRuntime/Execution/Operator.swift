@@ -115,6 +115,6 @@ open class Operator {
 
     public func requireDType(_ v: ValueType, _ allowed: [DType], _ what: String) throws(OutpostError) {
         for d in allowed where d == v.dtype { return }
-        throw .unsupportedDataType(tensor: "\(what) of \(node.opType) node '\(node.displayName)'", dtype: v.dtype.name)
+        throw .unsupportedDataType(tensor: String(outlined: "\(what) of \(node.opType) node '\(node.displayName)'"), dtype: v.dtype.name)
     }
 }

@@ -79,7 +79,7 @@ public struct QDQFolding {
                 } else if node.opType == "DequantizeLinear" || node.opType == "QuantizeLinear" {
                     continue
                 } else {
-                    result = .miss("no integer form of \(node.opType) (runs in float between DequantizeLinear and QuantizeLinear)")
+                    result = .miss(String(outlined: "no integer form of \(node.opType) (runs in float between DequantizeLinear and QuantizeLinear)"))
                 }
             }
             switch result {
@@ -170,20 +170,20 @@ public struct QDQFolding {
     /// The DequantizeLinear producing `value`, if any, with constant parameters.
     private func dequantized(_ value: String, _ ctx: Context) -> Result<Dequantized, Reason> {
         guard let p = ctx.producer[value], isDequantize(graph.nodes[p]) else {
-            return .failure(Reason("'\(value)' does not come from a DequantizeLinear"))
+            return .failure(Reason(String(outlined: "'\(value)' does not come from a DequantizeLinear")))
         }
         let dq = graph.nodes[p]
         guard dq.inputs.count >= 2, let scale = graph.initializers[dq.inputs[1]], scale.dtype == .float32 else {
-            return .failure(Reason("the scale of DequantizeLinear '\(dq.displayName)' is not a float32 constant"))
+            return .failure(Reason(String(outlined: "the scale of DequantizeLinear '\(dq.displayName)' is not a float32 constant")))
         }
         if dq.attributes["block_size"] != nil, (try? dq.int("block_size", default: 0)) != 0 {
-            return .failure(Reason("DequantizeLinear '\(dq.displayName)' is blocked (block_size)"))
+            return .failure(Reason(String(outlined: "DequantizeLinear '\(dq.displayName)' is blocked (block_size)")))
         }
         var zp: Tensor? = nil
         var zpName = ""
         if dq.inputs.count > 2, !dq.inputs[2].isEmpty {
             guard let z = graph.initializers[dq.inputs[2]] else {
-                return .failure(Reason("the zero point of DequantizeLinear '\(dq.displayName)' is not constant"))
+                return .failure(Reason(String(outlined: "the zero point of DequantizeLinear '\(dq.displayName)' is not constant")))
             }
             zp = z
             zpName = dq.inputs[2]
@@ -198,13 +198,13 @@ public struct QDQFolding {
                   graph.nodes[q].inputs.count < 3 || graph.nodes[q].inputs[2].isEmpty {
             dtype = .uint8
         } else {
-            return .failure(Reason("the integer type of '\(dq.inputs[0])' is unknown (no zero point)"))
+            return .failure(Reason(String(outlined: "the integer type of '\(dq.inputs[0])' is unknown (no zero point)")))
         }
         guard dtype == .uint8 || dtype == .int8 || dtype == .int32 else {
-            return .failure(Reason("'\(dq.inputs[0])' is \(dtype.name), not uint8/int8"))
+            return .failure(Reason(String(outlined: "'\(dq.inputs[0])' is \(dtype.name), not uint8/int8")))
         }
         if let z = zp, z.dtype != dtype || z.count != scale.count {
-            return .failure(Reason("DequantizeLinear '\(dq.displayName)': zero point and scale differ in type or size"))
+            return .failure(Reason(String(outlined: "DequantizeLinear '\(dq.displayName)': zero point and scale differ in type or size")))
         }
         let axis = (try? dq.int("axis", default: 1)) ?? 1
         return .success(Dequantized(value: dq.inputs[0], dtype: dtype, scaleName: dq.inputs[1], scale: scale,
@@ -213,34 +213,34 @@ public struct QDQFolding {
 
     /// The single QuantizeLinear reading `value` (per-tensor, constant parameters).
     private func quantizedConsumer(_ value: String, _ ctx: Context) -> Result<Quantized, Reason> {
-        if ctx.graphOutputs.contains(value) { return .failure(Reason("'\(value)' is a graph output")) }
+        if ctx.graphOutputs.contains(value) { return .failure(Reason(String(outlined: "'\(value)' is a graph output"))) }
         guard let readers = ctx.consumers[value], readers.count == 1 else {
-            return .failure(Reason("'\(value)' has \(ctx.consumers[value]?.count ?? 0) readers, not one QuantizeLinear"))
+            return .failure(Reason(String(outlined: "'\(value)' has \(ctx.consumers[value]?.count ?? 0) readers, not one QuantizeLinear")))
         }
         let q = graph.nodes[readers[0]]
         guard q.opType == "QuantizeLinear", q.domain.isEmpty, q.inputs.count >= 2, q.inputs[0] == value else {
-            return .failure(Reason("'\(value)' is read by \(q.opType), not QuantizeLinear"))
+            return .failure(Reason(String(outlined: "'\(value)' is read by \(q.opType), not QuantizeLinear")))
         }
         guard let s = graph.initializers[q.inputs[1]], s.dtype == .float32, s.count == 1 else {
-            return .failure(Reason("QuantizeLinear '\(q.displayName)' has no constant per-tensor scale"))
+            return .failure(Reason(String(outlined: "QuantizeLinear '\(q.displayName)' has no constant per-tensor scale")))
         }
         if (try? q.int("output_dtype", default: 0)) != 0 || (try? q.int("saturate", default: 1)) != 1
             || (try? q.int("block_size", default: 0)) != 0 {
-            return .failure(Reason("QuantizeLinear '\(q.displayName)' uses output_dtype/saturate/block_size"))
+            return .failure(Reason(String(outlined: "QuantizeLinear '\(q.displayName)' uses output_dtype/saturate/block_size")))
         }
         var dtype = DType.uint8
         var zp = 0
         var zpName = ""
         if q.inputs.count > 2, !q.inputs[2].isEmpty {
             guard let z = graph.initializers[q.inputs[2]], z.count == 1 else {
-                return .failure(Reason("QuantizeLinear '\(q.displayName)' has no constant per-tensor zero point"))
+                return .failure(Reason(String(outlined: "QuantizeLinear '\(q.displayName)' has no constant per-tensor zero point")))
             }
             dtype = z.dtype
             zp = z.integer(at: 0)
             zpName = q.inputs[2]
         }
         guard dtype == .uint8 || dtype == .int8 else {
-            return .failure(Reason("QuantizeLinear '\(q.displayName)' outputs \(dtype.name)"))
+            return .failure(Reason(String(outlined: "QuantizeLinear '\(q.displayName)' outputs \(dtype.name)")))
         }
         return .success(Quantized(index: readers[0], output: q.outputs[0], dtype: dtype, scaleName: q.inputs[1],
                                   scale: s.floats[0], zeroPointName: zpName, zeroPoint: zp))
@@ -260,7 +260,7 @@ public struct QDQFolding {
                 var lo: Float = 0, hi = Float.infinity
                 if act.opType == "Clip" {
                     guard let bounds = clipBounds(act) else {
-                        return .failure(Reason("Clip '\(act.displayName)' has non-constant bounds"))
+                        return .failure(Reason(String(outlined: "Clip '\(act.displayName)' has non-constant bounds")))
                     }
                     (lo, hi) = bounds
                 }
@@ -272,7 +272,7 @@ public struct QDQFolding {
                     let qlo = lo == -Float.infinity ? Int.min : quantize(lo, q)
                     let qhi = hi == Float.infinity ? Int.max : quantize(hi, q)
                     guard qlo <= q.qmin && qhi >= q.qmax else {
-                        return .failure(Reason("\(act.opType) clamps to [\(qlo), \(qhi)], inside the output range [\(q.qmin), \(q.qmax)]: the QLinear ops have no activation clamp"))
+                        return .failure(Reason(String(outlined: "\(act.opType) clamps to [\(qlo), \(qhi)], inside the output range [\(q.qmin), \(q.qmax)]: the QLinear ops have no activation clamp")))
                     }
                     return .success((q, [readers[0], q.index]))
                 }
@@ -318,7 +318,7 @@ public struct QDQFolding {
         var k = 0
         while graph.initializers[name] != nil || ctx.newInitializers[name] != nil || ctx.producer[name] != nil {
             k += 1
-            name = "\(base)#\(k)"
+            name = String(outlined: "\(base)#\(k)")
         }
         return name
     }
@@ -326,14 +326,14 @@ public struct QDQFolding {
     /// The zero-point input for an operand: the model's, or a new zero constant.
     private func zeroPointInput(_ d: Dequantized, _ ctx: inout Context) -> String {
         if !d.zeroPointName.isEmpty { return d.zeroPointName }
-        let name = freshName("\(d.value).qdq_zero_point", ctx)
+        let name = freshName(String(outlined: "\(d.value).qdq_zero_point"), ctx)
         ctx.newInitializers[name] = Tensor(zeros: d.dtype, shape: d.scale.count == 1 ? [] : [d.scale.count])
         return name
     }
 
     private func quantizedZeroPointInput(_ q: Quantized, _ ctx: inout Context) -> String {
         if !q.zeroPointName.isEmpty { return q.zeroPointName }
-        let name = freshName("\(q.output).qdq_zero_point", ctx)
+        let name = freshName(String(outlined: "\(q.output).qdq_zero_point"), ctx)
         ctx.newInitializers[name] = Tensor(zeros: q.dtype, shape: [])
         return name
     }
@@ -349,13 +349,13 @@ public struct QDQFolding {
         var reuse: String? = nil
         if let f = graph.initializers[name] {
             guard f.dtype == .float32, f.count == channels || f.count == 1 else {
-                return .failure(Reason("bias '\(name)' is not a float32 vector of \(channels)"))
+                return .failure(Reason(String(outlined: "bias '\(name)' is not a float32 vector of \(channels)")))
             }
             for c in 0..<channels { values.append(beta * f.float(at: f.count == 1 ? 0 : c)) }
         } else {
             guard case let .success(b) = dequantized(name, ctx), let q = b.constant, b.dtype == .int32,
                   b.zeroPointValue == 0, q.count == channels || q.count == 1 else {
-                return .failure(Reason("bias '\(name)' is neither a float constant nor a constant int32 DequantizeLinear"))
+                return .failure(Reason(String(outlined: "bias '\(name)' is neither a float constant nor a constant int32 DequantizeLinear")))
             }
             var same = beta == 1 && q.count == channels
             for c in 0..<channels {
@@ -373,11 +373,11 @@ public struct QDQFolding {
             let acc = x.scale.floats[0] * w.scale.floats[w.scale.count == 1 ? 0 : c]
             let v = (values[c] / acc).rounded(.toNearestOrEven)
             guard v.isFinite, abs(v) < 2_000_000_000 else {
-                return .failure(Reason("bias '\(name)' does not fit int32 at the accumulator scale"))
+                return .failure(Reason(String(outlined: "bias '\(name)' does not fit int32 at the accumulator scale")))
             }
             p[c] = Int32(v)
         }
-        let newName = freshName("\(base).qdq_bias_int32", ctx)
+        let newName = freshName(String(outlined: "\(base).qdq_bias_int32"), ctx)
         ctx.newInitializers[newName] = t
         return .success(newName)
     }
@@ -389,8 +389,8 @@ public struct QDQFolding {
     }
 
     private func activationInput(_ d: Dequantized) -> Reason? {
-        if d.dtype != .uint8 && d.dtype != .int8 { return Reason("'\(d.value)' is \(d.dtype.name)") }
-        if !d.perTensor { return Reason("activation '\(d.value)' is quantized per axis") }
+        if d.dtype != .uint8 && d.dtype != .int8 { return Reason(String(outlined: "'\(d.value)' is \(d.dtype.name)")) }
+        if !d.perTensor { return Reason(String(outlined: "activation '\(d.value)' is quantized per axis")) }
         return nil
     }
 
@@ -431,7 +431,7 @@ public struct QDQFolding {
         guard case let .success(a) = dequantized(node.inputs[0], ctx) else { return .miss("input A is not dequantized") }
         if let r = activationInput(a) { return .miss(r.text) }
         guard case let .success(b) = dequantized(node.inputs[1], ctx) else { return .miss("input B is not dequantized") }
-        guard b.dtype == .int8 || b.dtype == .uint8 else { return .miss("B is \(b.dtype.name)") }
+        guard b.dtype == .int8 || b.dtype == .uint8 else { return .miss(String(outlined: "B is \(b.dtype.name)")) }
         if !b.perTensor {
             guard let bq = b.constant, bq.rank == 2, b.scale.count == bq.shape[1], b.axis == 1 || b.axis == -1 else {
                 return .miss("B's scales are neither per tensor nor per column of a 2-D constant")
@@ -452,7 +452,7 @@ public struct QDQFolding {
         let alpha = (try? node.float("alpha", default: 1)) ?? 1
         let beta = (try? node.float("beta", default: 1)) ?? 1
         let transB = (try? node.int("transB", default: 0)) ?? 0
-        guard alpha == 1 else { return .miss("alpha \(alpha) != 1") }
+        guard alpha == 1 else { return .miss(String(outlined: "alpha \(alpha) != 1")) }
         guard case let .success(a) = dequantized(node.inputs[0], ctx) else { return .miss("input A is not dequantized") }
         if let r = activationInput(a) { return .miss(r.text) }
         guard case let .success(b) = dequantized(node.inputs[1], ctx) else { return .miss("input B is not dequantized") }
@@ -471,7 +471,7 @@ public struct QDQFolding {
         }
         var biasName = node.inputs.count > 2 ? node.inputs[2] : ""
         if !biasName.isEmpty, let f = graph.initializers[biasName], f.count != n && f.count != 1 {
-            return .miss("bias C is not a vector of \(n)")
+            return .miss(String(outlined: "bias C is not a vector of \(n)"))
         }
         if beta == 0 { biasName = "" }
         let bias: String
@@ -496,13 +496,13 @@ public struct QDQFolding {
             return .miss("not every input is dequantized")
         }
         if let r = activationInput(a) ?? activationInput(b) { return .miss(r.text) }
-        guard a.dtype == b.dtype else { return .miss("inputs are \(a.dtype.name) and \(b.dtype.name)") }
+        guard a.dtype == b.dtype else { return .miss(String(outlined: "inputs are \(a.dtype.name) and \(b.dtype.name)")) }
         let q: Quantized
         switch quantizedConsumer(node.outputs[0], ctx) {
         case let .failure(r): return .miss(r.text)
         case let .success(v): q = v
         }
-        guard q.dtype == a.dtype else { return .miss("output type \(q.dtype.name) differs from the inputs' \(a.dtype.name)") }
+        guard q.dtype == a.dtype else { return .miss(String(outlined: "output type \(q.dtype.name) differs from the inputs' \(a.dtype.name)")) }
         let inputs = [a.value, a.scaleName, zeroPointInput(a, &ctx), b.value, b.scaleName, zeroPointInput(b, &ctx),
                       q.scaleName, quantizedZeroPointInput(q, &ctx)]
         return .folded(Node(name: node.name, opType: node.opType == "Add" ? "QLinearAdd" : "QLinearMul",
@@ -513,7 +513,7 @@ public struct QDQFolding {
         guard node.outputs.count == 1, !node.inputs.isEmpty else { return .miss("unexpected inputs") }
         var parts = [Dequantized]()
         for input in node.inputs {
-            guard case let .success(d) = dequantized(input, ctx) else { return .miss("input '\(input)' is not dequantized") }
+            guard case let .success(d) = dequantized(input, ctx) else { return .miss(String(outlined: "input '\(input)' is not dequantized")) }
             if let r = activationInput(d) { return .miss(r.text) }
             parts.append(d)
         }
@@ -522,7 +522,7 @@ public struct QDQFolding {
         case let .failure(r): return .miss(r.text)
         case let .success(v): q = v
         }
-        for p in parts where p.dtype != q.dtype { return .miss("input '\(p.value)' is \(p.dtype.name), output \(q.dtype.name)") }
+        for p in parts where p.dtype != q.dtype { return .miss(String(outlined: "input '\(p.value)' is \(p.dtype.name), output \(q.dtype.name)")) }
         var inputs = [q.scaleName, quantizedZeroPointInput(q, &ctx)]
         for p in parts { inputs += [p.value, p.scaleName, zeroPointInput(p, &ctx)] }
         return .folded(Node(name: node.name, opType: "QLinearConcat", domain: QDQFolding.msDomain, inputs: inputs,
@@ -538,7 +538,7 @@ public struct QDQFolding {
         case let .failure(r): return .miss(r.text)
         case let .success(v): q = v
         }
-        guard q.dtype == x.dtype else { return .miss("output type \(q.dtype.name) differs from the input's \(x.dtype.name)") }
+        guard q.dtype == x.dtype else { return .miss(String(outlined: "output type \(q.dtype.name) differs from the input's \(x.dtype.name)")) }
         let inputs = [x.value, x.scaleName, zeroPointInput(x, &ctx), q.scaleName, quantizedZeroPointInput(q, &ctx)]
         var attrs = copyAttributes(node)
         if opType == "QLinearGlobalAveragePool" { attrs["channels_last"] = .int(0) }

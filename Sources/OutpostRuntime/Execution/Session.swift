@@ -89,11 +89,11 @@ public final class Session {
     public func run(named feeds: [String: Tensor]) throws(OutpostError) -> [Tensor] {
         var ordered = [Tensor]()
         for input in graph.inputs {
-            guard let t = feeds[input.name] else { throw .inputMismatch("missing input '\(input.name)'") }
+            guard let t = feeds[input.name] else { throw .inputMismatch(String(outlined: "missing input '\(input.name)'")) }
             ordered.append(t)
         }
         for name in feeds.keys where !graph.inputs.contains(where: { $0.name == name }) {
-            throw .inputMismatch("the model has no input named '\(name)' (inputs: \(inputNames))")
+            throw .inputMismatch(String(outlined: "the model has no input named '\(name)' (inputs: \(inputNames))"))
         }
         return try run(ordered)
     }
@@ -110,14 +110,14 @@ public final class Session {
     /// Checks the feeds against the declared inputs and returns the plan for their shapes.
     private func planFor(_ feeds: [Tensor]) throws(OutpostError) -> ExecutionPlan {
         guard feeds.count == graph.inputs.count else {
-            throw .inputMismatch("the model takes \(graph.inputs.count) input(s) (\(inputNames)), got \(feeds.count)")
+            throw .inputMismatch(String(outlined: "the model takes \(graph.inputs.count) input(s) (\(inputNames)), got \(feeds.count)"))
         }
         var shapes = [[Int]]()
         var types = [DType]()
         for (i, input) in graph.inputs.enumerated() {
             let feed = feeds[i]
             if let d = input.dtype, d != feed.dtype {
-                throw .inputMismatch("input '\(input.name)' is \(d.name), got \(feed.dtype.name)")
+                throw .inputMismatch(String(outlined: "input '\(input.name)' is \(d.name), got \(feed.dtype.name)"))
             }
             if let declared = input.shape {
                 var ok = declared.count == feed.shape.count
@@ -127,7 +127,7 @@ public final class Session {
                     }
                 }
                 if !ok {
-                    throw .inputMismatch("input '\(input.name)' has shape \(input.typeDescription), got \(formatShape(feed.shape))")
+                    throw .inputMismatch(String(outlined: "input '\(input.name)' has shape \(input.typeDescription), got \(formatShape(feed.shape))"))
                 }
             }
             shapes.append(feed.shape)

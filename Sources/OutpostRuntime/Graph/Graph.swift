@@ -56,13 +56,13 @@ public final class Graph {
                     missing = input
                     break
                 }
-                throw .invalidModel("node '\(node.displayName)' (\(node.opType)) uses '\(missing)', which no node, input or initializer produces (or the graph has a cycle)")
+                throw .invalidModel(String(outlined: "node '\(node.displayName)' (\(node.opType)) uses '\(missing)', which no node, input or initializer produces (or the graph has a cycle)"))
             }
             remaining = next
         }
         nodes = ordered
         for o in outputs where !available.contains(o.name) {
-            throw .invalidModel("graph output '\(o.name)' is never produced")
+            throw .invalidModel(String(outlined: "graph output '\(o.name)' is never produced"))
         }
     }
 }

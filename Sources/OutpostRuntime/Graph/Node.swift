@@ -83,12 +83,12 @@ public struct Node {
     }
 
     private func wrongKind(_ key: String, _ expected: String, _ found: Attribute) -> OutpostError {
-        .invalidModel("attribute '\(key)' of \(opType) node '\(displayName)' should be \(expected), found \(found.kindName)")
+        .invalidModel(String(outlined: "attribute '\(key)' of \(opType) node '\(displayName)' should be \(expected), found \(found.kindName)"))
     }
 
     /// Error helpers so operators report problems uniformly.
-    public func unsupported(_ attribute: String, _ reason: String) -> OutpostError {
-        .unsupportedAttribute(node: displayName, op: opType, attribute: attribute, reason: reason)
+    public func unsupported(_ attribute: String, _ reason: OutlinedString) -> OutpostError {
+        .unsupportedAttribute(node: displayName, op: opType, attribute: attribute, reason: reason.text)
     }
 
     /// `operand` must be known at planning but is not (see `OutpostError.operandNotConstant`).
@@ -96,11 +96,12 @@ public struct Node {
         .operandNotConstant(node: displayName, op: opType, operand: operand)
     }
 
-    public func shapeError(_ reason: String) -> OutpostError {
-        .shapeMismatch(node: displayName, op: opType, reason: reason)
+    /// The reasons are `OutlinedString`: written like interpolated strings, built out of line.
+    public func shapeError(_ reason: OutlinedString) -> OutpostError {
+        .shapeMismatch(node: displayName, op: opType, reason: reason.text)
     }
 
-    public func invalid(_ reason: String) -> OutpostError {
-        .invalidModel("\(opType) node '\(displayName)': \(reason)")
+    public func invalid(_ reason: OutlinedString) -> OutpostError {
+        .invalidModel(String(outlined: "\(opType) node '\(displayName)': \(reason.text)"))
     }
 }

@@ -7,7 +7,7 @@ public enum Dim: Equatable {
 
     public var description: String {
         switch self {
-        case let .fixed(n): return "\(n)"
+        case let .fixed(n): return String(n)
         case let .symbolic(s): return s
         case .unknown: return "?"
         }
@@ -34,7 +34,7 @@ public struct ValueInfo {
     /// "float32[N, 3, 224, 224]"
     public var typeDescription: String {
         let t = dtype?.name ?? DType.onnxName(onnxType)
-        guard let shape else { return "\(t)[*]" }
+        guard let shape else { return String(outlined: "\(t)[*]") }
         var s = t + "["
         for (i, d) in shape.enumerated() {
             if i > 0 { s += ", " }

@@ -13,7 +13,7 @@ final class CastOperator: Operator {
         if !like {
             guard let to = try node.int("to") else { throw node.invalid("attribute 'to' is required") }
             guard let d = DType(rawValue: to) else {
-                throw .unsupportedDataType(tensor: "\(node.outputs.first ?? "output") (output of Cast node '\(node.displayName)')",
+                throw .unsupportedDataType(tensor: String(outlined: "\(node.outputs.first ?? "output") (output of Cast node '\(node.displayName)')"),
                                            dtype: DType.onnxName(to))
             }
             target = d

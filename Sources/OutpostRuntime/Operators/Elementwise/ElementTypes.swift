@@ -64,8 +64,8 @@ extension UInt8: NumericElement {
 extension Operator {
     /// An `unsupportedDataType` error naming input `index` of this node.
     func unsupportedType(_ dtype: DType, input index: Int) -> OutpostError {
-        let name = index < node.inputs.count ? node.inputs[index] : "input \(index)"
-        return .unsupportedDataType(tensor: "\(name) (input \(index) of \(node.opType) node '\(node.displayName)')",
+        let name = index < node.inputs.count ? node.inputs[index] : String(outlined: "input \(index)")
+        return .unsupportedDataType(tensor: String(outlined: "\(name) (input \(index) of \(node.opType) node '\(node.displayName)')"),
                                     dtype: dtype.name)
     }
 }

@@ -72,7 +72,7 @@ final class QuantizeLinearOperator: Operator {
             case 0, DType.uint8.rawValue: outType = .uint8
             case DType.int8.rawValue: outType = .int8
             default:
-                throw OutpostError.unsupportedDataType(tensor: "output y of QuantizeLinear node '\(node.displayName)'",
+                throw OutpostError.unsupportedDataType(tensor: String(outlined: "output y of QuantizeLinear node '\(node.displayName)'"),
                                                        dtype: DType.onnxName(outputDType))
             }
         }
@@ -130,7 +130,7 @@ final class DequantizeLinearOperator: Operator {
         outType = scale.dtype
         if outputDType != 0 {
             guard outputDType == DType.float32.rawValue || outputDType == DType.float16.rawValue else {
-                throw OutpostError.unsupportedDataType(tensor: "output y of DequantizeLinear node '\(node.displayName)'",
+                throw OutpostError.unsupportedDataType(tensor: String(outlined: "output y of DequantizeLinear node '\(node.displayName)'"),
                                                        dtype: DType.onnxName(outputDType))
             }
             outType = outputDType == DType.float16.rawValue ? .float16 : .float32

@@ -34,7 +34,7 @@ final class GatherElementsOperator: Operator {
             var i = idx.integer(at: e)
             if i < -axisDim || i >= axisDim {
                 throw .execution(node: node.displayName, op: node.opType,
-                                 reason: "index \(i) at position \(e) is out of range for an axis of size \(axisDim)")
+                                 reason: String(outlined: "index \(i) at position \(e) is out of range for an axis of size \(axisDim)"))
             }
             if i < 0 { i += axisDim }
             var rest = e, src = 0

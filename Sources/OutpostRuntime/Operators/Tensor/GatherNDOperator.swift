@@ -54,7 +54,7 @@ final class GatherNDOperator: Operator {
                     var i = idx.integer(at: t * tupleLength + j)
                     if i < -dims[j] || i >= dims[j] {
                         throw .execution(node: node.displayName, op: node.opType,
-                                         reason: "index \(i) in tuple \(t) is out of range for a dimension of size \(dims[j])")
+                                         reason: String(outlined: "index \(i) in tuple \(t) is out of range for a dimension of size \(dims[j])"))
                     }
                     if i < 0 { i += dims[j] }
                     offset += i * strides[j]

@@ -33,7 +33,7 @@ final class GatherOperator: Operator {
             let i = idx.integer(at: j)
             if i < -axisDim || i >= axisDim {
                 throw .execution(node: node.displayName, op: node.opType,
-                                 reason: "index \(i) at position \(j) is out of range for an axis of size \(axisDim)")
+                                 reason: String(outlined: "index \(i) at position \(j) is out of range for an axis of size \(axisDim)"))
             }
         }
         var dst = outputs[0].raw

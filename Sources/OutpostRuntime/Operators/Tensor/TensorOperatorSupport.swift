@@ -9,7 +9,7 @@ extension Operator {
         if let a = try node.ints(name) { return a }
         if index < inputs.count, let v = inputs[index] {
             guard let c = v.constant else {
-                throw node.notConstant("input \(index) ('\(name)')")
+                throw node.notConstant(String(outlined: "input \(index) ('\(name)')"))
             }
             return c.integerValues()
         }

@@ -1,15 +1,16 @@
 import COutpostSystem
+import OutpostCLICore
 import OutpostDrift
 import OutpostRuntime
 import OutpostTelemetry
 
-/// `outpost bench-telemetry`: telemetry records per second with batching, and
+/// `outpost-dev bench-telemetry`: telemetry records per second with batching, and
 /// the cost of monitoring one inference (feature extraction + drift histograms +
 /// the inference record) relative to the inference itself.
 enum TelemetryBenchCommand {
     static let spec = CommandSpec(
-        name: "bench-telemetry",
-        usage: "outpost bench-telemetry [--model M] [--records N] [--batch B] [--iterations K] [--dir DIR]",
+        name: "outpost-dev bench-telemetry",
+        usage: "outpost-dev bench-telemetry [--model M] [--records N] [--batch B] [--iterations K] [--dir DIR]",
         summary: "Measure (1) sustained telemetry append throughput in batches (synchronous=FULL, WAL, one fsync per batch) and one record per transaction for comparison; (2) the per-inference monitoring cost (bind tensors, extract drift features, update window histograms, buffer + batch-append the inference record) relative to the model's median inference time.",
         options: [
             ("--model M", "Model for the per-inference cost (default models/mobilenet/model.onnx)."),
@@ -90,7 +91,7 @@ enum TelemetryBenchCommand {
         var builder = DriftBaselineBuilder(specs: specs)
         let x = FeatureExtractor(specs: specs)
         for _ in 0..<50 {
-            try MonitorCommand.bindAll(x, feeds, first)
+            try bindFeatures(x, feeds, first)
             x.extract(sample: 0)
             do { try builder.add(UnsafeBufferPointer(x.values)) } catch { throw .usage(error.description) }
         }

@@ -1,3 +1,4 @@
+import OutpostCLICore
 import OutpostRuntime
 
 /// Compares a computed tensor with an expected one.

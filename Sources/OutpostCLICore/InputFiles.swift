@@ -5,16 +5,16 @@ import OutpostRuntime
 /// Gathers a model's inputs from the command line: `--input-dir DIR` (ONNX
 /// test-data layout, `input_<i>.pb` in graph-input order) and/or
 /// `--input NAME=FILE` (`.npy` or `.pb`), or random tensors of the right shapes.
-enum InputFiles {
-    static func load(inputs: [ValueInfo], inputDir: String?, named: [String]) throws(OutpostError) -> [Tensor] {
+package enum InputFiles {
+    package static func load(inputs: [ValueInfo], inputDir: String?, named: [String]) throws(OutpostError) -> [Tensor] {
         var feeds = [Tensor?](repeating: nil, count: inputs.count)
         if let dir = inputDir {
             guard FileSystem.isDirectory(dir) else { throw .io(path: dir, reason: "not a directory") }
             for i in 0..<inputs.count {
-                let path = FileSystem.join(dir, "input_\(i).pb")
+                let path = FileSystem.join(dir, String(outlined: "input_\(i).pb"))
                 if !FileSystem.exists(path) {
                     if named.isEmpty {
-                        throw .inputMismatch("\(path) is missing: the model has \(inputs.count) input(s) and the directory must hold input_0.pb … input_\(inputs.count - 1).pb")
+                        throw .inputMismatch(String(outlined: "\(path) is missing: the model has \(inputs.count) input(s) and the directory must hold input_0.pb … input_\(inputs.count - 1).pb"))
                     }
                     continue
                 }
@@ -23,32 +23,32 @@ enum InputFiles {
         }
         for spec in named {
             guard let eq = spec.firstIndex(of: "=") else {
-                throw .usage("--input expects NAME=FILE (a .npy or .pb file), got '\(spec)'")
+                throw .usage(String(outlined: "--input expects NAME=FILE (a .npy or .pb file), got '\(spec)'"))
             }
             let name = String(spec[spec.startIndex..<eq])
             let path = String(spec[spec.index(after: eq)...])
             guard let index = inputs.firstIndex(where: { $0.name == name }) else {
                 var names = ""
                 for (k, i) in inputs.enumerated() { names += (k > 0 ? ", " : "") + i.name }
-                throw .inputMismatch("the model has no input named '\(name)' (inputs: \(names))")
+                throw .inputMismatch(String(outlined: "the model has no input named '\(name)' (inputs: \(names))"))
             }
             feeds[index] = try readTensorFile(path)
         }
         var out = [Tensor]()
         for (i, f) in feeds.enumerated() {
-            guard let f else { throw .inputMismatch("no value given for input '\(inputs[i].name)' (use --input-dir or --input \(inputs[i].name)=FILE.npy)") }
+            guard let f else { throw .inputMismatch(String(outlined: "no value given for input '\(inputs[i].name)' (use --input-dir or --input \(inputs[i].name)=FILE.npy)")) }
             out.append(f)
         }
         return out
     }
 
-    static func readTensorFile(_ path: String) throws(OutpostError) -> Tensor {
+    package static func readTensorFile(_ path: String) throws(OutpostError) -> Tensor {
         if path.hasSuffix(".npy") { return try NpyFile.read(path: path) }
         return try TensorProtoFile.read(path: path).tensor
     }
 
     /// Random inputs matching the declared types; symbolic or unknown dimensions become 1.
-    static func random(for inputs: [ValueInfo], seed: UInt64 = 42) throws(OutpostError) -> [Tensor] {
+    package static func random(for inputs: [ValueInfo], seed: UInt64 = 42) throws(OutpostError) -> [Tensor] {
         var state = seed
         var out = [Tensor]()
         for input in inputs {
@@ -56,7 +56,7 @@ enum InputFiles {
                 throw .unsupportedDataType(tensor: input.name, dtype: DType.onnxName(input.onnxType))
             }
             guard let dims = input.shape else {
-                throw .inputMismatch("input '\(input.name)' declares no shape; give inputs with --input-dir or --input")
+                throw .inputMismatch(String(outlined: "input '\(input.name)' declares no shape; give inputs with --input-dir or --input"))
             }
             var shape = [Int]()
             for d in dims {

@@ -3,17 +3,26 @@ import OutpostRuntime
 /// A command's declared options, and the parser that checks a command line against them.
 /// Conventions follow swift-argument-parser: `--name value` or `--name=value`,
 /// repeatable options, flags without values, `--help`/`-h` anywhere.
-struct CommandSpec {
-    let name: String
-    let usage: String
-    let summary: String
+package struct CommandSpec {
+    /// The command as typed, program included: "outpost run", "outpost-dev conformance".
+    package let name: String
+    package let usage: String
+    package let summary: String
     /// Options taking a value, with their help line.
-    let options: [(name: String, help: String)]
+    package let options: [(name: String, help: String)]
     /// Flags (no value), with their help line.
-    let flags: [(name: String, help: String)]
+    package let flags: [(name: String, help: String)]
 
-    var help: String {
-        var s = "OVERVIEW: \(summary)\n\nUSAGE: \(usage)\n"
+    package init(name: String, usage: String, summary: String, options: [(name: String, help: String)], flags: [(name: String, help: String)]) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.options = options
+        self.flags = flags
+    }
+
+    package var help: String {
+        var s = String(outlined: "OVERVIEW: \(summary)\n\nUSAGE: \(usage)\n")
         if !options.isEmpty || !flags.isEmpty {
             s += "\nOPTIONS:\n"
             for o in options { s += "  " + Format.pad(o.name, 28) + o.help + "\n" }
@@ -24,32 +33,32 @@ struct CommandSpec {
     }
 }
 
-struct ParsedArguments {
-    var positionals: [String] = []
-    var values: [String: [String]] = [:]
-    var flags: Set<String> = []
-    var wantsHelp = false
+package struct ParsedArguments {
+    package var positionals: [String] = []
+    package var values: [String: [String]] = [:]
+    package var flags: Set<String> = []
+    package var wantsHelp = false
 
-    func value(_ name: String) -> String? { values[name]?.last }
-    func all(_ name: String) -> [String] { values[name] ?? [] }
-    func has(_ flag: String) -> Bool { flags.contains(flag) }
+    package func value(_ name: String) -> String? { values[name]?.last }
+    package func all(_ name: String) -> [String] { values[name] ?? [] }
+    package func has(_ flag: String) -> Bool { flags.contains(flag) }
 
-    func int(_ name: String, default d: Int, min lower: Int = Int.min) throws(OutpostError) -> Int {
+    package func int(_ name: String, default d: Int, min lower: Int = Int.min) throws(OutpostError) -> Int {
         guard let v = value(name) else { return d }
         guard let n = Int(v), n >= lower else {
-            throw .usage("\(name) expects a whole number\(lower > Int.min ? " ≥ \(lower)" : ""), got '\(v)'")
+            throw .usage(String(outlined: "\(name) expects a whole number\(lower > Int.min ? " ≥ \(lower)" : ""), got '\(v)'"))
         }
         return n
     }
 
-    func double(_ name: String, default d: Double) throws(OutpostError) -> Double {
+    package func double(_ name: String, default d: Double) throws(OutpostError) -> Double {
         guard let v = value(name) else { return d }
-        guard let n = parseDouble(v) else { throw .usage("\(name) expects a number, got '\(v)'") }
+        guard let n = parseDouble(v) else { throw .usage(String(outlined: "\(name) expects a number, got '\(v)'")) }
         return n
     }
 }
 
-func parseArguments(_ args: [String], _ spec: CommandSpec) throws(OutpostError) -> ParsedArguments {
+package func parseArguments(_ args: [String], _ spec: CommandSpec) throws(OutpostError) -> ParsedArguments {
     var result = ParsedArguments()
     var i = 0
     var onlyPositionals = false
@@ -72,21 +81,21 @@ func parseArguments(_ args: [String], _ spec: CommandSpec) throws(OutpostError) 
             if let v = inlineValue {
                 result.values[name, default: []].append(v)
             } else {
-                guard i < args.count else { throw .usage("\(name) needs a value (see 'outpost \(spec.name) --help')") }
+                guard i < args.count else { throw .usage(String(outlined: "\(name) needs a value (see '\(spec.name) --help')")) }
                 result.values[name, default: []].append(args[i])
                 i += 1
             }
         } else if spec.flags.contains(where: { $0.name == name }) {
             result.flags.insert(name)
         } else {
-            throw .usage("unknown option '\(name)' for 'outpost \(spec.name)' (see 'outpost \(spec.name) --help')")
+            throw .usage(String(outlined: "unknown option '\(name)' for '\(spec.name)' (see '\(spec.name) --help')"))
         }
     }
     return result
 }
 
 /// Strict decimal parsing through strtod (whole string must be a number).
-func parseDouble(_ s: String) -> Double? {
+package func parseDouble(_ s: String) -> Double? {
     var out = 0.0
     let ok = s.withCString { op_parse_double_bridge($0, &out) }
     return ok ? out : nil

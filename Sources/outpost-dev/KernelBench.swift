@@ -1,16 +1,17 @@
 import CKernels
 import COutpostSystem
+import OutpostCLICore
 import OutpostRuntime
 
-/// `outpost bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
+/// `outpost-dev bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
 /// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
 /// via im2col, a depthwise 3x3) for every ISA path this CPU has, on 1 and 2 threads,
 /// with the ratio to the FMA peak (default 100 GFLOPS per core); then the int8 kernels
 /// (GEMM 256^3, the same layer shapes) per int8 ISA path, in GOPS (2*M*N*K/s), with the
 /// ratio to the int8 peak measured on this machine (vpdpbusd / vpmaddwd loops).
 let kernelBenchSpec = CommandSpec(
-    name: "bench-kernels",
-    usage: "outpost bench-kernels [--json] [--peak-gflops X] [--quick]",
+    name: "outpost-dev bench-kernels",
+    usage: "outpost-dev bench-kernels [--json] [--peak-gflops X] [--quick]",
     summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak; then the int8 GEMM/convolution kernels in GOPS with the ratio to the measured int8 peak.",
     options: [("--peak-gflops X", "FMA peak per core used for the ratio (default 100).")],
     flags: [("--json", "Print one JSON object."), ("--quick", "Fewer repetitions.")])

@@ -1,7 +1,8 @@
+import OutpostCLICore
 import OutpostONNX
 import OutpostRuntime
 
-/// `outpost conformance`: runs ONNX backend test folders (model.onnx +
+/// `outpost-dev conformance`: runs ONNX backend test folders (model.onnx +
 /// test_data_set_*/input_*.pb, output_*.pb) and reports pass / fail / skip.
 ///
 /// A test is skipped only when it needs something Outpost reports as unsupported
@@ -9,8 +10,8 @@ import OutpostRuntime
 /// other problem — a load error, a wrong shape, a value out of tolerance — fails.
 enum ConformanceCommand {
     static let spec = CommandSpec(
-        name: "conformance",
-        usage: "outpost conformance ROOT [--filter SUBSTR ...] [--exclude SUBSTR ...] [--rtol R] [--atol A] [--known-failures FILE]",
+        name: "outpost-dev conformance",
+        usage: "outpost-dev conformance ROOT [--filter SUBSTR ...] [--exclude SUBSTR ...] [--rtol R] [--atol A] [--known-failures FILE]",
         summary: "Run every ONNX backend test folder under ROOT (or ROOT itself) and print one line per test, then 'N passed, N failed, N skipped'. Exits non-zero on any failure. A test folder's tolerance.txt overrides --rtol/--atol (lines 'rel_l2 R': a float output passes when ||got - want|| / ||want|| <= R; 'steps N': integer outputs may differ by N; the int8 fixtures under models/int8 use rel_l2 1e-2, steps 1).",
         options: [
             ("--filter SUBSTR", "Only tests whose folder name contains SUBSTR (repeatable; commas separate several)."),
@@ -19,6 +20,7 @@ enum ConformanceCommand {
             ("--atol A", "Absolute tolerance for floats (default 1e-5)."),
             ("--known-failures FILE", "Lines 'test_name reason': reported as skipped with the reason instead of failing."),
             ("--threads N", "Kernel threads (default 1)."),
+            ("--outputs-from DIR", "Do not run the models: compare the outputs another binary wrote, DIR/<test>/test_data_set_<k>/output_<j>.pb (e.g. 'outpost run T --input-dir T/test_data_set_0 --output-dir DIR/T/test_data_set_0': checks the device binary itself)."),
         ],
         flags: [
             ("--quiet", "Print only failures and the summary."),
@@ -33,13 +35,14 @@ enum ConformanceCommand {
     static func main(_ args: [String]) throws(OutpostError) -> Int {
         let a = try parseArguments(args, spec)
         if a.wantsHelp { Console.out(spec.help); return 0 }
-        guard a.positionals.count == 1 else { throw .usage("expected exactly one ROOT argument (see 'outpost conformance --help')") }
+        guard a.positionals.count == 1 else { throw .usage("expected exactly one ROOT argument (see 'outpost-dev conformance --help')") }
         let root = a.positionals[0]
         let rtol = try a.double("--rtol", default: 1e-3)
         let atol = try a.double("--atol", default: 1e-5)
         let threads = try a.int("--threads", default: 1, min: 0)
         let filters = splitList(a.all("--filter"))
         let excludes = splitList(a.all("--exclude"))
+        let outputsFrom = a.value("--outputs-from")
         var known = [String: String]()
         if let file = a.value("--known-failures") {
             known = try readKnownFailures(file)
@@ -61,7 +64,8 @@ enum ConformanceCommand {
         for test in tests {
             if !filters.isEmpty && !filters.contains(where: { test.name.hasSubstring($0) }) { continue }
             if excludes.contains(where: { test.name.hasSubstring($0) }) { continue }
-            var outcome = runTest(test.path, rtol: rtol, atol: atol, threads: threads)
+            var outcome = runTest(test.path, rtol: rtol, atol: atol, threads: threads,
+                                  outputsFrom: outputsFrom.map { FileSystem.join($0, test.name) })
             if case let .fail(reason) = outcome, let why = known[test.name] {
                 outcome = .skip("known failure (\(why)): \(reason)")
             }
@@ -131,7 +135,9 @@ enum ConformanceCommand {
         return .fail("\(context): \(e.description)")
     }
 
-    static func runTest(_ dir: String, rtol: Double, atol: Double, threads: Int) -> Outcome {
+    /// `outputsFrom`: read the outputs from this folder (one subfolder per test data
+    /// set) instead of running the model.
+    static func runTest(_ dir: String, rtol: Double, atol: Double, threads: Int, outputsFrom: String? = nil) -> Outcome {
         let lightLayout = dir.hasSuffix(".onnx")
         let model: Model
         do {
@@ -149,7 +155,10 @@ enum ConformanceCommand {
         } catch {
             return classify(error, "prepare")
         }
-        if lightLayout { return runLightTest(dir, session, rtol: rtol, atol: atol) }
+        if lightLayout {
+            if outputsFrom != nil { return .skip("--outputs-from takes test folders (model.onnx + test_data_set_*), not the light layout") }
+            return runLightTest(dir, session, rtol: rtol, atol: atol)
+        }
         let sets: [String]
         do {
             sets = try FileSystem.list(dir).filter { $0.hasPrefix("test_data_set_") }
@@ -184,11 +193,25 @@ enum ConformanceCommand {
             if inputs.count != session.inputs.count {
                 return .fail("\(set) has \(inputs.count) input file(s), the model takes \(session.inputs.count)")
             }
-            let outputs: [Tensor]
-            do {
-                outputs = try session.run(inputs)
-            } catch {
-                return classify(error, "\(set) run")
+            var outputs = [Tensor]()
+            if let from = outputsFrom {
+                let outDir = FileSystem.join(from, set)
+                do {
+                    var j = 0
+                    while FileSystem.exists(FileSystem.join(outDir, "output_\(j).pb")) {
+                        outputs.append(try TensorProtoFile.read(path: FileSystem.join(outDir, "output_\(j).pb")).tensor)
+                        j += 1
+                    }
+                } catch {
+                    return classify(error, "\(set) outputs from \(outDir)")
+                }
+                if outputs.isEmpty { return .fail("no outputs in \(outDir) (output_0.pb …)") }
+            } else {
+                do {
+                    outputs = try session.run(inputs)
+                } catch {
+                    return classify(error, "\(set) run")
+                }
             }
             if expected.count != outputs.count {
                 return .fail("\(set) expects \(expected.count) output(s), the model produced \(outputs.count)")

@@ -1,3 +1,4 @@
+import COutpostSystem
 import OutpostONNX
 import OutpostPackage
 import OutpostRuntime
@@ -8,10 +9,10 @@ import OutpostRuntime
 /// requirements); the keys come from --trusted-key or, if none is given, from
 /// OUTPOST_TRUSTED_KEYS (colon-separated .pub paths). The golden self-test is
 /// `outpost package verify`'s job, not every run's.
-enum ModelFile {
-    static let trustedKeyOption = (name: "--trusted-key FILE", help: "Public key (.pub) a package must be signed with (repeatable; default: OUTPOST_TRUSTED_KEYS).")
+package enum ModelFile {
+    package static let trustedKeyOption = (name: "--trusted-key FILE", help: "Public key (.pub) a package must be signed with (repeatable; default: OUTPOST_TRUSTED_KEYS).")
 
-    static func load(_ path: String, trustedKeys: [String] = []) throws(OutpostError) -> Model {
+    package static func load(_ path: String, trustedKeys: [String] = []) throws(OutpostError) -> Model {
         if FileSystem.isDirectory(path) {
             let inner = FileSystem.join(path, "model.onnx")
             if FileSystem.exists(inner) { return try ONNXLoader.load(path: inner) }
@@ -21,7 +22,7 @@ enum ModelFile {
         return try ONNXLoader.load(path: path)
     }
 
-    static func loadPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> Model {
+    package static func loadPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> Model {
         let package = try openPackage(path, trustedKeys: paths)
         do { return try package.loadModel() } catch {
             if case let .runtime(inner) = error { throw inner }
@@ -29,11 +30,11 @@ enum ModelFile {
         }
     }
 
-    static func openPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> ModelPackage {
+    package static func openPackage(_ path: String, trustedKeys paths: [String]) throws(OutpostError) -> ModelPackage {
         let keys: [PublicKey]
-        do { keys = try PackageCommand.trustedKeys(paths) } catch { throw .io(path: path, reason: error.description) }
+        do { keys = try trustedKeys(paths) } catch { throw .io(path: path, reason: error.description) }
         if keys.isEmpty {
-            throw .usage("\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)")
+            throw .usage(String(outlined: "\(path) is a signed package: give the publisher's key with --trusted-key PUB (or set OUTPOST_TRUSTED_KEYS)"))
         }
         do {
             return try ModelPackage.open(path: path, policy: VerificationPolicy(trustedKeys: keys))
@@ -44,7 +45,7 @@ enum ModelFile {
     }
 
     /// Class names from `labels.txt` in the model's folder (one per line), if present.
-    static func labels(besides path: String) -> [String] {
+    package static func labels(besides path: String) -> [String] {
         var dir = path
         if !FileSystem.isDirectory(path) {
             if let slash = path.lastIndex(of: "/") { dir = String(path[path.startIndex..<slash]) } else { dir = "." }
@@ -56,5 +57,23 @@ enum ModelFile {
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) { out.append(String(line)) }
         while out.last == "" { out.removeLast() }
         return out
+    }
+
+    /// Public keys from --trusted-key options, else OUTPOST_TRUSTED_KEYS.
+    package static func trustedKeys(_ paths: [String]) throws(PackageError) -> [PublicKey] {
+        var list = paths
+        if list.isEmpty, let env = Environment.get("OUTPOST_TRUSTED_KEYS") {
+            for p in env.split(separator: ":") where !p.isEmpty { list.append(String(p)) }
+        }
+        var keys = [PublicKey]()
+        for p in list { keys.append(try PublicKey.read(path: p)) }
+        return keys
+    }
+}
+
+package enum Environment {
+    package static func get(_ name: String) -> String? {
+        guard let v = name.withCString({ op_getenv($0) }) else { return nil }
+        return String(cString: v)
     }
 }

@@ -1,0 +1,69 @@
+/// A string written like a literal with interpolations
+/// (`node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))")`,
+/// `String(outlined: "…")`, `Console.out("…")`) but built by calls to the
+/// out-of-line functions below instead of inline String code.
+///
+/// Why: a `"…\(a)…\(b)…"` String expands at each of the ~200 throw sites of the
+/// operators into its own interpolation code (buffer setup, appends, small-string
+/// checks, releases) — error paths were a large part of every operator's `plan`.
+/// Here a literal segment is a `StaticString` (a pointer and a length) and each
+/// segment is one call. The message reads exactly as the String it replaces.
+/// The CLIs' output lines (`Console.out`) take it too, and `String(outlined:)` makes
+/// one where a String is wanted (error payloads, descriptions, names). Measured on
+/// the stripped Embedded x86-64 `outpost` (docs/size-budget.md): −94 KB for the
+/// operators' throw sites, −65 KB for the other thrown errors, −11 KB for the CLI
+/// lines. Not for hot paths: each segment is a call.
+public struct OutlinedString: ExpressibleByStringInterpolation {
+    public var text: String
+
+    @inline(never)
+    public init(_ text: String) { self.text = text }
+
+    @inline(never)
+    public init(stringLiteral value: StaticString) { text = String(value) }
+
+    public init(stringInterpolation: Interpolation) { text = stringInterpolation.text }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var text = ""
+
+        @inline(__always)
+        public init(literalCapacity: Int, interpolationCount: Int) {}
+
+        @inline(never)
+        public mutating func appendLiteral(_ literal: StaticString) { text += String(literal) }
+
+        @inline(never)
+        public mutating func appendInterpolation(_ value: String) { text += value }
+
+        @inline(never)
+        public mutating func appendInterpolation(_ value: Substring) { text += String(value) }
+
+        @inline(never)
+        public mutating func appendInterpolation(_ value: Int) { text += String(value) }
+
+        /// Other integer types (UInt8, Int64, UInt64…): one copy per type.
+        @inline(never)
+        public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { text += "\(value)" }
+
+        @inline(never)
+        public mutating func appendInterpolation(_ value: Float) { text += "\(value)" }
+
+        @inline(never)
+        public mutating func appendInterpolation(_ value: Double) { text += "\(value)" }
+    }
+}
+
+extension String {
+    @inline(never)
+    init(_ s: StaticString) {
+        self = s.withUTF8Buffer { String(decoding: $0, as: UTF8.self) }
+    }
+}
+
+extension String {
+    /// An interpolated literal built out of line (see `OutlinedString`), as a String:
+    /// `throw .invalidModel(String(outlined: "… \(x) …"))`. Same text as `"… \(x) …"`.
+    @inline(never)
+    public init(outlined text: OutlinedString) { self = text.text }
+}

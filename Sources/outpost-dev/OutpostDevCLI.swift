@@ -1,0 +1,52 @@
+import OutpostCLICore
+import OutpostRuntime
+
+/// `outpost-dev`: the developer tools, kept out of the device binary `outpost`
+/// (docs/size-budget.md): conformance runs, kernel and telemetry benchmarks,
+/// signing keys, package building, drift baselines.
+enum OutpostDevCLI {
+    static let help = """
+    OVERVIEW: Outpost developer tools (the device commands are in 'outpost').
+
+    USAGE: outpost-dev <subcommand> [options]
+
+    SUBCOMMANDS:
+      conformance      Run ONNX backend test folders and report pass/fail/skip.
+      bench-kernels    Measure the float and int8 GEMM and convolution kernels (per ISA).
+      bench-telemetry  Measure telemetry store throughput and the monitoring cost per inference.
+      keys             Generate Ed25519 package signing keys.
+      package          Build signed model packages ('package build').
+      make-baseline    Build a drift baseline (JSON) from reference inputs.
+      version          Print the version.
+
+      See 'outpost-dev <subcommand> --help' for details.
+    """
+
+    static func run(_ args: [String]) -> Int {
+        guard let command = args.first else {
+            Console.error(help)
+            return 2
+        }
+        let rest = Array(args.dropFirst())
+        return CommandLineTool.exitCode { () throws(OutpostError) -> Int in
+            switch command {
+            case "-h", "--help", "help":
+                Console.out(help)
+                return 0
+            case "version", "--version":
+                Console.out("outpost-dev \(CommandLineTool.version)")
+                return 0
+            case "conformance": return try ConformanceCommand.main(rest)
+            case "bench-kernels": return runKernelBench(rest)
+            case "bench-telemetry": return try TelemetryBenchCommand.main(rest)
+            case "keys": return try KeysCommand.main(rest)
+            case "package": return try PackageBuildCommand.dispatch(rest)
+            case "make-baseline": return try MakeBaselineCommand.main(rest)
+            case "run", "bench", "inspect", "monitor":
+                throw .usage("'\(command)' is a device command: use 'outpost \(command)'")
+            default:
+                throw .usage("unknown subcommand '\(command)' (see 'outpost-dev --help')")
+            }
+        }
+    }
+}

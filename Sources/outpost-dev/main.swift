@@ -1,0 +1,4 @@
+import COutpostSystem
+import OutpostCLICore
+
+op_exit(Int32(OutpostDevCLI.run(CommandLineTool.arguments())))
