@@ -6,14 +6,16 @@ import OutpostRuntime
 /// `outpost-dev bench-kernels [--json] [--peak-gflops X] [--quick]`: GFLOPS of the float32
 /// kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution
 /// via im2col, a depthwise 3x3) for every ISA path this CPU has, on 1 and 2 threads,
-/// with the ratio to the FMA peak (default 100 GFLOPS per core); then the int8 kernels
+/// with the ratio to the FMA peak of that ISA measured here (24 zmm / 12 ymm independent
+/// FMA chains; `--peak-gflops X` overrides it for every ISA, and ISAs without a peak
+/// loop — scalar, NEON — use X, default 100); then the int8 kernels
 /// (GEMM 256^3, the same layer shapes) per int8 ISA path, in GOPS (2*M*N*K/s), with the
 /// ratio to the int8 peak measured on this machine (vpdpbusd / vpmaddwd loops).
 let kernelBenchSpec = CommandSpec(
     name: "outpost-dev bench-kernels",
     usage: "outpost-dev bench-kernels [--json] [--peak-gflops X] [--quick]",
     summary: "Measure the float32 kernels (SGEMM 256^3, MobileNet-style pointwise convolutions, a 3x3 convolution via im2col, a depthwise 3x3) on every ISA path this CPU has, at 1 and 2 threads, with the ratio to the FMA peak; then the int8 GEMM/convolution kernels in GOPS with the ratio to the measured int8 peak.",
-    options: [("--peak-gflops X", "FMA peak per core used for the ratio (default 100).")],
+    options: [("--peak-gflops X", "FMA peak per core for the ratio (default: measured for AVX2 and AVX-512, 100 for the others).")],
     flags: [("--json", "Print one JSON object."), ("--quick", "Fewer repetitions.")])
 
 func runKernelBench(_ args: [String]) -> Int {
@@ -42,6 +44,12 @@ func runKernelBench(_ args: [String]) -> Int {
     for isa in [OK_ISA_SCALAR, OK_ISA_AVX2_FMA, OK_ISA_AVX512, OK_ISA_NEON] where ok_cpu_supported_isas() & (1 << isa.rawValue) != 0 {
         isas.append(isa)
     }
+    // Per-ISA FMA peak of one core: measured (thread CPU time) unless given.
+    var peakOf: [UInt32: Double] = [:]
+    for isa in isas {
+        let measured = a.value("--peak-gflops") == nil ? ok_fma_peak_gflops(Int32(isa.rawValue), quick ? 0.1 : 0.3) : 0
+        peakOf[isa.rawValue] = measured > 0 ? measured : peakPerCore
+    }
     let pool2 = ok_pool_create(2)
     defer {
         ok_pool_destroy(pool2)
@@ -49,6 +57,9 @@ func runKernelBench(_ args: [String]) -> Int {
     }
     var results: [BenchResult] = []
     if !json {
+        var line = "FMA peak per core (GFLOPS):"
+        for isa in isas { line += " " + String(cString: ok_isa_name(isa)) + " " + fixed(peakOf[isa.rawValue] ?? 0, 1) }
+        print(line)
         print("kernel               shape                    isa        threads   GFLOPS   % of peak")
     }
     for c in cases {
@@ -59,7 +70,7 @@ func runKernelBench(_ args: [String]) -> Int {
                 let pool: OpaquePointer? = threads == 1 ? nil : pool2
                 let seconds = c.measure(pool, quick || isa == OK_ISA_SCALAR)
                 let gflops = c.flops / seconds / 1e9
-                let ratio = gflops / (peakPerCore * Double(threads))
+                let ratio = gflops / ((peakOf[isa.rawValue] ?? peakPerCore) * Double(threads))
                 let r = BenchResult(name: c.name, kind: c.kind, m: c.m, n: c.n, k: c.k,
                                     isa: String(cString: ok_isa_name(isa)), threads: threads, gflops: gflops, ratio: ratio)
                 results.append(r)
@@ -73,7 +84,12 @@ func runKernelBench(_ args: [String]) -> Int {
     ok_cpu_restrict(0xffff_ffff)
     let (qresults, qpeaks) = runInt8Bench(pool2, quick: quick, json: json)
     if json {
-        var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"int8_peak_gops\":{"
+        var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"fma_peak_gflops\":{"
+        for (n, isa) in isas.enumerated() {
+            if n > 0 { s += "," }
+            s += "\"" + String(cString: ok_isa_name(isa)) + "\":" + fixed(peakOf[isa.rawValue] ?? 0, 1)
+        }
+        s += "},\"int8_peak_gops\":{"
         for (n, p) in qpeaks.enumerated() {
             if n > 0 { s += "," }
             s += "\"\(p.0)\":\(fixed(p.1, 1))"
