@@ -139,21 +139,11 @@ uint64_t ok_thread_cpu_ns(void) {
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-double ok_qgemm_peak_gops(int isa, double seconds) {
-    long iters = 1 << 16;
-    double ops_per_iter = 0;
-    int32_t (*fn)(long) = 0;
-#if OK_Q_X86
-    if (isa == OK_ISA_AVX512_VNNI && (ok_cpu_supported_isas() >> OK_ISA_AVX512_VNNI & 1)) {
-        fn = peak_vnni;
-        ops_per_iter = 16.0 * 64 * 2;
-    }
-    if (isa == OK_ISA_AVX2_FMA && (ok_cpu_supported_isas() >> OK_ISA_AVX2_FMA & 1)) {
-        fn = peak_avx2;
-        ops_per_iter = 12.0 * 16 * 2;
-    }
-#endif
+/// Best rate of `fn` over `seconds` of thread CPU time (iterations doubled until one
+/// run takes >= 1 ms), in units of 1e9 ops/s.
+static double best_rate(int32_t (*fn)(long), double ops_per_iter, double seconds) {
     if (!fn) return 0;
+    long iters = 1 << 16;
     double best = 0;
     double t_end = seconds_now() + seconds;
     do {
@@ -167,8 +157,24 @@ double ok_qgemm_peak_gops(int isa, double seconds) {
     return best;
 }
 
+double ok_qgemm_peak_gops(int isa, double seconds) {
+    double ops_per_iter = 0;
+    int32_t (*fn)(long) = 0;
+#if OK_Q_X86
+    if (isa == OK_ISA_AVX512_VNNI && (ok_cpu_supported_isas() >> OK_ISA_AVX512_VNNI & 1)) {
+        fn = peak_vnni;
+        ops_per_iter = 16.0 * 64 * 2;
+    }
+    if (isa == OK_ISA_AVX2_FMA && (ok_cpu_supported_isas() >> OK_ISA_AVX2_FMA & 1)) {
+        fn = peak_avx2;
+        ops_per_iter = 12.0 * 16 * 2;
+    }
+#endif
+    (void)isa;
+    return best_rate(fn, ops_per_iter, seconds);
+}
+
 double ok_fma_peak_gflops(int isa, double seconds) {
-    long iters = 1 << 16;
     double ops_per_iter = 0;
     int32_t (*fn)(long) = 0;
 #if OK_Q_X86
@@ -181,16 +187,6 @@ double ok_fma_peak_gflops(int isa, double seconds) {
         ops_per_iter = 12.0 * 8 * 2;
     }
 #endif
-    if (!fn) return 0;
-    double best = 0;
-    double t_end = seconds_now() + seconds;
-    do {
-        double t0 = seconds_now();
-        ok_qgemm_peak_sink = fn(iters);
-        double t = seconds_now() - t0;
-        if (t < 1e-3) { iters *= 2; continue; }
-        double g = ops_per_iter * (double)iters / t / 1e9;
-        if (g > best) best = g;
-    } while (seconds_now() < t_end);
-    return best;
+    (void)isa;
+    return best_rate(fn, ops_per_iter, seconds);
 }

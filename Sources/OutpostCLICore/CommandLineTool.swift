@@ -18,6 +18,32 @@ package enum CommandLineTool {
         return arguments
     }
 
+    /// The top level both programs share: no subcommand prints the help to stderr
+    /// (exit 2); `help`/`--help` and `version` are answered here; any other name goes
+    /// to `subcommand`, which returns nil for names it does not know (a usage error
+    /// naming the program's --help).
+    package static func dispatch(program: String, help: String, _ args: [String],
+                                 _ subcommand: (String, [String]) throws(OutpostError) -> Int?) -> Int {
+        guard let command = args.first else {
+            Console.error(help)
+            return 2
+        }
+        let rest = Array(args.dropFirst())
+        return exitCode { () throws(OutpostError) -> Int in
+            switch command {
+            case "-h", "--help", "help":
+                Console.out(help)
+                return 0
+            case "version", "--version":
+                Console.out(program + " " + version)
+                return 0
+            default:
+                if let code = try subcommand(command, rest) { return code }
+                throw .usage(String(outlined: "unknown subcommand '\(command)' (see '\(program) --help')"))
+            }
+        }
+    }
+
     /// Runs a command; a thrown error is printed as `error: …` on stderr.
     package static func exitCode(_ command: () throws(OutpostError) -> Int) -> Int {
         do {

@@ -23,19 +23,8 @@ enum OutpostDevCLI {
     """
 
     static func run(_ args: [String]) -> Int {
-        guard let command = args.first else {
-            Console.error(help)
-            return 2
-        }
-        let rest = Array(args.dropFirst())
-        return CommandLineTool.exitCode { () throws(OutpostError) -> Int in
+        CommandLineTool.dispatch(program: "outpost-dev", help: help, args) { (command, rest) throws(OutpostError) -> Int? in
             switch command {
-            case "-h", "--help", "help":
-                Console.out(help)
-                return 0
-            case "version", "--version":
-                Console.out("outpost-dev \(CommandLineTool.version)")
-                return 0
             case "conformance": return try ConformanceCommand.main(rest)
             case "bench-kernels": return runKernelBench(rest)
             case "bench-telemetry": return try TelemetryBenchCommand.main(rest)
@@ -44,8 +33,7 @@ enum OutpostDevCLI {
             case "make-baseline": return try MakeBaselineCommand.main(rest)
             case "run", "bench", "inspect", "monitor":
                 throw .usage("'\(command)' is a device command: use 'outpost \(command)'")
-            default:
-                throw .usage("unknown subcommand '\(command)' (see 'outpost-dev --help')")
+            default: return nil
             }
         }
     }

@@ -25,19 +25,8 @@ enum OutpostCLI {
     """
 
     static func run(_ args: [String]) -> Int {
-        guard let command = args.first else {
-            Console.error(help)
-            return 2
-        }
-        let rest = Array(args.dropFirst())
-        return CommandLineTool.exitCode { () throws(OutpostError) -> Int in
+        CommandLineTool.dispatch(program: "outpost", help: help, args) { (command, rest) throws(OutpostError) -> Int? in
             switch command {
-            case "-h", "--help", "help":
-                Console.out(help)
-                return 0
-            case "version", "--version":
-                Console.out("outpost \(CommandLineTool.version)")
-                return 0
             case "run": return try RunCommand.main(rest)
             case "bench": return try BenchCommand.main(rest)
             case "inspect": return try InspectCommand.main(rest)
@@ -45,8 +34,7 @@ enum OutpostCLI {
             case "monitor": return try MonitorCommand.main(rest)
             case "conformance", "bench-kernels", "bench-telemetry", "keys", "make-baseline":
                 throw .usage(String(outlined: "'\(command)' is a developer tool: use 'outpost-dev \(command)'"))
-            default:
-                throw .usage(String(outlined: "unknown subcommand '\(command)' (see 'outpost --help')"))
+            default: return nil
             }
         }
     }
