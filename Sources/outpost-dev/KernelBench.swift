@@ -82,6 +82,9 @@ func runKernelBench(_ args: [String]) -> Int {
         }
     }
     ok_cpu_restrict(0xffff_ffff)
+    if !json {
+        print("(conv3x3: direct convolution on avx512, im2col inside the GEMM on the other paths)")
+    }
     let (qresults, qpeaks) = runInt8Bench(pool2, quick: quick, json: json)
     if json {
         var s = "{\"peak_gflops_per_core\":\(fixed(peakPerCore, 1)),\"fma_peak_gflops\":{"
@@ -227,8 +230,9 @@ private func qgemmCase(_ m: Int, _ n: Int, _ k: Int, prepackB: Bool) -> BenchCas
     }
 }
 
-/// An int8 2-D convolution on [1, cin, h, w] (u8 input, s8 weights, u8 output, Relu clamp).
-private func qconvCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> BenchCase {
+/// A 2-D convolution on [1, cin, h, w] with a square kernel and "same"-style pads
+/// (kernel / 2 on every side): the float and int8 cases use the same geometry.
+private func benchConvParams(cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> ok_conv_params {
     var p = ok_conv_params()
     p.ndim = 2; p.batch = 1; p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
     let pad = kernel / 2
@@ -236,6 +240,13 @@ private func qconvCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel
     p.in_shape = (Int32(h), Int32(w), 1); p.out_shape = (Int32(oh), Int32(ow), 1)
     p.kernel = (Int32(kernel), Int32(kernel), 1); p.stride = (Int32(stride), Int32(stride), 1); p.dilation = (1, 1, 1)
     p.pad_begin = (Int32(pad), Int32(pad), 0); p.pad_end = (Int32(pad), Int32(pad), 0)
+    return p
+}
+
+/// An int8 2-D convolution on [1, cin, h, w] (u8 input, s8 weights, u8 output, Relu clamp).
+private func qconvCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> BenchCase {
+    var p = benchConvParams(cin: cin, cout: cout, h: h, w: w, kernel: kernel, stride: stride, group: group)
+    let oh = Int(p.out_shape.0), ow = Int(p.out_shape.1)
     let x = int8Bytes(cin * h * w, seed: 4), wt = int8Bytes(cout * (cin / group) * kernel * kernel, seed: 5)
     let y = bytes(cout * oh * ow)
     let scale = floats(cout, seed: 7)
@@ -339,13 +350,8 @@ private func sgemmCase(_ m: Int, _ n: Int, _ k: Int) -> BenchCase {
 
 /// A 2-D convolution on [1, cin, h, w] (weights packed per ISA at first use).
 private func convCase(kind: String, cin: Int, cout: Int, h: Int, w: Int, kernel: Int, stride: Int, group: Int) -> BenchCase {
-    var p = ok_conv_params()
-    p.ndim = 2; p.batch = 1; p.cin = Int32(cin); p.cout = Int32(cout); p.group = Int32(group)
-    let pad = kernel / 2
-    let oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1
-    p.in_shape = (Int32(h), Int32(w), 1); p.out_shape = (Int32(oh), Int32(ow), 1)
-    p.kernel = (Int32(kernel), Int32(kernel), 1); p.stride = (Int32(stride), Int32(stride), 1); p.dilation = (1, 1, 1)
-    p.pad_begin = (Int32(pad), Int32(pad), 0); p.pad_end = (Int32(pad), Int32(pad), 0)
+    var p = benchConvParams(cin: cin, cout: cout, h: h, w: w, kernel: kernel, stride: stride, group: group)
+    let oh = Int(p.out_shape.0), ow = Int(p.out_shape.1)
     let x = floats(cin * h * w, seed: 4), wt = floats(cout * (cin / group) * kernel * kernel, seed: 5)
     let y = floats(cout * oh * ow, seed: 6), bias = floats(cout, seed: 7)
     let packed = bytes(ok_conv_packed_weights_size(&p) + 4096)
@@ -374,7 +380,7 @@ private func benchCases() -> [BenchCase] {
         convCase(kind: "conv1x1 (pointwise)", cin: 32, cout: 64, h: 56, w: 56, kernel: 1, stride: 1, group: 1),
         convCase(kind: "conv1x1 (pointwise)", cin: 128, cout: 128, h: 28, w: 28, kernel: 1, stride: 1, group: 1),
         convCase(kind: "conv1x1 (pointwise)", cin: 256, cout: 256, h: 14, w: 14, kernel: 1, stride: 1, group: 1),
-        convCase(kind: "conv3x3 (im2col)", cin: 32, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 1),
+        convCase(kind: "conv3x3", cin: 32, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 1),
         convCase(kind: "depthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 1, group: 64),
         convCase(kind: "depthwise3x3", cin: 64, cout: 64, h: 56, w: 56, kernel: 3, stride: 2, group: 64),
     ]
