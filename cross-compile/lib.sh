@@ -20,7 +20,11 @@ arch_vars() {
     armhf|armv7)
       arch=armhf; deb_arch=armhf; gnu_triple=arm-linux-gnueabihf; clang_triple=armv7-unknown-linux-gnueabihf
       swift_triple=armv7-none-none-eabi; qemu=qemu-arm
-      arch_cflags=(-march=armv7-a -mfloat-abi=hard -mfpu=neon); arch_swift_cc=(-mfloat-abi=hard -mfpu=neon) ;;
+      # Swift code in Thumb-2 (-mthumb: the clang importer's target features decide
+      # the instruction set of the Swift code too): 16/32-bit instructions instead of
+      # A32's fixed 32, about a third less code. The C kernels stay A32 (arch_cflags):
+      # their speed is not traded; calls between the two interwork (BLX).
+      arch_cflags=(-march=armv7-a -mfloat-abi=hard -mfpu=neon); arch_swift_cc=(-mfloat-abi=hard -mfpu=neon -mthumb) ;;
     x86_64|amd64)
       arch=x86_64; deb_arch=amd64; gnu_triple=x86_64-linux-gnu; clang_triple=x86_64-unknown-linux-gnu
       swift_triple=x86_64-unknown-linux-gnu; qemu=
