@@ -59,7 +59,7 @@ public struct QDQFolding {
     public func run() throws(OutpostError) -> [Miss] {
         var ctx = Context(graph: graph)
         var misses = [Miss]()
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for index in 0..<graph.nodes.count {
             let node = graph.nodes[index]
             guard node.domain.isEmpty, readsDequantized(node, ctx) else { continue }
