@@ -25,16 +25,18 @@ final class ONNXDecoder {
 
     // MARK: ModelProto
 
-    struct FunctionID: Hashable {
+    /// A model-local function's (domain, name). Held in an array (a model has a
+    /// handful, usually none): a Set of them was a hashing specialisation of its own.
+    struct FunctionID: Equatable {
         var domain: String
         var name: String
     }
 
-    func decodeModel() throws(OutpostError) -> (model: Model, functions: Set<FunctionID>) {
+    func decodeModel() throws(OutpostError) -> (model: Model, functions: [FunctionID]) {
         var r = reader(context: "ModelProto")
         var graph: Graph?
         var opsets = [String: Int]()
-        var functions = Set<FunctionID>()
+        var functions = [FunctionID]()
         var irVersion = 0
         var producer = "", producerVersion = "", domain = "", docString = ""
         var modelVersion = 0
@@ -57,7 +59,7 @@ final class ONNXDecoder {
                 let (k, v) = try decodeStringStringEntry(try r.readMessage("StringStringEntryProto"))
                 metadata[k] = v
             case (25, .lengthDelimited):
-                functions.insert(try decodeFunctionID(try r.readMessage("FunctionProto")))
+                functions.append(try decodeFunctionID(try r.readMessage("FunctionProto")))
             default: try r.skip(wire)
             }
         }

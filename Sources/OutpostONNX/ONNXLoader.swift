@@ -39,7 +39,7 @@ public enum ONNXLoader {
     /// Constant folding of `Constant` nodes, name checks, function refusal and
     /// topological sort, for a graph and (recursively) its subgraphs.
     static func finish(_ graph: Graph, outerScope: Set<String>, model: Model,
-                       functions: Set<ONNXDecoder.FunctionID>) throws(OutpostError) {
+                       functions: [ONNXDecoder.FunctionID]) throws(OutpostError) {
         try convertConstants(graph)
 
         var defined = Set<String>()

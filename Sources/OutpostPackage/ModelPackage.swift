@@ -145,8 +145,11 @@ public final class ModelPackage {
     public func verifyBlobDigests(log: ((String) -> Void)? = nil) throws(PackageError) {
         try CryptoLibrary.require()
         for b in manifest.blobs {
-            let actual = Hex.encode(SHA256.digest(blobBytes(b)))
-            if actual != b.sha256.lowercased() {
+            let digest = SHA256.digest(blobBytes(b))
+            let actual = Hex.encode(digest)
+            // Hex.decode takes either case: the test `actual != b.sha256.lowercased()`
+            // made, without linking the stdlib's Unicode case-mapping tables (≈16 KB).
+            if Hex.decode(b.sha256) != digest {
                 throw .blobDigestMismatch(name: b.name, expected: b.sha256, actual: actual)
             }
             log?(String(outlined: "blob \(b.name): \(b.length) bytes, SHA-256 \(actual) ok"))

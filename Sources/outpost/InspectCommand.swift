@@ -130,13 +130,19 @@ enum InspectCommand {
 
     static func printLayers(_ optimised: Graph, original: Graph, all: Bool) {
         let kinds = classify(optimised)
-        var counts = [LayerKind: Int]()
+        // Three counters, not a [LayerKind: Int] (a dictionary specialisation of its own).
+        var int8Count = 0, floatCount = 0, convertCount = 0
         var floatOps = [String: Int]()
         for (i, k) in kinds.enumerated() {
-            counts[k, default: 0] += 1
-            if k == .float { floatOps[optimised.nodes[i].opType, default: 0] += 1 }
+            switch k {
+            case .int8: int8Count += 1
+            case .float:
+                floatCount += 1
+                floatOps[optimised.nodes[i].opType, default: 0] += 1
+            case .convert: convertCount += 1
+            }
         }
-        var line = String(outlined: "layers after optimisation: \(counts[.int8] ?? 0) int8, \(counts[.float] ?? 0) float, \(counts[.convert] ?? 0) quantize/dequantize")
+        var line = String(outlined: "layers after optimisation: \(int8Count) int8, \(floatCount) float, \(convertCount) quantize/dequantize")
         if !floatOps.isEmpty {
             line += " (float:"
             for (op, n) in stableSorted(Array(floatOps), by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {

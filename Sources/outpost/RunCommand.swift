@@ -95,13 +95,21 @@ enum ProfileReport {
 
     /// Total nanoseconds per operator type (with node counts), slowest first.
     static func byType(_ session: Session) -> [(op: String, count: Int, nanoseconds: UInt64)] {
-        var byType = [String: (ns: UInt64, count: Int)]()
+        // Totals in first-seen order, found through a [String: Int] index (not a
+        // dictionary specialisation of their own); equal totals keep that order.
+        var index = [String: Int]()
+        var totals = [(op: String, count: Int, nanoseconds: UInt64)]()
         for r in rows(session) {
             let k = key(r.opType, r.domain)
-            let old = byType[k] ?? (0, 0)
-            byType[k] = (old.ns &+ r.nanoseconds, old.count + 1)
+            if let i = index[k] {
+                totals[i].count += 1
+                totals[i].nanoseconds &+= r.nanoseconds
+            } else {
+                index[k] = totals.count
+                totals.append((op: k, count: 1, nanoseconds: r.nanoseconds))
+            }
         }
-        return stableSorted(Array(byType), by: { $0.value.ns > $1.value.ns }).map { (op: $0.key, count: $0.value.count, nanoseconds: $0.value.ns) }
+        return stableSorted(totals, by: { $0.nanoseconds > $1.nanoseconds })
     }
 
     static func print(_ session: Session, runs: Int = 1, nodes limit: Int = 25) {

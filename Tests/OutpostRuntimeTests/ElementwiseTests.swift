@@ -218,6 +218,12 @@ struct ElementwiseTests {
         #expect(H.values(try H.run("Greater", [.feed(a), .feed(b)])[0], UInt8.self) == [0, 0, 0, 1, 1, 1])
         #expect(H.values(try H.run("GreaterOrEqual", [.feed(a), .feed(b)])[0], UInt8.self) == [0, 0, 1, 1, 1, 1])
         #expect(H.values(try H.run("Equal", [.feed(a), .feed(b)])[0], UInt8.self) == [0, 0, 1, 0, 0, 0])
+        // NaN: every comparison is false; -0 equals 0.
+        let n = H.f([4], [.nan, 1, .nan, -0.0]), m = H.f([4], [1, .nan, .nan, 0])
+        for (op, want) in [("Less", [UInt8](arrayLiteral: 0, 0, 0, 0)), ("LessOrEqual", [0, 0, 0, 1]),
+                           ("Greater", [0, 0, 0, 0]), ("GreaterOrEqual", [0, 0, 0, 1]), ("Equal", [0, 0, 0, 1])] {
+            #expect(H.values(try H.run(op, [.feed(n), .feed(m)])[0], UInt8.self) == want)
+        }
         let i = try H.run("Equal", [.feed(H.i64([3], [1, 2, 3])), .feed(H.i64([1], [2]))])
         #expect(H.values(i[0], UInt8.self) == [0, 1, 0])
         let p = H.bool([4], [true, true, false, false]), q = H.bool([4], [true, false, true, false])

@@ -76,7 +76,7 @@ struct GraphOptimizer {
     func foldBatchNormIntoConv() throws(OutpostError) {
         let counts = consumerCounts()
         let producer = producers()
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for (bnIndex, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.domain.isEmpty {
             guard bn.outputs.count == 1 || (bn.outputs.count > 1 && bn.outputs.dropFirst().allSatisfy({ $0.isEmpty })),
                   bn.inputs.count == 5,
@@ -128,7 +128,7 @@ struct GraphOptimizer {
     func fuseActivations() throws(OutpostError) {
         let counts = consumerCounts()
         let producer = producers()
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for (actIndex, act) in graph.nodes.enumerated() where act.domain.isEmpty && act.outputs.count == 1 {
             guard let (kind, params) = activationOf(act),
                   let producerIndex = producer[act.inputs[0]], !removed.contains(producerIndex),
@@ -154,7 +154,7 @@ struct GraphOptimizer {
     func fuseSiLU() throws(OutpostError) {
         let counts = consumerCounts()
         let producer = producers()
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for (mulIndex, mul) in graph.nodes.enumerated()
         where mul.opType == "Mul" && mul.domain.isEmpty && mul.inputs.count == 2 && mul.outputs.count == 1 {
             // One operand is the Conv output x, the other Sigmoid(x).
@@ -218,7 +218,7 @@ struct GraphOptimizer {
     }
 
     /// Drops the nodes at these indices (the ones a rewrite absorbed).
-    private func removeNodes(_ indices: Set<Int>) {
+    private func removeNodes(_ indices: NodeIndexSet) {
         graph.nodes = graph.nodes.enumerated().filter { !indices.contains($0.offset) }.map { $0.element }
     }
 

@@ -59,7 +59,7 @@ public struct QDQFolding {
     public func run() throws(OutpostError) -> [Miss] {
         var ctx = Context(graph: graph)
         var misses = [Miss]()
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for index in 0..<graph.nodes.count {
             let node = graph.nodes[index]
             guard node.domain.isEmpty, readsDequantized(node, ctx) else { continue }
@@ -106,18 +106,39 @@ public struct QDQFolding {
         case miss(String)
     }
 
+    /// The nodes reading each value: lists found through a [String: Int] index (a
+    /// [String: [Int]] was a dictionary specialisation of its own).
+    struct Readers {
+        private var index = [String: Int]()
+        private var lists = [[Int]]()
+
+        subscript(_ value: String) -> [Int]? {
+            guard let i = index[value] else { return nil }
+            return lists[i]
+        }
+
+        mutating func add(_ node: Int, reading value: String) {
+            if let i = index[value] {
+                lists[i].append(node)
+            } else {
+                index[value] = lists.count
+                lists.append([node])
+            }
+        }
+    }
+
     struct Context {
         let producer: [String: Int]
-        let consumers: [String: [Int]]
+        let consumers: Readers
         let graphOutputs: Set<String>
         var newInitializers: [String: Tensor] = [:]
 
         init(graph: Graph) {
             var p = [String: Int]()
-            var c = [String: [Int]]()
+            var c = Readers()
             for (i, n) in graph.nodes.enumerated() {
                 for o in n.outputs where !o.isEmpty { p[o] = i }
-                for input in n.inputs where !input.isEmpty { c[input, default: []].append(i) }
+                for input in n.inputs where !input.isEmpty { c.add(i, reading: input) }
             }
             producer = p
             consumers = c

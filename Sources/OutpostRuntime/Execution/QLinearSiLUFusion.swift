@@ -24,7 +24,7 @@ struct QLinearSiLUFusion {
         for (i, node) in graph.nodes.enumerated() {
             for o in node.outputs where !o.isEmpty { producer[o] = i }
         }
-        var removed = Set<Int>()
+        var removed = NodeIndexSet()
         for (mulIndex, mul) in graph.nodes.enumerated()
         where mul.opType == "QLinearMul" && mul.domain == "com.microsoft" && (mul.inputs.count == 7 || mul.inputs.count == 8)
             && mul.outputs.count == 1 {

@@ -51,16 +51,25 @@ final class CompareOperator: Operator {
         }
     }
 
+    /// One loop per element type for the five comparisons: each element's outcome
+    /// (1 less, 2 equal, 4 greater; none when a NaN is involved, for which every
+    /// comparison is false) tested against the outcomes that make `kind` true.
+    /// The same results as a loop per (type, comparison) pair (25 copies, ≈9 KB).
     private func compare<T: Comparable>(_ loop: BroadcastLoop, _ a: UnsafeMutablePointer<T>, _ b: UnsafeMutablePointer<T>,
                                         _ y: UnsafeMutablePointer<UInt8>) {
         let pa = UnsafePointer(a), pb = UnsafePointer(b)
+        let accept: UInt8
         switch kind {
-        case .equal: loop.map2(pa, pb, y) { $0 == $1 ? 1 : 0 }
-        case .less: loop.map2(pa, pb, y) { $0 < $1 ? 1 : 0 }
-        case .greater: loop.map2(pa, pb, y) { $0 > $1 ? 1 : 0 }
-        case .lessOrEqual: loop.map2(pa, pb, y) { $0 <= $1 ? 1 : 0 }
-        case .greaterOrEqual: loop.map2(pa, pb, y) { $0 >= $1 ? 1 : 0 }
-        default: break
+        case .equal: accept = 2
+        case .less: accept = 1
+        case .greater: accept = 4
+        case .lessOrEqual: accept = 3
+        case .greaterOrEqual: accept = 6
+        default: return
+        }
+        loop.map2(pa, pb, y) { x, z in
+            let outcome: UInt8 = x < z ? 1 : x == z ? 2 : x > z ? 4 : 0
+            return outcome & accept != 0 ? 1 : 0
         }
     }
 }

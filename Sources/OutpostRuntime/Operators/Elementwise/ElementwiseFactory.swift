@@ -6,49 +6,20 @@ func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> O
     func unary(_ f: ok_unary_op) throws(OutpostError) -> Operator { try UnaryOperator(node: node, opset: opset, function: f) }
     func binary(_ k: BinaryOperator.Kind) throws(OutpostError) -> Operator { try BinaryOperator(node: node, opset: opset, kind: k) }
     func compare(_ k: CompareOperator.Kind) -> Operator { CompareOperator(node: node, opset: opset, kind: k) }
-    switch node.opType {
-    case "Relu": return try unary(OK_UNARY_RELU)
-    case "LeakyRelu": return try unary(OK_UNARY_LEAKY_RELU)
-    case "Sigmoid": return try unary(OK_UNARY_SIGMOID)
-    case "HardSigmoid": return try unary(OK_UNARY_HARD_SIGMOID)
-    case "HardSwish": return try unary(OK_UNARY_HARD_SWISH)
-    case "Tanh": return try unary(OK_UNARY_TANH)
-    case "Exp": return try unary(OK_UNARY_EXP)
-    case "Log": return try unary(OK_UNARY_LOG)
-    case "Sqrt": return try unary(OK_UNARY_SQRT)
-    case "Abs": return try unary(OK_UNARY_ABS)
-    case "Neg": return try unary(OK_UNARY_NEG)
-    case "Reciprocal": return try unary(OK_UNARY_RECIPROCAL)
-    case "Erf": return try unary(OK_UNARY_ERF)
-    case "Gelu":
-        let approx = try node.string("approximate", default: "none")
-        switch approx {
-        case "none": return try unary(OK_UNARY_GELU)
-        case "tanh": return try unary(OK_UNARY_GELU_TANH)
-        default: throw node.unsupported("approximate", "'\(approx)' is not 'none' or 'tanh'")
+    // The unary kernels by name: one scan of a table instead of a `case` each.
+    if let i = wordIndex(node.opType, in: unaryKernelNames), i != Int(OK_UNARY_GELU_TANH.rawValue) {
+        var f = ok_unary_op(rawValue: UInt32(i))
+        if f == OK_UNARY_GELU {
+            let approx = try node.string("approximate", default: "none")
+            switch approx {
+            case "none": break
+            case "tanh": f = OK_UNARY_GELU_TANH
+            default: throw node.unsupported("approximate", "'\(approx)' is not 'none' or 'tanh'")
+            }
         }
-    case "Softplus": return try unary(OK_UNARY_SOFTPLUS)
-    case "Softsign": return try unary(OK_UNARY_SOFTSIGN)
-    case "Elu": return try unary(OK_UNARY_ELU)
-    case "Selu": return try unary(OK_UNARY_SELU)
-    case "Celu": return try unary(OK_UNARY_CELU)
-    case "ThresholdedRelu": return try unary(OK_UNARY_THRESHOLDED_RELU)
-    case "Mish": return try unary(OK_UNARY_MISH)
-    case "Floor": return try unary(OK_UNARY_FLOOR)
-    case "Ceil": return try unary(OK_UNARY_CEIL)
-    case "Round": return try unary(OK_UNARY_ROUND)
-    case "Sign": return try unary(OK_UNARY_SIGN)
-    case "Sin": return try unary(OK_UNARY_SIN)
-    case "Cos": return try unary(OK_UNARY_COS)
-    case "Tan": return try unary(OK_UNARY_TAN)
-    case "Atan": return try unary(OK_UNARY_ATAN)
-    case "Asin": return try unary(OK_UNARY_ASIN)
-    case "Acos": return try unary(OK_UNARY_ACOS)
-    case "Sinh": return try unary(OK_UNARY_SINH)
-    case "Cosh": return try unary(OK_UNARY_COSH)
-    case "Asinh": return try unary(OK_UNARY_ASINH)
-    case "Acosh": return try unary(OK_UNARY_ACOSH)
-    case "Atanh": return try unary(OK_UNARY_ATANH)
+        return try unary(f)
+    }
+    switch node.opType {
     case "Not": return try PredicateOperator(node: node, opset: opset, kind: .not)
     case "IsNaN": return try PredicateOperator(node: node, opset: opset, kind: .isNaN)
     case "IsInf": return try PredicateOperator(node: node, opset: opset, kind: .isInf)
@@ -67,9 +38,6 @@ func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> O
     case "BitwiseOr": return try binary(.bitOr)
     case "BitwiseXor": return try binary(.bitXor)
     case "BitShift": return try binary(.shiftLeft)  // direction attribute decides
-    case "BitwiseNot": return try unary(OK_UNARY_BITWISE_NOT)
-    case "Swish": return try unary(OK_UNARY_SWISH)
-    case "Shrink": return try unary(OK_UNARY_SHRINK)
     case "Equal": return compare(.equal)
     case "Less": return compare(.less)
     case "Greater": return compare(.greater)
@@ -86,5 +54,35 @@ func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> O
     case "LogSoftmax": return try SoftmaxOperator(node: node, opset: opset, kind: .logSoftmax)
     case "Hardmax": return try SoftmaxOperator(node: node, opset: opset, kind: .hardmax)
     default: return nil
+    }
+}
+
+/// The ONNX operator of each `ok_unary_op`, in the enum's order (OK_UNARY_RELU = 0,
+/// …, OK_UNARY_BITWISE_NOT), space-separated; "-" holds OK_UNARY_GELU_TANH's place
+/// (Gelu with approximate = "tanh"; never matched by name).
+private let unaryKernelNames: StaticString = """
+    Relu LeakyRelu Sigmoid HardSigmoid HardSwish Tanh Exp Log Sqrt Abs Neg Reciprocal Erf Gelu - \
+    Softplus Elu Selu Floor Ceil Round Sign Sin Cos Softsign ThresholdedRelu Celu Mish Tan Atan \
+    Asin Acos Sinh Cosh Asinh Acosh Atanh Swish Shrink BitwiseNot
+    """
+
+/// The position of `name` among the space-separated words of `table`, comparing
+/// bytes (the table is ASCII without K or Å, the only letters with other
+/// canonically equivalent spellings, so this is String equality).
+func wordIndex(_ name: String, in table: StaticString) -> Int? {
+    var name = name
+    return name.withUTF8 { n -> Int? in
+        let t = UnsafeBufferPointer(start: table.utf8Start, count: table.utf8CodeUnitCount)
+        var index = 0, start = 0
+        for i in 0...t.count where i == t.count || t[i] == 0x20 {
+            if i - start == n.count {
+                var same = true
+                for k in 0..<n.count where t[start + k] != n[k] { same = false; break }
+                if same { return index }
+            }
+            index += 1
+            start = i + 1
+        }
+        return nil
     }
 }
