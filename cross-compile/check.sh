@@ -9,6 +9,7 @@
 #     (scripts/device-conformance.sh) and `outpost run` on the tiny model,
 #   on qemu-aarch64 -cpu max (dot product, i8mm), -cpu cortex-a72 (Raspberry Pi 4:
 #   no dot product, so the fallbacks) and qemu-arm -cpu cortex-a7 (armv7 NEON);
+# checks that the stripped ARM device binaries stay within the 1 MiB budget;
 # then builds the .deb packages (arm64, armhf, amd64: `outpost` for devices and
 # `outpost-dev` for developer machines) and checks them: dpkg-deb --info/--contents,
 # the amd64 ones unpacked into a scratch root and run on the host, the arm64 device
@@ -69,8 +70,21 @@ run_models() {  # run_models ARCH CPU
   local rc=$?; rm -rf "$out"; return $rc
 }
 
+# The stripped device binary within issue 5's 1 MiB budget (met on both ARM targets
+# since 2026-11-29, 2.3 KB of margin on aarch64: new device code must pay for
+# itself). x86-64 is still over and only reported (cross-compile/size-report.sh).
+size_within_budget() {  # size_within_budget ARCH
+  local tmp s; tmp="$(mktemp)"
+  strip_to "$(grep '/outpost$' <<<"${bins[$1]}")" "$tmp" || { rm -f "$tmp"; return 1; }
+  s=$(stat -c %s "$tmp"); rm -f "$tmp"
+  echo "  stripped outpost: $s bytes (budget 1048576)"
+  [[ $s -le 1048576 ]]
+}
+
 check "build arm64" build arm64
 check "build armhf" build armhf
+[[ -n ${bins[arm64]:-} ]] && check "size arm64 outpost <= 1 MiB" size_within_budget arm64
+[[ -n ${bins[armhf]:-} ]] && check "size armhf outpost <= 1 MiB" size_within_budget armhf
 check "kernels (C driver, qemu)" scripts/test-kernels-arm.sh
 if [[ -n ${bins[arm64]:-} ]]; then
   check "models aarch64 -cpu max" run_models arm64 max
