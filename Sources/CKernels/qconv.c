@@ -285,10 +285,8 @@ static inline void pad_bytes(uint8_t *d, uint8_t v, int n) {
 /// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
 /// [oh0, oh1) of every output depth), padding = zx (as a byte); only the rows of
 /// input channels [ci0, ci1) (threads split the channels: their rows are disjoint).
-static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1,
-                   int ci0, int ci1) {
-    size_t N = g->out_sp;
-    (void)cig;
+static void im2col(const qgeom *g, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1, int ci0,
+                   int ci1) {
     uint8_t *dst = cols + (size_t)ci0 * g->kd * g->kh * g->kw * g->od * (size_t)(oh1 - oh0) * g->ow;
     const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
 #if OK_Q_X86
@@ -367,12 +365,10 @@ static void im2col(const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_
                         }
                     }
                 }
-    (void)N;
 }
 
 typedef struct {
     const qgeom *g;
-    int cig;
     const uint8_t *x;
     uint8_t zx;
     uint8_t *cols;
@@ -382,7 +378,7 @@ typedef struct {
 static void im2col_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const im2col_job *j = raw;
-    im2col(j->g, j->cig, j->x, j->zx, j->cols, j->oh0, j->oh1, (int)begin, (int)end);
+    im2col(j->g, j->x, j->zx, j->cols, j->oh0, j->oh1, (int)begin, (int)end);
 }
 
 /// im2col of a block, its input channels split across the pool when the block is
@@ -392,10 +388,10 @@ static void im2col_task(void *raw, int64_t begin, int64_t end, int thread) {
 static void im2col_block_pool(ok_pool *pool, const qgeom *g, int cig, const uint8_t *x, uint8_t zx, uint8_t *cols,
                               int oh0, int oh1, size_t bytes) {
     if (!pool || ok_pool_threads(pool) < 2 || cig < 2 || bytes < 64 * 1024) {
-        im2col(g, cig, x, zx, cols, oh0, oh1, 0, cig);
+        im2col(g, x, zx, cols, oh0, oh1, 0, cig);
         return;
     }
-    im2col_job j = {g, cig, x, zx, cols, oh0, oh1};
+    im2col_job j = {g, x, zx, cols, oh0, oh1};
     ok_pool_parallel_for(pool, cig, 1, im2col_task, &j);
 }
 
