@@ -239,8 +239,9 @@ OK_INLINE float pymod(float a, float b) {
     return (r != 0.0f && ((r < 0.0f) != (b < 0.0f))) ? r + b : r;
 }
 
-// One op over the three stride patterns (1,1), (0,1), (1,0); (0,0) is n copies of one value.
-#define OK_BINARY_LOOPS(EXPR)                                                              \
+// One op over the contiguous and broadcast stride patterns (1,1), (0,1), (1,0) (the
+// AVX2 copy below has only these), then any other strides; (0,0) is n copies of one value.
+#define OK_BINARY_LOOPS_BROADCAST(EXPR)                                                    \
     if (sa == 1 && sb == 1) {                                                              \
         for (size_t i = 0; i < n; i++) { float av = a[i], bv = b[i]; y[i] = (EXPR); }      \
     } else if (sa == 0 && sb == 1) {                                                       \
@@ -249,7 +250,9 @@ OK_INLINE float pymod(float a, float b) {
     } else if (sa == 1 && sb == 0) {                                                       \
         float bv = b[0];                                                                   \
         for (size_t i = 0; i < n; i++) { float av = a[i]; y[i] = (EXPR); }                 \
-    } else {                                                                               \
+    }
+#define OK_BINARY_LOOPS(EXPR)                                                              \
+    OK_BINARY_LOOPS_BROADCAST(EXPR) else {                                                 \
         for (size_t i = 0; i < n; i++) { float av = a[i * sa], bv = b[i * sb]; y[i] = (EXPR); } \
     }
 
@@ -312,17 +315,6 @@ static int unary_avx2(int op, const float *x, float *y, size_t n, float alpha, f
 // broadcast stride patterns. Pow, Fmod, Mod (libm calls per element) and other
 // strides take the portable body: a second vectorised copy of all 40 loops was
 // 20 KB of code (issue 5's size budget) for no speed.
-#define OK_BINARY_LOOPS_AVX2(EXPR)                                                         \
-    if (sa == 1 && sb == 1) {                                                              \
-        for (size_t i = 0; i < n; i++) { float av = a[i], bv = b[i]; y[i] = (EXPR); }      \
-    } else if (sa == 0) {                                                                  \
-        float av = a[0];                                                                   \
-        for (size_t i = 0; i < n; i++) { float bv = b[i]; y[i] = (EXPR); }                 \
-    } else {                                                                               \
-        float bv = b[0];                                                                   \
-        for (size_t i = 0; i < n; i++) { float av = a[i]; y[i] = (EXPR); }                 \
-    }
-
 static int binary_avx2_handles(int op, ptrdiff_t sa, ptrdiff_t sb) {
     int strides = (sa == 1 && sb == 1) || (sa == 0 && sb == 1) || (sa == 1 && sb == 0);
     return strides && op != OK_BINARY_POW && op != OK_BINARY_FMOD && op != OK_BINARY_MOD;
@@ -331,17 +323,16 @@ static int binary_avx2_handles(int op, ptrdiff_t sa, ptrdiff_t sb) {
 __attribute__((target("avx2,fma")))
 static void binary_avx2(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n) {
     switch (op) {
-    case OK_BINARY_ADD: OK_BINARY_LOOPS_AVX2(av + bv) break;
-    case OK_BINARY_SUB: OK_BINARY_LOOPS_AVX2(av - bv) break;
-    case OK_BINARY_MUL: OK_BINARY_LOOPS_AVX2(av * bv) break;
-    case OK_BINARY_DIV: OK_BINARY_LOOPS_AVX2(av / bv) break;
-    case OK_BINARY_MAX: OK_BINARY_LOOPS_AVX2(fmax_nan(av, bv)) break;
-    case OK_BINARY_MIN: OK_BINARY_LOOPS_AVX2(fmin_nan(av, bv)) break;
-    case OK_BINARY_PRELU: OK_BINARY_LOOPS_AVX2(av < 0.0f ? av * bv : av) break;
+    case OK_BINARY_ADD: OK_BINARY_LOOPS_BROADCAST(av + bv) break;
+    case OK_BINARY_SUB: OK_BINARY_LOOPS_BROADCAST(av - bv) break;
+    case OK_BINARY_MUL: OK_BINARY_LOOPS_BROADCAST(av * bv) break;
+    case OK_BINARY_DIV: OK_BINARY_LOOPS_BROADCAST(av / bv) break;
+    case OK_BINARY_MAX: OK_BINARY_LOOPS_BROADCAST(fmax_nan(av, bv)) break;
+    case OK_BINARY_MIN: OK_BINARY_LOOPS_BROADCAST(fmin_nan(av, bv)) break;
+    case OK_BINARY_PRELU: OK_BINARY_LOOPS_BROADCAST(av < 0.0f ? av * bv : av) break;
     default: break;
     }
 }
-#undef OK_BINARY_LOOPS_AVX2
 #endif
 
 void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float beta) {
