@@ -30,19 +30,10 @@
     X(EVP_DigestVerifyInit) X(EVP_DigestVerify) X(OPENSSL_cleanse) X(ERR_get_error) \
     X(ERR_error_string_n) X(ERR_clear_error)
 
-static struct {
-#define OC_FIELD(name) __typeof__(&name) name;
-    OC_FUNCTIONS(OC_FIELD)
-#undef OC_FIELD
-} lib;
-#define OC_NAME(name) #name,
-static const char *const symbols[] = {OC_FUNCTIONS(OC_NAME)};
-#undef OC_NAME
-_Static_assert(sizeof lib == sizeof symbols / sizeof *symbols * sizeof(void *), "one pointer per symbol");
+OP_SHARED_LIBRARY_TABLE(OC_FUNCTIONS);
 static op_shared_library libcrypto = {
     .env_var = "OUTPOST_LIBCRYPTO", .default_name = "libcrypto.so.3", .title = "OpenSSL",
-    .needed_for = "package signatures and digests", .symbols = symbols, .slots = (void **)&lib,
-    .count = sizeof symbols / sizeof *symbols,
+    .needed_for = "package signatures and digests", OP_SHARED_LIBRARY_SLOTS,
 };
 
 int oc_load_library(void) { return op_shared_library_load(&libcrypto); }

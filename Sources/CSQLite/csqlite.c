@@ -13,19 +13,10 @@
     X(sqlite3_bind_zeroblob) X(sqlite3_column_blob) X(sqlite3_column_bytes) \
     X(sqlite3_column_double) X(sqlite3_column_int64) X(sqlite3_column_text) X(sqlite3_db_config)
 
-static struct {
-#define OPS_FIELD(name) __typeof__(&name) name;
-    OPS_FUNCTIONS(OPS_FIELD)
-#undef OPS_FIELD
-} lib;
-#define OPS_NAME(name) #name,
-static const char *const symbols[] = {OPS_FUNCTIONS(OPS_NAME)};
-#undef OPS_NAME
-_Static_assert(sizeof lib == sizeof symbols / sizeof *symbols * sizeof(void *), "one pointer per symbol");
+OP_SHARED_LIBRARY_TABLE(OPS_FUNCTIONS);
 static op_shared_library libsqlite3 = {
     .env_var = "OUTPOST_LIBSQLITE3", .default_name = "libsqlite3.so.0", .title = "SQLite",
-    .needed_for = "the telemetry store", .symbols = symbols, .slots = (void **)&lib,
-    .count = sizeof symbols / sizeof *symbols,
+    .needed_for = "the telemetry store", OP_SHARED_LIBRARY_SLOTS,
 };
 
 int op_sqlite_load(void) { return op_shared_library_load(&libsqlite3); }

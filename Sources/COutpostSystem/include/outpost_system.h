@@ -60,6 +60,17 @@ typedef struct {
     int state;                  // 0 not tried, 1 loaded, -1 failed
     char error[512];            // why loading failed, naming the library
 } op_shared_library;
+/// For a library's shim file: from an X-macro list of its function names
+/// (LIST(X) applies X to each), the function-pointer table `lib` (each slot typed
+/// like the function it holds) and the names `symbols`, one per slot.
+/// OP_SHARED_LIBRARY_SLOTS fills the matching fields of its op_shared_library.
+#define OP_SHARED_LIBRARY_FIELD_(name) __typeof__(&name) name;
+#define OP_SHARED_LIBRARY_NAME_(name) #name,
+#define OP_SHARED_LIBRARY_TABLE(LIST)                                        \
+    static struct { LIST(OP_SHARED_LIBRARY_FIELD_) } lib;                    \
+    static const char *const symbols[] = {LIST(OP_SHARED_LIBRARY_NAME_)};    \
+    _Static_assert(sizeof lib == sizeof symbols / sizeof *symbols * sizeof(void *), "one pointer per symbol")
+#define OP_SHARED_LIBRARY_SLOTS .symbols = symbols, .slots = (void **)&lib, .count = sizeof symbols / sizeof *symbols
 /// Loads once (thread-safe); 0 when every symbol resolved, else -1.
 int op_shared_library_load(op_shared_library *lib);
 /// Why the library could not be loaded ("" when it was).
