@@ -5,6 +5,18 @@ import Testing
 /// exactly what the window loop gives (the path taken when indices are requested).
 /// Every ISA path on this machine: the AVX-512BW row / column loops (64-byte vectors,
 /// widths past 64 and 128 for the masked tails) and the portable loops.
+/// Sets a 2-D pool's geometry (symmetric pads, no dilation) in `p`; returns the output
+/// height and width, nil when the window does not fit.
+func setPool2D(_ p: inout ok_pool_params, h: Int, w: Int, kh: Int, kw: Int, sh: Int, sw: Int, ph: Int, pw: Int)
+    -> (Int, Int)? {
+    let oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1
+    if oh < 1 || ow < 1 { return nil }
+    p.in = (1, Int64(h), Int64(w)); p.out = (1, Int64(oh), Int64(ow))
+    p.kernel = (1, Int64(kh), Int64(kw)); p.stride = (1, Int64(sh), Int64(sw))
+    p.dilation = (1, 1, 1); p.pad_begin = (0, Int64(ph), Int64(pw)); p.pad_end = (0, Int64(ph), Int64(pw))
+    return (oh, ow)
+}
+
 extension CKernelTests {
 @Suite(.serialized) struct MaxPool8BitTests {
     @Test func fastPathMatchesTheWindowLoop() {
@@ -25,11 +37,7 @@ extension CKernelTests {
             var kh = rng.int(1, 5), kw = rng.int(1, 5), sh = rng.int(1, 3), sw = rng.int(1, 3)
             if trial % 4 == 0 { kh = 2; kw = 2; sh = 2; sw = 2 }  // the 2x2 stride-2 row loop, odd widths too
             let ph = rng.int(0, min(2, kh - 1)), pw = rng.int(0, min(2, kw - 1))
-            let oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1
-            if oh < 1 || ow < 1 { continue }
-            p.in = (1, Int64(h), Int64(w)); p.out = (1, Int64(oh), Int64(ow))
-            p.kernel = (1, Int64(kh), Int64(kw)); p.stride = (1, Int64(sh), Int64(sw))
-            p.dilation = (1, 1, 1); p.pad_begin = (0, Int64(ph), Int64(pw)); p.pad_end = (0, Int64(ph), Int64(pw))
+            guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw) else { continue }
             let n = Int(p.planes) * h * w, m = Int(p.planes) * oh * ow
             let xu = (0..<n).map { _ in trial % 5 == 2 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
             var fast = [UInt8](repeating: 0, count: m), slow = fast

@@ -29,11 +29,7 @@ extension CKernelTests {
             var kh = rng.int(1, 3), kw = rng.int(1, 3), sh = rng.int(1, 2), sw = rng.int(1, 2)
             var ph = rng.int(0, kh - 1), pw = rng.int(0, kw - 1)
             if trial % 3 != 2 { kh = 2; kw = 2; sh = 2; sw = 2; ph = 0; pw = 0 }  // the AVX-512 2x2/s2 loop
-            let oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1
-            if oh < 1 || ow < 1 { continue }
-            p.in = (1, Int64(h), Int64(w)); p.out = (1, Int64(oh), Int64(ow))
-            p.kernel = (1, Int64(kh), Int64(kw)); p.stride = (1, Int64(sh), Int64(sw))
-            p.dilation = (1, 1, 1); p.pad_begin = (0, Int64(ph), Int64(pw)); p.pad_end = (0, Int64(ph), Int64(pw))
+            guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw) else { continue }
             let n = Int(p.planes) * h * w, m = Int(p.planes) * oh * ow
             let x = (0..<n).map { _ in trial % 4 == 1 && rng.int(0, 5) == 0 ? specials[rng.int(0, 5)] : rng.float() }
             var fast = [Float](repeating: 7, count: m), want = [Float](repeating: 7, count: m)
