@@ -363,9 +363,8 @@ OK_DW_AVX512 __attribute__((always_inline)) static inline void dw3_plane_avx512_
     int act, float *y, const int SW, const int ACT) {
     const int full = g->OW / 16 * 16;
     const __mmask16 tail = (__mmask16)((1u << (g->OW - full)) - 1u);
-#define DW3_ACT(v) (ACT == OK_ACT_RELU ? _mm512_max_ps(v, _mm512_setzero_ps()) \
-                    : ACT == OK_ACT_CLIP ? _mm512_min_ps(_mm512_max_ps(v, p0), p1) \
-                    : ACT == OK_ACT_NONE ? (v) : ok_cheap_act16(v, act, p0, p1))
+    // A constant ACT folds ok_cheap_act16's switch away; -1 keeps the run-time one.
+#define DW3_ACT(v) ok_cheap_act16(v, ACT >= 0 ? ACT : act, p0, p1)
 #define DW3_STORE(out, ow, v) do { if ((ow) < full) _mm512_storeu_ps((out) + (ow), v); \
                                    else _mm512_mask_storeu_ps((out) + (ow), tail, v); } while (0)
     int oh = 0;
