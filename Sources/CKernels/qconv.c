@@ -88,6 +88,7 @@ typedef struct {
     uint32_t magic;
     int32_t algo, group_bytes;
     int32_t dw_q8;  // depthwise: 1 if the s8 copy of w - zw (VNNI kernel) follows the floats
+    int32_t direct_q8;  // 1 if the direct kernel's s8 weights follow the GEMM's (qconv_direct_vnni.c)
 } qconv_header;
 #define OK_QCONV_MAGIC 0x4b435130u
 
@@ -102,6 +103,38 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
 /// s8 in groups of 4 taps along kw, [c][kh][ceil(KW/4)] int32 words, then int32 sums per c.
 static size_t dw_q8_words(const qgeom *g) { return (size_t)g->kh * ((g->kw + 3) / 4); }
 
+/// The direct VNNI kernel's geometry (x86-64 builds): 2-D, group 1, few input
+/// channels (C_in * KH * ceil(KW/4) tap groups, see OK_QDIRECT_MAX_TAPGROUPS), a
+/// geometry the kernel takes. Whether it runs is decided again per call (VNNI
+/// enabled, weights that fit s8, the input zero point, the epilogue).
+static int direct_geometry(const ok_conv_params *p) {
+#if OK_Q_X86
+    if (ok_qconv_algorithm(p) != 0 || p->ndim != 2 || p->group != 1 || p->cout > OK_QDIRECT_MAX_COUT) return 0;
+    qgeom g = to3(p);
+    ok_qdw_geom d = {g.ih, g.iw, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw};
+    return ok_qconv_direct_plan__vnni(&d, p->cin);
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
+/// Tap groups (ci, kh, 4 taps along kw) of the direct kernel's packed weights.
+static size_t direct_taps(const ok_conv_params *p) {
+    qgeom g = to3(p);
+    return (size_t)p->cin * g.kh * ((g.kw + 3) / 4);
+}
+
+static size_t direct_weight_bytes(const ok_conv_params *p) {
+#if OK_Q_X86
+    size_t cp = (size_t)ok_qconv_direct_coutp(p->cout);
+    return OK_QALIGN64(sizeof(int32_t) * direct_taps(p) * cp) + OK_QALIGN64(sizeof(int32_t) * cp);
+#else
+    (void)p;
+    return 0;
+#endif
+}
+
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
@@ -111,7 +144,47 @@ size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
-    return 64 + OK_QALIGN64(ok_qgemm_packed_a_size(M, K)) * (size_t)p->group;
+    return 64 + OK_QALIGN64(ok_qgemm_packed_a_size(M, K)) * (size_t)p->group +
+           (direct_geometry(p) ? direct_weight_bytes(p) : 0);
+}
+
+/// The direct kernel's weights after the GEMM's: wq[t][coutp], t = (ci, kh, g), four
+/// s8 taps w - zw per int32 (kw = 4g .. 4g + 3, past KW 0), then wsum[coutp]; written
+/// only when every w - zw fits s8 (h->direct_q8).
+static void pack_direct(const ok_conv_params *p, const void *w, int tw, const int32_t *zw, int zw_per,
+                        qconv_header *h, char *dst) {
+#if OK_Q_X86
+    qgeom g = to3(p);
+    const int G = (g.kw + 3) / 4, cp = ok_qconv_direct_coutp(p->cout);
+    const size_t per_co = (size_t)p->cin * g.kv, taps = direct_taps(p);
+    for (int co = 0; co < p->cout; co++) {
+        int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? co : 0] : 0;
+        for (size_t i = 0; i < per_co; i++) {
+            size_t wi = (size_t)co * per_co + i;
+            int32_t v = (tw == OK_QTYPE_S8 ? ((const int8_t *)w)[wi] : ((const uint8_t *)w)[wi]) - z;
+            if (v < -128 || v > 127) return;
+        }
+    }
+    int8_t *q = (int8_t *)dst;
+    int32_t *sums = (int32_t *)(dst + OK_QALIGN64(sizeof(int32_t) * taps * cp));
+    memset(dst, 0, direct_weight_bytes(p));
+    for (int co = 0; co < p->cout; co++) {
+        int32_t z = zw ? zw[zw_per == OK_QPER_ROW ? co : 0] : 0, sum = 0;
+        for (int ci = 0; ci < p->cin; ci++)
+            for (int kh = 0; kh < g.kh; kh++)
+                for (int kw = 0; kw < g.kw; kw++) {
+                    size_t wi = (((size_t)co * p->cin + ci) * g.kh + kh) * g.kw + kw;
+                    int32_t v = (tw == OK_QTYPE_S8 ? ((const int8_t *)w)[wi] : ((const uint8_t *)w)[wi]) - z;
+                    size_t t = ((size_t)ci * g.kh + kh) * G + kw / 4;
+                    q[(t * cp + co) * 4 + kw % 4] = (int8_t)v;
+                    sum += v;
+                }
+        sums[co] = sum;
+    }
+    h->direct_q8 = 1;
+#else
+    (void)p; (void)w; (void)tw; (void)zw; (void)zw_per; (void)h; (void)dst;
+#endif
 }
 
 void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const int32_t *zw, int zw_per,
@@ -164,6 +237,12 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
         const int32_t *zg = zw ? (zw_per == OK_QPER_ROW ? zw + grp * M : zw) : NULL;
         ok_qgemm_pack_a(M, K, wg, tw, K, 1, zg, zw_per, data + (size_t)grp * h->group_bytes);
     }
+    if (direct_geometry(p)) pack_direct(p, w, tw, zw, zw_per, h, data + (size_t)p->group * h->group_bytes);
+}
+
+int ok_qconv_direct_packed(const void *packed_w) {
+    const qconv_header *h = packed_w;
+    return h->algo == 0 && h->direct_q8;
 }
 
 // ---------------------------------------------------------------- workspace
@@ -250,7 +329,15 @@ size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N) + narrow_bytes(&g, p->cin / p->group);
-    return col + ok_qgemm_workspace_size(M, N, K, threads);
+    size_t gemm = col + ok_qgemm_workspace_size(M, N, K, threads);
+#if OK_Q_X86
+    if (direct_geometry(p)) {
+        ok_qdw_geom d = dw_geom2(&g);
+        size_t direct = ok_qconv_direct_bytes__vnni(&d, p->cin);
+        if (direct > gemm) return direct;
+    }
+#endif
+    return gemm;
 }
 
 // ---------------------------------------------------------------- im2col
@@ -625,6 +712,77 @@ static void dwvnni_task(void *raw, int64_t begin, int64_t end, int thread) {
     ok_qdw_planes__vnni(&j->g, j->x, j->tx, j->zx, j->wq, j->wsum, j->y, j->ep, (int)begin, (int)end, j->cout,
                         j->ws + (size_t)thread * j->ws_stride);
 }
+
+// The direct kernel (qconv_direct_vnni.c) on one image: phase 1 builds the input
+// channels' planes (tasks = channels), phase 2 the outputs (tasks = blocks of output
+// rows' vectors, or, on flat planes, whose vector stores overrun into the next
+// vector's outputs, blocks of 16 output channels).
+typedef struct {
+    ok_qdw_geom g;
+    int cin, cout, tx, coutp, flat, nvec, vgrain;
+    int32_t zx;
+    const uint8_t *x;
+    const int32_t *wq, *wsum;
+    void *y;
+    const ok_qepilogue *ep;
+    void *ws;
+} direct_job;
+
+static void direct_fill_task(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const direct_job *j = raw;
+    ok_qconv_direct_fill__vnni(&j->g, j->cin, j->x, j->tx, j->zx, (int)begin, (int)end, j->ws);
+}
+
+static void direct_run_task(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const direct_job *j = raw;
+    for (int64_t t = begin; t < end; t++) {
+        int co0 = 0, co1 = j->coutp, v0 = 0, v1 = j->nvec;
+        if (j->flat) {
+            co0 = (int)t * 16;
+            co1 = co0 + 16 < j->coutp ? co0 + 16 : j->coutp;
+        } else {
+            v0 = (int)t * j->vgrain;
+            v1 = v0 + j->vgrain < j->nvec ? v0 + j->vgrain : j->nvec;
+        }
+        ok_qconv_direct_run__vnni(&j->g, j->cin, j->cout, j->tx, j->zx, j->wq, j->wsum, j->y, j->ep, co0, co1, v0, v1,
+                                  j->ws);
+    }
+}
+
+/// Runs the direct kernel when it applies (returns 0 otherwise: im2col + GEMM).
+static int direct_conv(ok_pool *pool, const ok_conv_params *p, const qgeom *g, const qconv_header *h,
+                       const char *wdata, const void *x, int tx, int32_t zx, void *y, const ok_qepilogue *ep,
+                       void *ws) {
+    if (!h->direct_q8 || !ok_isa_enabled(OK_ISA_AVX512_VNNI)) return 0;
+    if (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL)) return 0;
+    if (tx == OK_QTYPE_S8 ? (zx < -128 || zx > 127) : (zx < 0 || zx > 255)) return 0;
+    direct_job j;
+    memset(&j, 0, sizeof j);
+    j.g = dw_geom2(g);
+    j.nvec = ok_qconv_direct_vectors__vnni(&j.g, &j.flat);
+    if (j.nvec < 1) return 0;
+    j.cin = p->cin; j.cout = p->cout; j.tx = tx; j.zx = zx; j.ep = ep; j.ws = ws;
+    j.coutp = ok_qconv_direct_coutp(p->cout);
+    j.wq = (const int32_t *)(wdata + (size_t)p->group * h->group_bytes);
+    j.wsum = j.wq + OK_QALIGN64(sizeof(int32_t) * direct_taps(p) * (size_t)j.coutp) / 4;
+    const int threads = ok_pool_threads(pool);
+    // Below ~4K outputs a second thread costs more than it saves (as for depthwise).
+    const int par = threads > 1 && (size_t)p->cout * g->out_sp >= 4096;
+    const int64_t tasks = j.flat ? (j.coutp + 15) / 16 : (par ? 2 * threads : 1);
+    j.vgrain = (int)((j.nvec + tasks - 1) / tasks);
+    const size_t es = out_elem(ep->out);
+    for (int b = 0; b < p->batch; b++) {
+        j.x = (const uint8_t *)x + (size_t)b * p->cin * g->in_sp;
+        j.y = (char *)y + (size_t)b * p->cout * g->out_sp * es;
+        if (par && p->cin > 1) ok_pool_parallel_for(pool, p->cin, 1, direct_fill_task, &j);
+        else direct_fill_task(&j, 0, p->cin, 0);
+        if (par) ok_pool_parallel_for(pool, j.flat ? tasks : (j.nvec + j.vgrain - 1) / j.vgrain, 1, direct_run_task, &j);
+        else direct_run_task(&j, 0, j.flat ? tasks : 1, 0);
+    }
+    return 1;
+}
 #endif
 
 // ---------------------------------------------------------------- driver
@@ -670,6 +828,12 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         free(owned);
         return;
     }
+#if OK_Q_X86
+    if (h->algo == 0 && direct_conv(pool, p, &g, h, wdata, x, tx, zx, y, ep, workspace)) {
+        free(owned);
+        return;
+    }
+#endif
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
     int cig = p->cin / p->group;

@@ -133,6 +133,27 @@ size_t ok_qdw_tile_bytes__vnni(const ok_qdw_geom *g);
 /// 4 taps (taps beyond KW 0), wsum[c] = sum of w - zw; ep per channel or per tensor.
 void ok_qdw_planes__vnni(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const int32_t *wq,
                          const int32_t *wsum, void *y, const ok_qepilogue *ep, int c0, int c1, int cout, void *ws);
+/// The AVX-512 VNNI direct convolution for few input channels (qconv_direct_vnni.c):
+/// 2-D, group 1, C_in * KH * ceil(KW/4) <= OK_QDIRECT_MAX_TAPGROUPS, cout <=
+/// OK_QDIRECT_MAX_COUT, the depthwise VNNI kernel's geometries (sw 1 or 2, dw 1).
+enum { OK_QDIRECT_MAX_TAPGROUPS = 32, OK_QDIRECT_MAX_COUT = 256 };
+/// Weights are packed tap-major, wq[t][coutp] (t = (ci, kh, g), four s8 taps per
+/// int32, channels past cout 0), and wsum[coutp] = sum of w - zw per channel.
+static inline int ok_qconv_direct_coutp(int cout) { return (cout + 7) / 8 * 8; }
+int ok_qconv_direct_plan__vnni(const ok_qdw_geom *g, int cin);
+/// Workspace (P and Q of every input channel; shared by the threads), 0 if not taken.
+size_t ok_qconv_direct_bytes__vnni(const ok_qdw_geom *g, int cin);
+/// Output vectors (16 positions each) and whether they are flat (then a thread must
+/// own every vector of a channel: flat stores write past their outputs).
+int ok_qconv_direct_vectors__vnni(const ok_qdw_geom *g, int *flat);
+/// Phase 1: P and Q of input channels [ci0, ci1) of one image x.
+void ok_qconv_direct_fill__vnni(const ok_qdw_geom *g, int cin, const uint8_t *x, int tx, int32_t zx, int ci0,
+                                int ci1, void *ws);
+/// Phase 2: output channels [co0, co1) (multiples of 8, co1 <= coutp) of the output
+/// vectors [v0, v1) of one image y.
+void ok_qconv_direct_run__vnni(const ok_qdw_geom *g, int cin, int cout, int tx, int32_t zx, const int32_t *wq,
+                               const int32_t *wsum, void *y, const ok_qepilogue *ep, int co0, int co1, int v0,
+                               int v1, const void *ws);
 #endif
 
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa);

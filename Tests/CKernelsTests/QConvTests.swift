@@ -25,8 +25,10 @@ extension CKernelTests {
 
     /// weightsFitS8: every w - zw in [-128, 127] (the ends included when extreme), the
     /// case in which depthwise convolutions take the VNNI kernel.
+    /// Returns whether the packed weights carry the direct VNNI kernel's copy.
+    @discardableResult
     func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String,
-             weightsFitS8: Bool = false) {
+             weightsFitS8: Bool = false) -> Bool {
         var p = params(s)
         var outSp = 1, inSp = 1, kv = 1
         withUnsafeBytes(of: p.out_shape) { b in for i in 0..<s.ndim { outSp *= Int(b.load(fromByteOffset: 4 * i, as: Int32.self)) } }
@@ -54,19 +56,22 @@ extension CKernelTests {
         epd.biasPer = OK_QPER_ROW
         if epd.scalePer == OK_QPER_COL { epd.scalePer = OK_QPER_ROW }
         let eb = qOutBytes(out)
+        var direct = false
         var got = [UInt8](repeating: 0xcd, count: s.batch * s.cout * outSp * eb), want = got
         epd.with { ep in
             ok_qconv_reference(&p, x, Int32(tx.rawValue), zx, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), &want, ep)
             let packed = aligned(ok_qconv_packed_weights_size(&p))
             ok_qconv_pack_weights(&p, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), packed)
+            direct = ok_qconv_direct_packed(packed) != 0
             let ws = aligned(ok_qconv_workspace_size(&p, ok_pool_threads(pool)))
             ok_qconv(pool, &p, x, Int32(tx.rawValue), zx, packed, &got, ep, ws)
             ws.deallocate()
             packed.deallocate()
         }
         if let i = firstMismatch(got, want, elem: eb) {
-            Issue.record("\(tag) alg=\(ok_qconv_algorithm(&p)) \(s) \(epd.description) zwPer=\(zwPer.rawValue) tx=\(tx.rawValue) tw=\(tw.rawValue): first mismatch at \(i)")
+            Issue.record("\(tag) alg=\(ok_qconv_algorithm(&p)) direct=\(direct) \(s) \(epd.description) zwPer=\(zwPer.rawValue) tx=\(tx.rawValue) tw=\(tw.rawValue): first mismatch at \(i)")
         }
+        return direct
     }
 
     func randomShape(_ rng: inout TestRNG, kind: Int) -> Shape {
@@ -112,6 +117,56 @@ extension CKernelTests {
                             tag: "\(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))")
                     }
                 }
+            }
+        }
+    }
+
+    /// The direct VNNI kernel for few input channels (w - zw within s8): stems (3
+    /// channels, 3x3 stride 2, ragged 16-lane row tails), tiny's 3->8 / 8->16 layers,
+    /// flat narrow planes, KW 5 and 8 (two groups of 4 taps per row), output channels
+    /// past a block of 16 (17, 24, 33: the 8-channel block and its tail), batch 2;
+    /// extreme values, every output type, every int8 path, one and two threads. On a
+    /// CPU with VNNI most of them must take the kernel (the count is checked).
+    @Test func directVNNIExact() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        let vnni = ok_cpu_supported_isas() & (1 << OK_ISA_AVX512_VNNI.rawValue) != 0
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(5003 &+ isa.rawValue)
+                // cin, in, stride, kernel, cout
+                let fixed: [(Int, [Int], [Int], [Int], Int)] = [
+                    (3, [33, 35], [2, 2], [3, 3], 16), (3, [32, 32], [1, 1], [3, 3], 8), (8, [16, 16], [1, 1], [3, 3], 16),
+                    (1, [6, 6], [1, 1], [3, 3], 17), (2, [20, 40], [1, 1], [5, 5], 24), (1, [12, 30], [1, 2], [4, 8], 33),
+                    (4, [18, 18], [2, 2], [3, 3], 40), (3, [9, 64], [1, 1], [1, 3], 5),
+                ]
+                var taken = 0, runs = 0
+                for trial in 0..<24 {
+                    var s = Shape()
+                    s.batch = rng.int(1, 2)
+                    if trial < fixed.count {
+                        let f = fixed[trial]
+                        s.cin = f.0; s.inShape = f.1 + [1]; s.stride = f.2 + [1]; s.kernel = f.3 + [1]; s.cout = f.4
+                        s.padBegin = [f.3[0] / 2, f.3[1] / 2, 0]; s.padEnd = [(f.3[0] - 1) / 2, (f.3[1] - 1) / 2, 0]
+                    } else {
+                        s.cin = rng.int(1, 4); s.cout = rng.int(1, 40)
+                        for i in 0..<2 {
+                            s.inShape[i] = rng.int(4, 40)
+                            s.kernel[i] = rng.int(1, 5); s.stride[i] = rng.int(1, 2)
+                            s.padBegin[i] = rng.int(0, 2); s.padEnd[i] = rng.int(0, 2)
+                            if s.inShape[i] + s.padBegin[i] + s.padEnd[i] < s.kernel[i] { s.inShape[i] = s.kernel[i] }
+                        }
+                    }
+                    for pool in [nil, pool2] {
+                        runs += 1
+                        if run(s, out: ok_qout(UInt32(rng.int(0, 3))), pool: pool, rng: &rng, extreme: rng.int(0, 2) == 0,
+                               tag: "direct \(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))",
+                               weightsFitS8: true) {
+                            taken += 1
+                        }
+                    }
+                }
+                if vnni { #expect(taken * 2 >= runs, "direct kernel packed in \(taken) of \(runs) runs") }
             }
         }
     }

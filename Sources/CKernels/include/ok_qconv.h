@@ -20,5 +20,9 @@ void ok_qconv_reference(const ok_conv_params *p, const void *x, int tx, int32_t 
                         void *y, const ok_qepilogue *ep);
 /// Which algorithm ok_qconv uses: 0 im2col+GEMM, 1 pointwise GEMM, 2 depthwise direct.
 int ok_qconv_algorithm(const ok_conv_params *p);
+/// 1 when packed weights (algorithm 0) carry the direct VNNI kernel's copy (x86-64,
+/// few input channels, every w - zw within s8): on a CPU with AVX-512 VNNI such a layer
+/// runs without im2col (a u8 / s8 input zero point of its type, epilogue per channel).
+int ok_qconv_direct_packed(const void *packed_w);
 
 #endif
