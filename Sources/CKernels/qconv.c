@@ -89,6 +89,8 @@ typedef struct {
     int32_t algo, group_bytes;
     int32_t dw_q8;  // depthwise: 1 if the s8 copy of w - zw (VNNI kernel) follows the floats
     int32_t direct_q8;  // 1 if the direct kernel's s8 weights follow the GEMM's (qconv_direct_vnni.c)
+    int32_t dw_channels;  // depthwise: 1 if the channel blocks' float weights are packed (x86-64)
+    int64_t dw_channels_at;  // their byte offset after the header
 } qconv_header;
 #define OK_QCONV_MAGIC 0x4b435130u
 
@@ -102,6 +104,23 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
 /// Depthwise packed weights: floats w - zw [c][kh][kw], then (VNNI kernel) the same as
 /// s8 in groups of 4 taps along kw, [c][kh][ceil(KW/4)] int32 words, then int32 sums per c.
 static size_t dw_q8_words(const qgeom *g) { return (size_t)g->kh * ((g->kw + 3) / 4); }
+
+/// Widest output rows for which depthwise layers take the channel-vectorised kernel.
+enum { OK_QDWC_MAX_OW = 8 };
+
+/// Depthwise, x86-64: the channel-vectorised kernel's weights, w - zw as float in
+/// blocks of 16 channels, [block][kh][kw][16] (qconv_dw_channels_avx512.c), packed
+/// for 2-D layers within its kernel volume.
+static size_t dw_channel_bytes(const ok_conv_params *p) {
+#if OK_Q_X86
+    qgeom g = to3(p);
+    if (p->ndim != 2 || g.kv > OK_QDWC_MAX_TAPS) return 0;
+    return OK_QALIGN64(sizeof(float) * (size_t)(p->cout + 15) / 16 * 16 * g.kv);
+#else
+    (void)p;
+    return 0;
+#endif
+}
 
 /// The direct VNNI kernel's geometry (x86-64 builds): 2-D, group 1, few input
 /// channels (C_in * KH * ceil(KW/4) tap groups, see OK_QDIRECT_MAX_TAPGROUPS), a
@@ -140,7 +159,7 @@ size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
         qgeom g = to3(p);
         return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv) +
                OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
-               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout);
+               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout) + dw_channel_bytes(p);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -205,6 +224,17 @@ void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const
                 int32_t v = tw == OK_QTYPE_S8 ? ((const int8_t *)w)[i] : ((const uint8_t *)w)[i];
                 d[i] = (float)(v - z);
             }
+        }
+        size_t nwf = (size_t)p->cout * g.kv;
+        if (dw_channel_bytes(p)) {
+            h->dw_channels = 1;
+            h->dw_channels_at = (int64_t)(OK_QALIGN64(sizeof(float) * nwf) +
+                                          OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
+                                          OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout));
+            float *wb = (float *)(data + h->dw_channels_at);
+            memset(wb, 0, dw_channel_bytes(p));
+            for (int c = 0; c < p->cout; c++)
+                for (size_t k = 0; k < g.kv; k++) wb[((size_t)(c / 16) * g.kv + k) * 16 + c % 16] = d[(size_t)c * g.kv + k];
         }
         // The s8 copy for the VNNI kernel, when every w - zw fits in s8.
         size_t nw = (size_t)p->cout * g.kv;
@@ -315,6 +345,7 @@ static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     if (t > b) b = t;
     t = ok_qdw_tile_bytes__vnni(&d);
     if (t > b) b = t;
+    if (ok_qdw_channels_fits__avx512(&d) && ok_qdw_channels_bytes__avx512() > b) b = ok_qdw_channels_bytes__avx512();
 #endif
     return b;
 }
@@ -713,6 +744,34 @@ static void dwvnni_task(void *raw, int64_t begin, int64_t end, int thread) {
                         j->ws + (size_t)thread * j->ws_stride);
 }
 
+typedef struct {
+    ok_qdw_geom g;
+    const uint8_t *x;
+    int tx, cout;
+    int32_t zx;
+    const float *wb;
+    void *y;
+    const ok_qepilogue *ep;
+    char *ws;
+    size_t ws_stride;
+} dwch_job;
+
+static void dwch_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dwch_job *j = raw;
+    ok_qdw_channels__avx512(&j->g, j->x, j->tx, j->zx, j->wb, j->y, j->ep, (int)begin, (int)end, j->cout,
+                            j->ws + (size_t)thread * j->ws_stride);
+}
+
+/// 1 when the channel-vectorised kernel runs this depthwise layer: AVX-512, its
+/// weights packed, a tile that holds the plane, narrow output rows (where the plane
+/// kernels' fixed cost per plane dominates), nothing per column in the epilogue.
+static int dw_channels_avx512(const qgeom *g, const qconv_header *h, const ok_qepilogue *ep) {
+    if (!h->dw_channels || !ok_isa_enabled(OK_ISA_AVX512)) return 0;
+    if (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL)) return 0;
+    ok_qdw_geom d = dw_geom2(g);
+    return g->ow <= OK_QDWC_MAX_OW && ok_qdw_channels_fits__avx512(&d);
+}
+
 // The direct kernel (qconv_direct_vnni.c) on one image: phase 1 builds the input
 // channels' planes (tasks = channels), phase 2 the outputs (tasks = blocks of output
 // rows' vectors, or, on flat planes, whose vector stores overrun into the next
@@ -802,6 +861,14 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         int hp, wp;
         size_t stride = dw_thread_bytes(&g, &hp, &wp);
 #if OK_Q_X86
+        if (dw_channels_avx512(&g, h, ep)) {
+            dwch_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)(wdata + h->dw_channels_at), y, ep,
+                          workspace, stride};
+            int64_t blocks = (int64_t)p->batch * ((p->cout + 15) / 16);
+            ok_pool_parallel_for(pool, blocks, dw_plane_grain(blocks, 16 * (int64_t)g.out_sp, threads), dwch_task, &j);
+            free(owned);
+            return;
+        }
         if (dw_direct_vnni(&g, h, tx, zx, ep)) {
             size_t nw = (size_t)p->cout * g.kv;
             const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));

@@ -133,6 +133,17 @@ size_t ok_qdw_tile_bytes__vnni(const ok_qdw_geom *g);
 /// 4 taps (taps beyond KW 0), wsum[c] = sum of w - zw; ep per channel or per tensor.
 void ok_qdw_planes__vnni(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const int32_t *wq,
                          const int32_t *wsum, void *y, const ok_qepilogue *ep, int c0, int c1, int cout, void *ws);
+/// The AVX-512 depthwise kernel vectorised across channels, for narrow planes
+/// (qconv_dw_channels_avx512.c): 1 if its tiles hold the geometry (kernel volume <=
+/// OK_QDWC_MAX_TAPS); workspace per thread.
+enum { OK_QDWC_MAX_TAPS = 49 };
+int ok_qdw_channels_fits__avx512(const ok_qdw_geom *g);
+size_t ok_qdw_channels_bytes__avx512(void);
+/// Blocks [b0, b1) of 16 channels of batch x ceil(cout / 16) (block t: image t / blocks,
+/// channels 16 * (t % blocks) ..): wblocks = (w - zw) as float, [block][kh][kw][16]
+/// (channels past cout 0); ep per channel or per tensor.
+void ok_qdw_channels__avx512(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const float *wblocks,
+                             void *y, const ok_qepilogue *ep, int b0, int b1, int cout, void *ws);
 /// The AVX-512 VNNI direct convolution for few input channels (qconv_direct_vnni.c):
 /// 2-D, group 1, C_in * KH * ceil(KW/4) <= OK_QDIRECT_MAX_TAPGROUPS, cout <=
 /// OK_QDIRECT_MAX_COUT, the depthwise VNNI kernel's geometries (sw 1 or 2, dw 1).

@@ -171,6 +171,34 @@ extension CKernelTests {
         }
     }
 
+    /// The channel-vectorised depthwise kernel (AVX-512, output rows <= 8 wide): 8x8,
+    /// 4x4 and 25x5 planes, stride 2, 7x7 kernels (its 49-tap bound, extreme values:
+    /// sums of 49 products of 255 * 255 stay exact in float), channel counts past a
+    /// block of 16 (17, 33), batch 2, every output type, one and two threads.
+    @Test func depthwiseChannelsExact() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(4441 &+ isa.rawValue)
+                let shapes: [([Int], [Int], [Int], Int)] = [  // in, stride, kernel, channels
+                    ([8, 8], [1, 1], [3, 3], 17), ([4, 4], [1, 1], [3, 3], 33), ([8, 8], [2, 2], [3, 3], 16),
+                    ([25, 5], [1, 1], [3, 3], 20), ([8, 8], [1, 1], [7, 7], 18), ([6, 7], [1, 2], [5, 3], 3),
+                ]
+                for (i, f) in shapes.enumerated() {
+                    var s = Shape()
+                    s.cin = f.3; s.cout = f.3; s.group = f.3; s.batch = 1 + i % 2
+                    s.inShape = f.0 + [1]; s.stride = f.1 + [1]; s.kernel = f.2 + [1]
+                    s.padBegin = [f.2[0] / 2, f.2[1] / 2, 0]; s.padEnd = s.padBegin
+                    for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
+                        run(s, out: out, pool: out == OK_QOUT_U8 ? pool2 : nil, rng: &rng, extreme: i % 2 == 0,
+                            tag: "dw channels \(String(cString: ok_isa_name(isa)))")
+                    }
+                }
+            }
+        }
+    }
+
     /// Depthwise kernels at the float path's exactness bound (16x16 = 256 taps of
     /// 255 * 255) and past it (17x17: the int32 path), extreme values.
     @Test func largeDepthwiseKernelsStayExact() {
