@@ -52,6 +52,12 @@ typedef struct {
     /// 1 (u8) / 2 (s8) lets the VNNI kernel round, add zp and saturate while narrowing
     /// instead of clamping in float (same bytes); 0 otherwise.
     int sat;
+    /// u8 / s8 outputs with every scale |s| <= 0.5 (finite): 1 (u8) / 2 (s8) lets the VNNI
+    /// kernel narrow full 32-column tiles two rows at a time with saturating packs (round,
+    /// + zp in int16, pack, then clamp to [qlo, qhi] as bytes: same bytes, since clamping
+    /// to integer bounds commutes with rounding and the saturations keep each side of
+    /// the bounds); 0 otherwise.
+    int pack, qlo, qhi;
 } ok_qfuse;
 /// Stores the first mr rows and nr columns of the tile.
 typedef void (*ok_qgemm_fused_fn)(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,

@@ -83,6 +83,31 @@ vnni_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptr
         const int cs = f->col_scale;
         const __m512 s0 = _mm512_load_ps(f->cols), s1 = _mm512_load_ps(f->cols + 16);
         char *c = C;
+        if (f->pack && fullw) {
+            // Two rows (64 outputs) per narrowing: vpackssdw of each row's halves, + zp
+            // with int16 saturation, vpack{us,ss}wb of the two rows, one vpermd to put
+            // the 128-bit lanes' dwords back in column order (dword 4L + k holds row
+            // k < 2 ? i : j, columns 16 * (k & 1) + 4L ..), then the clamp as bytes.
+            // See ok_qfuse.pack for why the bytes are those of the clamp-in-float path.
+            const __m512i zp16 = _mm512_set1_epi16((short)f->zp);
+            const __m512i order = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+            const __m512i qlo = _mm512_set1_epi8((char)f->qlo), qhi = _mm512_set1_epi8((char)f->qhi);
+            const int u8 = f->pack == 1;
+#define RP(acc, s) _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_cvtepi32_ps(acc), s))
+#define H16(i) _mm512_adds_epi16(_mm512_packs_epi32(RP(c##i##0, cs ? s0 : _mm512_set1_ps(f->rows[i])), \
+                                                    RP(c##i##1, cs ? s1 : _mm512_set1_ps(f->rows[i]))), zp16)
+#define P2(i, j) if ((i) < RR && (i) < mr) { \
+            __m512i a = H16(i), b = (j) < mr ? H16(j) : a; \
+            __m512i v = _mm512_permutexvar_epi32(order, u8 ? _mm512_packus_epi16(a, b) : _mm512_packs_epi16(a, b)); \
+            v = u8 ? _mm512_min_epu8(_mm512_max_epu8(v, qlo), qhi) : _mm512_min_epi8(_mm512_max_epi8(v, qlo), qhi); \
+            _mm256_storeu_si256((__m256i *)(c + (i) * ldc), _mm512_castsi512_si256(v)); \
+            if ((j) < mr) _mm256_storeu_si256((__m256i *)(c + (j) * ldc), _mm512_extracti64x4_epi64(v, 1)); }
+            P2(0, 1) P2(2, 3) P2(4, 5) P2(6, 7) P2(8, 9) P2(10, 11)
+#undef P2
+#undef H16
+#undef RP
+            return;
+        }
         if (f->sat) {
             // Full type range and |scale| <= 0.5 (f->sat, see ok_qgemm_packed_run): round
             // first, then let the narrowing saturate (vpmovsdb; vpmovusdb after max(r, 0)).

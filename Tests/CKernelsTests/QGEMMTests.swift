@@ -204,6 +204,35 @@ extension CKernelTests {
         }
     }
 
+    /// Output rows a multiple of 4 KB apart (u8 N = 4096, int32 / float N = 1024): the
+    /// fused tiles run row panel by row panel there (qjob.rows_first); several row
+    /// panels with a ragged last one, a ragged last column panel, uniform zero points
+    /// (the fused path), every output type, one and two threads, every int8 path.
+    @Test func rowsFirstOrderOnAlignedStrides() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(2024 &+ isa.rawValue)
+                for (i, shape) in [(30, 4096, 8), (25, 4096, 37), (30, 1024, 20), (13, 1024, 5)].enumerated() {
+                    for out in [OK_QOUT_U8, OK_QOUT_S8, OK_QOUT_I32, OK_QOUT_F32] {
+                        if (out == OK_QOUT_U8 || out == OK_QOUT_S8) != (shape.1 == 4096) { continue }
+                        var c = Case()
+                        (c.M, c.N, c.K) = shape
+                        c.out = out
+                        c.ta = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8
+                        c.tb = rng.int(0, 1) == 0 ? OK_QTYPE_U8 : OK_QTYPE_S8
+                        c.extreme = i % 2 == 1
+                        c.prepack = rng.int(0, 3)
+                        for pool in [nil, pool2] {
+                            run(c, pool: pool, rng: &rng, tag: "rows first \(String(cString: ok_isa_name(isa))) threads=\(ok_pool_threads(pool))")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Worst case for the int32 sums: every product 255 * -128 (or 255 * 127), K = 4099, zero points 0.
     @Test func extremeAccumulators() {
         for isa in availableQISAs() {
