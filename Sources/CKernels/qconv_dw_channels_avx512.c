@@ -75,6 +75,7 @@ OK_QDWC_TARGET static inline void qdwc_transpose16(__m512 r[16]) {
 OK_QDWC_TARGET static void qdwc_fill(const ok_qdw_geom *g, int Wp, const uint8_t *x, int nc, int s8, __m512i zx,
                                      float *tile) {
     const int P = g->H * g->W;
+    int ih = 0, iw = 0;
     for (int p0 = 0; p0 < P; p0 += 16) {
         int np = P - p0 < 16 ? P - p0 : 16;
         __mmask16 m = (__mmask16)((1u << np) - 1u);
@@ -89,9 +90,11 @@ OK_QDWC_TARGET static void qdwc_fill(const ok_qdw_geom *g, int Wp, const uint8_t
             r[c] = _mm512_cvtepi32_ps(_mm512_sub_epi32(v, zx));
         }
         qdwc_transpose16(r);
+        // (ih, iw) of input pixel p0 + i stepped, not divided: a division per pixel was
+        // the largest single cost of kws' 25x5 layers.
         for (int i = 0; i < np; i++) {
-            int ih = (p0 + i) / g->W, iw = (p0 + i) % g->W;
             _mm512_store_ps(tile + ((size_t)(ih + g->ph) * Wp + iw + g->pw) * 16, r[i]);
+            if (++iw == g->W) { iw = 0; ih++; }
         }
     }
 }
@@ -135,10 +138,21 @@ OK_QDWC_TARGET static void qdwc_sums(const ok_qdw_geom *g, int Wp, const float *
 /// (channel c0 + c: bias, scale, float bias per channel or per tensor).
 OK_QDWC_TARGET static void qdwc_store(const ok_qdw_geom *g, const float *out, int c0, int nc,
                                       const ok_qepilogue *ep, void *y) {
-    const int P = g->OH * g->OW;
+    const int P = g->OH * g->OW, kind = ep->out;
     const __m512 lo = _mm512_set1_ps((float)(ep->qmin - ep->out_zero_point));
     const __m512 hi = _mm512_set1_ps((float)(ep->qmax - ep->out_zero_point));
     const __m512i zp = _mm512_set1_epi32(ep->out_zero_point);
+    // Per channel of the block: bias, scale (1 without), float bias (0 without), read
+    // once here (in the loop the compiler reloaded them after every output store).
+    int32_t bias[16];
+    float scale[16], fbias[16];
+    for (int c = 0; c < 16; c++) {
+        int ch = c0 + (c < nc ? c : 0);
+        bias[c] = ep->bias ? ep->bias[ch] : 0;
+        scale[c] = ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? ch : 0] : 1.0f;
+        fbias[c] = ep->fbias ? ep->fbias[ch] : 0.0f;
+    }
+    const int has_fbias = ep->fbias != NULL;
     for (int p0 = 0; p0 < P; p0 += 16) {
         int np = P - p0 < 16 ? P - p0 : 16;
         __mmask16 m = (__mmask16)((1u << np) - 1u);
@@ -146,19 +160,17 @@ OK_QDWC_TARGET static void qdwc_store(const ok_qdw_geom *g, const float *out, in
         for (int i = 0; i < 16; i++) r[i] = i < np ? _mm512_load_ps(out + (size_t)(p0 + i) * 16) : _mm512_setzero_ps();
         qdwc_transpose16(r);
         for (int c = 0; c < nc; c++) {
-            int ch = c0 + c;
             // The exact integer sum, then bias in wrapping int32 (as the integer kernels).
-            __m512i acc = _mm512_cvtps_epi32(r[c]);
-            if (ep->bias) acc = _mm512_add_epi32(acc, _mm512_set1_epi32(ep->bias[ch]));
-            size_t at = (size_t)ch * P + p0;
-            if (ep->out == OK_QOUT_I32) {
+            __m512i acc = _mm512_add_epi32(_mm512_cvtps_epi32(r[c]), _mm512_set1_epi32(bias[c]));
+            size_t at = (size_t)(c0 + c) * P + p0;
+            if (kind == OK_QOUT_I32) {
                 _mm512_mask_storeu_epi32((int32_t *)y + at, m, acc);
                 continue;
             }
-            __m512 f = _mm512_cvtepi32_ps(acc);
-            if (ep->scale) f = _mm512_mul_ps(f, _mm512_set1_ps(ep->scale[ep->scale_per == OK_QPER_ROW ? ch : 0]));
-            if (ep->out == OK_QOUT_F32) {
-                if (ep->fbias) f = _mm512_add_ps(f, _mm512_set1_ps(ep->fbias[ch]));
+            // (x * 1.0f is x: no scale is the same as scale 1.)
+            __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_set1_ps(scale[c]));
+            if (kind == OK_QOUT_F32) {
+                if (has_fbias) f = _mm512_add_ps(f, _mm512_set1_ps(fbias[c]));
                 _mm512_mask_storeu_ps((float *)y + at, m, f);
                 continue;
             }
