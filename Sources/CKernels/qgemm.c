@@ -486,7 +486,7 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
     if (mc > ok_q_round_up(M, k->mr)) mc = ok_q_round_up(M, k->mr);
     g.mc = mc;
     int nc = ok_q_round_up(N, k->nr);
-    if (nc > 512) nc = 512;
+    if (nc > QCOL_CACHE) nc = QCOL_CACHE;  // (qtask caches a block's column constants)
     int threads = ok_pool_threads(pool);
     // Small products stay on the calling thread: the pool's workers sleep on a
     // condition variable, and waking one costs about as much as the whole product
