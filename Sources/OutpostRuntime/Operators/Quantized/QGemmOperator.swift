@@ -22,6 +22,10 @@ final class QGemmOperator: Operator {
     /// zb (N int32), scale (N floats), bias (max(M, N) int32), refreshed each run.
     private var params = Buffer(zeroedBytes: 0)
     private var scaleOffset = 0, biasOffset = 0
+    /// Everything but A constant (the usual QGemm: weights, scales, zero points and bias
+    /// are initializers): the epilogue and A's zero point, made once at planning.
+    private var cachedEpilogue: ok_qepilogue?
+    private var cachedZa: Int32 = 0
 
     init(_ node: Node, opset: Int) throws(OutpostError) {
         transA = try node.int("transA", default: 0) != 0
@@ -95,6 +99,14 @@ final class QGemmOperator: Operator {
             packedB = buf
         }
         workspaceBytes = ok_qgemm_workspace_size(Int32(M), Int32(N), Int32(K), Int32(neuralPlannedThreads))
+        cachedEpilogue = nil
+        let constants = [1, 2, 4, 5, 6, 7, 8].allSatisfy { i in i >= inputs.count || inputs[i] == nil || inputs[i]?.constant != nil }
+        if constants, packedB != nil, let sa = sa.constant, let sb = sb.constant {
+            func c(_ i: Int) -> Tensor? { optionalInput(inputs, i)?.constant }
+            let (ep, za) = epilogue(sa: sa, za: c(2), sb: sb, zb: c(5), bias: c(6), ys: c(7), yz: c(8))
+            cachedEpilogue = ep
+            cachedZa = za
+        }
         return [TensorType(outType, [M, N])]
     }
 
@@ -106,18 +118,17 @@ final class QGemmOperator: Operator {
         for i in 0..<(zbPerCol ? N : 1) { p[i] = quantZeroPoint(t, t == nil ? 0 : i) }
     }
 
-    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        guard let a = inputs[0], let b = inputs[3], let sa = inputs[1], let sb = inputs[4] else { return }
-        let y = outputs[0]
-        if y.count == 0 { return }
+    /// The epilogue (pointing into params, filled here) and A's zero point from the
+    /// operands' values.
+    private func epilogue(sa: Tensor, za zaT: Tensor?, sb: Tensor, zb zbT: Tensor?, bias c: Tensor?, ys: Tensor?,
+                          yz yzT: Tensor?) -> (ok_qepilogue, Int32) {
         let zb = params.base.assumingMemoryBound(to: Int32.self)
         let scale = params.base.advanced(by: scaleOffset).assumingMemoryBound(to: Float.self)
         let bias = params.base.advanced(by: biasOffset).assumingMemoryBound(to: Int32.self)
-        fillZeroPoints(optionalTensor(inputs, 5), zb)
-        var za = quantZeroPoint(optionalTensor(inputs, 2))
+        fillZeroPoints(zbT, zb)
+        let za = quantZeroPoint(zaT)
         var ep = ok_qepilogue()
         let fa = quantScale(sa)
-        let ys = optionalTensor(inputs, 7)
         for n in 0..<(scalePerCol ? N : 1) {
             let s = alpha * fa * quantScale(sb, n)
             scale[n] = ys.map { s / quantScale($0) } ?? s
@@ -125,7 +136,7 @@ final class QGemmOperator: Operator {
         ep.scale = UnsafePointer(scale)
         ep.scale_per = Int32(scalePerCol ? OK_QPER_COL.rawValue : OK_QPER_TENSOR.rawValue)
         if let ys {
-            let yz = quantZeroPoint(optionalTensor(inputs, 8))
+            let yz = quantZeroPoint(yzT)
             let (lo, hi) = activation.range(outType, scale: quantScale(ys), zeroPoint: yz)
             ep.out = Int32(outType == .int8 ? OK_QOUT_S8.rawValue : OK_QOUT_U8.rawValue)
             ep.out_zero_point = yz
@@ -134,7 +145,7 @@ final class QGemmOperator: Operator {
         } else {
             ep.out = Int32(OK_QOUT_F32.rawValue)
         }
-        if let c = optionalTensor(inputs, 6), biasKind != .none {
+        if let c, biasKind != .none {
             let src = c.pointer(Int32.self)
             switch biasKind {
             case .scalar:
@@ -150,8 +161,27 @@ final class QGemmOperator: Operator {
             }
             ep.bias = UnsafePointer(bias)
         }
-        let packed: UnsafeRawPointer? = packedB.map { UnsafeRawPointer($0.base) }
+        return (ep, za)
+    }
+
+    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        guard let a = inputs[0] else { return }
+        let y = outputs[0]
+        if y.count == 0 { return }
+        let zb = params.base.assumingMemoryBound(to: Int32.self)
         let rsa = transA ? 1 : K, csa = transA ? M : 1
+        if var ep = cachedEpilogue, let packed = packedB {
+            var za = cachedZa
+            ok_qgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K),
+                     a.raw, QuantType.code(aType), rsa, csa, &za, Int32(OK_QPER_TENSOR.rawValue), nil,
+                     inputs[3]?.raw, QuantType.code(bType), rsb, csb, zb, zbPer, UnsafeRawPointer(packed.base),
+                     y.raw, N, &ep, ctx.scratch)
+            return
+        }
+        guard let b = inputs[3], let sa = inputs[1], let sb = inputs[4] else { return }
+        var (ep, za) = epilogue(sa: sa, za: optionalTensor(inputs, 2), sb: sb, zb: optionalTensor(inputs, 5),
+                                bias: optionalTensor(inputs, 6), ys: optionalTensor(inputs, 7), yz: optionalTensor(inputs, 8))
+        let packed: UnsafeRawPointer? = packedB.map { UnsafeRawPointer($0.base) }
         ok_qgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K),
                  a.raw, QuantType.code(aType), rsa, csa, &za, Int32(OK_QPER_TENSOR.rawValue), nil,
                  b.raw, QuantType.code(bType), rsb, csb, zb, zbPer, packed,
