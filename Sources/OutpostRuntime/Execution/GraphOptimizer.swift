@@ -31,6 +31,7 @@ struct GraphOptimizer {
     func run() throws(OutpostError) {
         try QDQFolding(graph: graph).run()
         QLinearSiLUFusion(graph: graph).run()
+        IntegerConvScaleFusion(graph: graph).run()
         try foldBatchNormIntoConv()
         try fuseActivations()
         try fuseSiLU()

@@ -7,6 +7,9 @@ import CKernels
 ///   y = saturate(round((acc + B[c]) * (x_scale * w_scale[c] / y_scale)) + y_zero_point);
 ///   w per tensor or per output channel.
 /// - ConvInteger: x, w, x_zero_point?, w_zero_point?; y = acc as int32.
+/// - ConvInteger with `outpost.float_scale` (IntegerConvScaleFusion): inputs 4 and 5 are
+///   S (float scalar) and B? (float, one value or one per output channel);
+///   y = float(acc) * S + B[c] as float32, from the kernel's epilogue.
 ///
 /// Constant weights (with a constant zero point) are packed once at planning.
 final class QuantizedConvOperator: Operator {
@@ -35,6 +38,10 @@ final class QuantizedConvOperator: Operator {
     private var cachedEpilogue: ok_qepilogue?
     private var cachedZx: Int32 = 0
     private var biasCopy: Buffer?
+    /// IntegerConvScaleFusion's float epilogue (inputs S and B appended).
+    let floatScaled: Bool
+    /// Its float bias, one per output channel (B broadcast), and scale.
+    private var floatParams = Buffer(zeroedBytes: 0)
 
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         self.kind = kind
@@ -43,6 +50,7 @@ final class QuantizedConvOperator: Operator {
             throw node.unsupported("channels_last", "NHWC QLinearConv is not supported (NCHW is)")
         }
         activation = try QuantizedActivation(node: node)
+        floatScaled = kind == .integer && node.attributes[IntegerConvScaleFusion.attribute] != nil
         super.init(node: node, opset: opset)
     }
 
@@ -94,6 +102,16 @@ final class QuantizedConvOperator: Operator {
                 try requireDType(bias, [.int32], "bias B")
                 if bias.count != cout { throw node.shapeError("bias B has \(bias.count) values for \(cout) output channels") }
             }
+        } else if floatScaled {
+            let s = try required(inputs, 4)
+            try requireDType(s, [.float32], "scale S")
+            try requireScalar(s, "scale S")
+            if let b = optionalInput(inputs, 5) {
+                try requireDType(b, [.float32], "bias B")
+                if b.count != 1 && b.count != cout { throw node.shapeError("bias B has \(b.count) values for \(cout) output channels") }
+            }
+            outType = .float32
+            floatParams = Buffer(zeroedBytes: align64((cout + 1) * 4))
         } else {
             outType = .int32
         }
@@ -113,7 +131,7 @@ final class QuantizedConvOperator: Operator {
         }
         cachedEpilogue = nil
         biasCopy = nil
-        if (zx == nil || zx?.constant != nil) && (kind == .integer || constantScales) {
+        if (zx == nil || zx?.constant != nil) && ((kind == .integer && !floatScaled) || constantScales) {
             cachedEpilogue = plannedEpilogue(inputs)
             cachedZx = quantZeroPoint(zx?.constant)
         }
@@ -166,6 +184,23 @@ final class QuantizedConvOperator: Operator {
         return ep
     }
 
+    /// float(acc) * S + B[c]: S in floatParams[cout], B broadcast to cout floats.
+    private func floatEpilogue(_ s: Tensor, _ b: Tensor?) -> ok_qepilogue {
+        let f = floatParams.base.assumingMemoryBound(to: Float.self)
+        f[cout] = s.floats[0]
+        var ep = ok_qepilogue()
+        ep.out = Int32(OK_QOUT_F32.rawValue)
+        ep.scale = UnsafePointer(f + cout)
+        ep.scale_per = Int32(OK_QPER_TENSOR.rawValue)
+        if let b {
+            let src = b.floats
+            for c in 0..<cout { f[c] = b.count == 1 ? src[0] : src[c] }
+            ep.fbias = UnsafePointer(f)
+            ep.bias_per = Int32(OK_QPER_ROW.rawValue)
+        }
+        return ep
+    }
+
     override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }
 
     private var zwPer: Int32 { Int32(zwPerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue) }
@@ -213,6 +248,9 @@ final class QuantizedConvOperator: Operator {
                 ep.bias = UnsafePointer(bias.pointer(Int32.self))
                 ep.bias_per = Int32(OK_QPER_ROW.rawValue)
             }
+        } else if floatScaled {
+            guard let s = inputs[4] else { return }
+            ep = floatEpilogue(s, optionalTensor(inputs, 5))
         } else {
             ep.out = Int32(OK_QOUT_I32.rawValue)
         }

@@ -1,0 +1,119 @@
+/// ConvInteger → Cast(to float) → Mul(·, S) [→ Add(·, B)], the convolution that
+/// onnxruntime's `quantize_dynamic` writes (S = x_scale · w_scale, B the float bias),
+/// becomes one ConvInteger node with S and B appended (inputs 4 and 5) and the
+/// attribute `outpost.float_scale`: its operator writes float32 straight from the
+/// kernel's epilogue, `float(acc) · S + B[c]`, the same operations in the same order as
+/// the three nodes (Cast rounds to nearest even as `cvtdq2ps` does; one multiply, one
+/// add, no fused multiply-add), so every output is bit-identical and the int32 and
+/// float intermediates (two full tensors written and read back) are gone.
+///
+/// Fires only where the shapes are known here to broadcast per output channel: S a
+/// scalar (an initializer of one element, or a Mul of two such or of a
+/// DynamicQuantizeLinear's scale output), B an initializer of one element or of shape
+/// [1, C, 1, 1] / [C, 1, 1], or a Reshape of a C-element initializer to one of those
+/// (with -1 for C) — C = the weights' output channels (a 4-D initializer: 2-D
+/// convolutions). The intermediates must have no other reader and not be graph outputs.
+struct IntegerConvScaleFusion {
+    let graph: Graph
+
+    static let attribute = "outpost.float_scale"
+
+    func run() {
+        var counts = [String: Int]()
+        for node in graph.nodes {
+            for input in node.inputs where !input.isEmpty { counts[input, default: 0] += 1 }
+        }
+        for output in graph.outputs { counts[output.name, default: 0] += 1 }
+        var producer = [String: Int]()
+        for (i, node) in graph.nodes.enumerated() {
+            for o in node.outputs where !o.isEmpty { producer[o] = i }
+        }
+        func single(_ name: String) -> Bool { counts[name] == 1 }
+        // The only reader of `name`, as (index, node).
+        var reader = [String: Int]()
+        for (i, node) in graph.nodes.enumerated() {
+            for input in node.inputs where !input.isEmpty && counts[input] == 1 { reader[input] = i }
+        }
+        func isScalarInitializer(_ name: String) -> Bool {
+            guard let t = graph.initializers[name] else { return false }
+            return t.count == 1 && t.dtype == .float32
+        }
+        func isScalar(_ name: String) -> Bool {
+            if isScalarInitializer(name) { return true }
+            guard let p = producer[name] else { return false }
+            let n = graph.nodes[p]
+            if n.opType == "DynamicQuantizeLinear" && n.domain.isEmpty { return n.outputs.count > 1 && n.outputs[1] == name }
+            if n.opType == "Mul" && n.domain.isEmpty && n.inputs.count == 2 {
+                return n.inputs.allSatisfy { input in
+                    if isScalarInitializer(input) { return true }
+                    guard let q = producer[input] else { return false }
+                    let d = graph.nodes[q]
+                    return d.opType == "DynamicQuantizeLinear" && d.domain.isEmpty && d.outputs.count > 1 && d.outputs[1] == input
+                }
+            }
+            return false
+        }
+        func perChannelShape(_ dims: [Int], _ c: Int) -> Bool {
+            dims == [1, c, 1, 1] || dims == [c, 1, 1]
+        }
+        func isBias(_ name: String, _ c: Int) -> Bool {
+            if let t = graph.initializers[name] {
+                return t.dtype == .float32 && (t.count == 1 && t.shape.count <= 4 || perChannelShape(t.shape, c))
+            }
+            guard let p = producer[name] else { return false }
+            let n = graph.nodes[p]
+            guard n.opType == "Reshape", n.domain.isEmpty, n.inputs.count == 2,
+                  let data = graph.initializers[n.inputs[0]], data.dtype == .float32, data.count == c,
+                  let shape = graph.initializers[n.inputs[1]], shape.dtype == .int64 else { return false }
+            if let allow = n.attributes["allowzero"], case let .int(v) = allow, v != 0 { return false }
+            let dims = shape.integerValues().map { $0 == -1 ? c : $0 }
+            return perChannelShape(dims, c)
+        }
+        var removed = NodeIndexSet()
+        for (convIndex, conv) in graph.nodes.enumerated()
+        where conv.opType == "ConvInteger" && conv.domain.isEmpty && conv.inputs.count >= 2 && conv.inputs.count <= 4
+            && conv.outputs.count == 1 && conv.attributes[IntegerConvScaleFusion.attribute] == nil {
+            guard let w = graph.initializers[conv.inputs[1]], w.shape.count == 4 else { continue }
+            let c = w.shape[0]
+            let a = conv.outputs[0]
+            guard single(a), let castIndex = reader[a] else { continue }
+            let cast = graph.nodes[castIndex]
+            guard cast.opType == "Cast", cast.domain.isEmpty, cast.outputs.count == 1,
+                  let to = cast.attributes["to"], case let .int(toType) = to, toType == 1 else { continue }
+            let b = cast.outputs[0]
+            guard single(b), let mulIndex = reader[b] else { continue }
+            let mul = graph.nodes[mulIndex]
+            guard mul.opType == "Mul", mul.domain.isEmpty, mul.inputs.count == 2, mul.outputs.count == 1 else { continue }
+            let s = mul.inputs[0] == b ? mul.inputs[1] : mul.inputs[0]
+            guard s != b, isScalar(s) else { continue }
+            var out = mul.outputs[0]
+            var bias = ""
+            var last = mulIndex
+            if single(out), let addIndex = reader[out] {
+                let add = graph.nodes[addIndex]
+                if add.opType == "Add", add.domain.isEmpty, add.inputs.count == 2, add.outputs.count == 1 {
+                    let other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0]
+                    if other != out, isBias(other, c) {
+                        bias = other
+                        out = add.outputs[0]
+                        last = addIndex
+                        removed.insert(mulIndex)
+                    }
+                }
+            }
+            var fused = conv
+            var inputs = conv.inputs
+            while inputs.count < 4 { inputs.append("") }
+            fused.inputs = inputs + [s, bias]
+            fused.outputs = [out]
+            fused.attributes[IntegerConvScaleFusion.attribute] = .int(1)
+            // The fused node takes the last node's place (its readers come after it).
+            graph.nodes[last] = fused
+            removed.insert(convIndex)
+            removed.insert(castIndex)
+        }
+        if !removed.isEmpty {
+            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
+        }
+    }
+}
