@@ -13,6 +13,10 @@
 /// [1, C, 1, 1] / [C, 1, 1], or a Reshape of a C-element initializer to one of those
 /// (with -1 for C) — C = the weights' output channels (a 4-D initializer: 2-D
 /// convolutions). The intermediates must have no other reader and not be graph outputs.
+///
+/// MatMulInteger → Cast → Mul(·, S) [→ Add(·, B)] (quantize_dynamic's MatMul / Gemm) is
+/// fused the same way when B is a 2-D initializer of N columns: the bias must then be an
+/// initializer of one element or of shape [N] / [1, N] (per column).
 struct IntegerConvScaleFusion {
     let graph: Graph
 
@@ -56,6 +60,10 @@ struct IntegerConvScaleFusion {
         func perChannelShape(_ dims: [Int], _ c: Int) -> Bool {
             dims == [1, c, 1, 1] || dims == [c, 1, 1]
         }
+        func isColumnBias(_ name: String, _ n: Int) -> Bool {
+            guard let t = graph.initializers[name], t.dtype == .float32 else { return false }
+            return t.count == 1 && t.shape.count <= 2 || t.shape == [n] || t.shape == [1, n]
+        }
         func isBias(_ name: String, _ c: Int) -> Bool {
             if let t = graph.initializers[name] {
                 return t.dtype == .float32 && (t.count == 1 && t.shape.count <= 4 || perChannelShape(t.shape, c))
@@ -71,10 +79,12 @@ struct IntegerConvScaleFusion {
         }
         var removed = NodeIndexSet()
         for (convIndex, conv) in graph.nodes.enumerated()
-        where conv.opType == "ConvInteger" && conv.domain.isEmpty && conv.inputs.count >= 2 && conv.inputs.count <= 4
+        where (conv.opType == "ConvInteger" || conv.opType == "MatMulInteger") && conv.domain.isEmpty
+            && conv.inputs.count >= 2 && conv.inputs.count <= 4
             && conv.outputs.count == 1 && conv.attributes[IntegerConvScaleFusion.attribute] == nil {
-            guard let w = graph.initializers[conv.inputs[1]], w.shape.count == 4 else { continue }
-            let c = w.shape[0]
+            let isConv = conv.opType == "ConvInteger"
+            guard let w = graph.initializers[conv.inputs[1]], w.shape.count == (isConv ? 4 : 2) else { continue }
+            let c = isConv ? w.shape[0] : w.shape[1]
             let a = conv.outputs[0]
             guard single(a), let castIndex = reader[a] else { continue }
             let cast = graph.nodes[castIndex]
@@ -93,7 +103,7 @@ struct IntegerConvScaleFusion {
                 let add = graph.nodes[addIndex]
                 if add.opType == "Add", add.domain.isEmpty, add.inputs.count == 2, add.outputs.count == 1 {
                     let other = add.inputs[0] == out ? add.inputs[1] : add.inputs[0]
-                    if other != out, isBias(other, c) {
+                    if other != out, isConv ? isBias(other, c) : isColumnBias(other, c) {
                         bias = other
                         out = add.outputs[0]
                         last = addIndex

@@ -8,6 +8,9 @@ import CKernels
 ///   or per column).
 /// - MatMulInteger: A, B, a_zero_point?, b_zero_point?; Y = acc as int32 (a zero point per
 ///   tensor or per row of A, b per tensor or per column).
+/// - MatMulInteger with `outpost.float_scale` (IntegerConvScaleFusion): inputs 4 and 5 are
+///   S (float scalar) and bias? (float, one value or one per column); Y = float(acc) * S +
+///   bias[n] as float32, from the kernel's epilogue.
 ///
 /// A constant B (with a constant zero point) is packed once per batch matrix at planning;
 /// when B has no batch dimensions A's batches fold into M.
@@ -29,9 +32,15 @@ final class QuantizedMatMulOperator: Operator {
     private var params = Buffer(zeroedBytes: 0)
     private var zbOffset = 0, scaleOffset = 0
 
+    /// IntegerConvScaleFusion's float epilogue (inputs S and bias appended).
+    let floatScaled: Bool
+    /// Its float bias per column (broadcast) and the scale after it.
+    private var floatParams = Buffer(zeroedBytes: 0)
+
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         self.kind = kind
         activation = try QuantizedActivation(node: node)
+        floatScaled = kind == .integer && node.attributes[IntegerConvScaleFusion.attribute] != nil
         super.init(node: node, opset: opset)
     }
 
@@ -83,6 +92,16 @@ final class QuantizedMatMulOperator: Operator {
             let yz = optionalInput(inputs, 7)
             if let yz { try requireQuantized(yz, "y_zero_point"); try requireScalar(yz, "y_zero_point") }
             outType = yz?.dtype ?? a.dtype
+        } else if floatScaled {
+            let s = try required(inputs, 4)
+            try requireDType(s, [.float32], "scale S")
+            try requireScalar(s, "scale S")
+            if let bias = optionalInput(inputs, 5) {
+                try requireDType(bias, [.float32], "bias")
+                if bias.count != 1 && bias.count != N { throw node.shapeError("bias has \(bias.count) values for \(N) columns") }
+            }
+            outType = .float32
+            floatParams = Buffer(zeroedBytes: align64((N + 1) * 4))
         } else {
             outType = .int32
         }
@@ -142,7 +161,7 @@ final class QuantizedMatMulOperator: Operator {
         fillZeroPoints(optionalTensor(inputs, zaIndex), za, zaPerRow ? M : 1)
         fillZeroPoints(optionalTensor(inputs, zbIndex), zb, zbPerCol ? N : 1)
         var ep = ok_qepilogue()
-        if K == 0 && kind == .integer {
+        if K == 0 && kind == .integer && !floatScaled {
             y.raw.initializeMemory(as: UInt8.self, repeating: 0, count: y.byteCount)
             return
         }
@@ -159,6 +178,28 @@ final class QuantizedMatMulOperator: Operator {
             ep.out_zero_point = yz
             ep.qmin = lo
             ep.qmax = hi
+        } else if floatScaled {
+            guard let s = inputs[4] else { return }
+            let f = floatParams.base.assumingMemoryBound(to: Float.self)
+            f[N] = s.floats[0]
+            ep.out = Int32(OK_QOUT_F32.rawValue)
+            ep.scale = UnsafePointer(f + N)
+            ep.scale_per = Int32(OK_QPER_TENSOR.rawValue)
+            if let bias = optionalTensor(inputs, 5) {
+                let src = bias.floats
+                for n in 0..<N { f[n] = bias.count == 1 ? src[0] : src[n] }
+                ep.fbias = UnsafePointer(f)
+                ep.bias_per = Int32(OK_QPER_COL.rawValue)
+            }
+            if K == 0 {
+                // float(0) * S + bias, as the unfused Cast / Mul / Add compute it.
+                let yp = y.floats
+                for i in 0..<y.count {
+                    let v = Float(0) * f[N]
+                    yp[i] = ep.fbias == nil ? v : v + f[i % max(N, 1)]
+                }
+                return
+            }
         } else {
             ep.out = Int32(OK_QOUT_I32.rawValue)
         }
