@@ -827,8 +827,9 @@ static int direct_conv(ok_pool *pool, const ok_conv_params *p, const qgeom *g, c
     j.wq = (const int32_t *)(wdata + (size_t)p->group * h->group_bytes);
     j.wsum = j.wq + OK_QALIGN64(sizeof(int32_t) * direct_taps(p) * (size_t)j.coutp) / 4;
     const int threads = ok_pool_threads(pool);
-    // Below ~4K outputs a second thread costs more than it saves (as for depthwise).
-    const int par = threads > 1 && (size_t)p->cout * g->out_sp >= 4096;
+    // Below ~16K vpdpbusd (~2 us on one core) a second thread costs more than it saves:
+    // tiny's 3->8 layer (4.6K) ran slower on two threads than on one.
+    const int par = threads > 1 && (size_t)j.nvec * direct_taps(p) * (size_t)j.coutp >= 16384;
     const int64_t tasks = j.flat ? (j.coutp + 15) / 16 : (par ? 2 * threads : 1);
     j.vgrain = (int)((j.nvec + tasks - 1) / tasks);
     const size_t es = out_elem(ep->out);

@@ -139,9 +139,11 @@ extension CKernelTests {
                     (3, [33, 35], [2, 2], [3, 3], 16), (3, [32, 32], [1, 1], [3, 3], 8), (8, [16, 16], [1, 1], [3, 3], 16),
                     (1, [6, 6], [1, 1], [3, 3], 17), (2, [20, 40], [1, 1], [5, 5], 24), (1, [12, 30], [1, 2], [4, 8], 33),
                     (4, [18, 18], [2, 2], [3, 3], 40), (3, [9, 64], [1, 1], [1, 3], 5),
+                    // Flat planes big enough for two threads (tasks = blocks of 16 channels).
+                    (3, [64, 10], [1, 1], [3, 3], 40),
                 ]
                 var taken = 0, runs = 0
-                for trial in 0..<24 {
+                for trial in 0..<25 {
                     var s = Shape()
                     s.batch = rng.int(1, 2)
                     if trial < fixed.count {
