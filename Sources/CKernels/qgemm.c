@@ -330,15 +330,16 @@ static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
         for (int j = 0; j < nr; j++) f->colfb[j] = ep->fbias[j0 + j];
 }
 
-static void fuse_rows(const qjob *g, ok_qfuse *f, int i0, int mr) {
+/// Row constants of rows [i0, i0 + n) into rowc / rows / rowfb (from index 0).
+static void fuse_rows(const qjob *g, const ok_qfuse *f, int i0, int n, int32_t *rowc, float *rows, float *rowfb) {
     const ok_qepilogue *ep = g->e.ep;
     int rowb = ep->bias && ep->bias_per != OK_QPER_COL;
     uint32_t zb = (uint32_t)g->e.zb0;
-    for (int i = 0; i < mr; i++) {  // (rows past mr are never stored)
+    for (int i = 0; i < n; i++) {
         int m = i0 + i;
-        f->rowc[i] = (int32_t)((rowb ? (uint32_t)ep->bias[m] : 0u) - zb * (uint32_t)g->e.ra[m]);
-        if (!f->col_scale) f->rows[i] = ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? m : 0] : 1.0f;
-        if (f->has_fb && !f->col_fb) f->rowfb[i] = ep->fbias[m];
+        rowc[i] = (int32_t)((rowb ? (uint32_t)ep->bias[m] : 0u) - zb * (uint32_t)g->e.ra[m]);
+        rows[i] = f->col_scale ? 0.0f : ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? m : 0] : 1.0f;
+        rowfb[i] = f->has_fb && !f->col_fb ? ep->fbias[m] : 0.0f;
     }
 }
 
@@ -368,15 +369,9 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
         int jc = nb * g->nc, j1 = jc + g->nc < g->N ? jc + g->nc : g->N;
         for (int ic = m0; ic < m1; ic += g->mc) {
             int ie = ic + g->mc < m1 ? ic + g->mc : m1;
-            const int cached = g->fuse && ie - ic <= QROW_CACHE && j1 - jc > NR;
-            if (cached)
-                for (int ir = ic; ir < ie; ir += MR) {
-                    int mr = ie - ir < MR ? ie - ir : MR;
-                    fuse_rows(g, &fz, ir, mr);
-                    memcpy(rc + (ir - ic), fz.rowc, sizeof(int32_t) * (size_t)mr);
-                    memcpy(rs + (ir - ic), fz.rows, sizeof(float) * (size_t)mr);
-                    memcpy(rfb + (ir - ic), fz.rowfb, sizeof(float) * (size_t)mr);
-                }
+            // Blocks of more rows than the cache: constants per tile, into its first entries.
+            const int cached = g->fuse && ie - ic <= QROW_CACHE;
+            if (cached) fuse_rows(g, &fz, ic, ie - ic, rc, rs, rfb);
             if (cached) {
                 memset(rc + (ie - ic), 0, sizeof(int32_t) * 16);
                 memset(rs + (ie - ic), 0, sizeof(float) * 16);
@@ -397,11 +392,11 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
                 for (int ir = ic; ir < ie; ir += MR) {
                     int mr = ie - ir < MR ? ie - ir : MR;
                     if (cached) {
-                        memcpy(fz.rowc, rc + (ir - ic), sizeof fz.rowc);
-                        memcpy(fz.rows, rs + (ir - ic), sizeof fz.rows);
-                        memcpy(fz.rowfb, rfb + (ir - ic), sizeof fz.rowfb);
+                        fz.rowc = rc + (ir - ic); fz.rows = rs + (ir - ic); fz.rowfb = rfb + (ir - ic);
                     } else {
-                        fuse_rows(g, &fz, ir, mr);
+                        fuse_rows(g, &fz, ir, mr, rc, rs, rfb);
+                        memset(rc + mr, 0, sizeof(int32_t) * 16);  // (rows past mr: read, unused)
+                        fz.rowc = rc; fz.rows = rs; fz.rowfb = rfb;
                     }
                     const char *ap = g->pa + (size_t)(ir / MR) * g->a_panel;
                     char *crow = (char *)g->e.C + (ptrdiff_t)ir * g->e.ldc * (ptrdiff_t)g->out_es;
@@ -429,11 +424,11 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
                     int mr = ie - ir < MR ? ie - ir : MR;
                     if (fuse) {
                         if (cached) {
-                            memcpy(fz.rowc, rc + (ir - ic), sizeof fz.rowc);
-                            memcpy(fz.rows, rs + (ir - ic), sizeof fz.rows);
-                            memcpy(fz.rowfb, rfb + (ir - ic), sizeof fz.rowfb);
+                            fz.rowc = rc + (ir - ic); fz.rows = rs + (ir - ic); fz.rowfb = rfb + (ir - ic);
                         } else {
-                            fuse_rows(g, &fz, ir, mr);
+                            fuse_rows(g, &fz, ir, mr, rc, rs, rfb);
+                            memset(rc + mr, 0, sizeof(int32_t) * 16);  // (rows past mr: read, unused)
+                            fz.rowc = rc; fz.rows = rs; fz.rowfb = rfb;
                         }
                         char *c = (char *)g->e.C + ((ptrdiff_t)ir * g->e.ldc + jr) * g->out_es;
                         k->fused(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, &fz, c, g->e.ldc, mr, nr);

@@ -40,8 +40,11 @@ typedef void (*ok_qpack_b_panel_fn)(const uint8_t *src, ptrdiff_t ld, int K, int
 /// accumulators at colc[j] + rowc[i] (zero-point correction + bias), then scales,
 /// rounds, clamps and stores C straight from the registers.
 typedef struct {
-    int32_t rowc[16];
-    float rows[16], rowfb[16];
+    /// Row constants of the tile's rows (16 readable; rows past mr unused): pointers into
+    /// the driver's per-row-block cache, not copies (three 64-byte copies per tile were a
+    /// part of the driver's cost on MobileNet's many small tiles).
+    const int32_t *rowc;
+    const float *rows, *rowfb;
     int32_t colc[32] __attribute__((aligned(64)));
     float cols[32] __attribute__((aligned(64)));
     float colfb[32] __attribute__((aligned(64)));
