@@ -13,6 +13,7 @@
 #include "sgemm_internal.h"
 #include "ok_act_simd.h"
 #include "ok_elementwise.h"
+#include "ok_transpose16.h"
 
 #include <string.h>
 
@@ -138,33 +139,8 @@ OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const f
     }
 }
 
-/// In-register 16x16 transpose: r[i] lane j <- r[j] lane i (unpack 32-bit, then
-/// 64-bit, then two 128-bit lane shuffles).
-OK_DWC_AVX512 static inline void dwc_transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(2, 0, 2, 0));
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(3, 1, 3, 1));
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(2, 0, 2, 0));
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(3, 1, 3, 1));
-    }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(2, 0, 2, 0));
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(3, 1, 3, 1));
-    }
-}
 
-/// dwc_fill / dwc_store 16 pixels at a time through dwc_transpose16 instead of
+/// dwc_fill / dwc_store 16 pixels at a time through ok_transpose16x16_ps instead of
 /// 256 strided scalar moves.
 OK_DWC_AVX512 static void dwc_fill__avx512(const dwc_job *j, int n, int c0, int nc, int Wp, float *tile) {
     const ok_conv_params *p = j->p;
@@ -177,7 +153,7 @@ OK_DWC_AVX512 static void dwc_fill__avx512(const dwc_job *j, int n, int c0, int 
         __m512 r[16];
         for (int c = 0; c < 16; c++)
             r[c] = c < nc ? _mm512_maskz_loadu_ps(m, x + (size_t)c * P + p0) : _mm512_setzero_ps();
-        dwc_transpose16(r);
+        ok_transpose16x16_ps(r);
         // (ih, iw) of pixel p0 + i stepped, not divided (a division per pixel was the
         // largest single cost of the int8 twin on kws' 25x5 planes).
         for (int i = 0; i < np; i++) {
@@ -196,7 +172,7 @@ OK_DWC_AVX512 static void dwc_store__avx512(const dwc_job *j, int n, int c0, int
         __mmask16 m = (__mmask16)((1u << np) - 1u);
         __m512 r[16];
         for (int i = 0; i < 16; i++) r[i] = i < np ? _mm512_load_ps(out + (size_t)(p0 + i) * 16) : _mm512_setzero_ps();
-        dwc_transpose16(r);
+        ok_transpose16x16_ps(r);
         for (int c = 0; c < nc; c++) _mm512_mask_storeu_ps(y + (size_t)c * P + p0, m, r[c]);
     }
 }

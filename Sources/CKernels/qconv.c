@@ -744,21 +744,10 @@ static void dwvnni_task(void *raw, int64_t begin, int64_t end, int thread) {
                         j->ws + (size_t)thread * j->ws_stride);
 }
 
-typedef struct {
-    ok_qdw_geom g;
-    const uint8_t *x;
-    int tx, cout;
-    int32_t zx;
-    const float *wb;
-    void *y;
-    const ok_qepilogue *ep;
-    char *ws;
-    size_t ws_stride;
-} dwch_job;
-
+/// The channel-vectorised kernel's tasks: blocks of 16 channels (w = its per-block weights).
 static void dwch_task(void *raw, int64_t begin, int64_t end, int thread) {
-    const dwch_job *j = raw;
-    ok_qdw_channels__avx512(&j->g, j->x, j->tx, j->zx, j->wb, j->y, j->ep, (int)begin, (int)end, j->cout,
+    const dw512_job *j = raw;
+    ok_qdw_channels__avx512(&j->g, j->x, j->tx, j->zx, j->w, j->y, j->ep, (int)begin, (int)end, j->cout,
                             j->ws + (size_t)thread * j->ws_stride);
 }
 
@@ -863,8 +852,8 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         size_t stride = dw_thread_bytes(&g, &hp, &wp);
 #if OK_Q_X86
         if (dw_channels_avx512(&g, h, ep)) {
-            dwch_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)(wdata + h->dw_channels_at), y, ep,
-                          workspace, stride};
+            dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)(wdata + h->dw_channels_at), y, ep,
+                           workspace, stride};
             int64_t blocks = (int64_t)p->batch * ((p->cout + 15) / 16);
             ok_pool_parallel_for(pool, blocks, dw_plane_grain(blocks, 16 * (int64_t)g.out_sp, threads), dwch_task, &j);
             free(owned);

@@ -18,6 +18,7 @@
 // clamp, round to nearest even, + zero point). The readable twin is
 // ok_qconv_reference.
 #include "qgemm_internal.h"
+#include "ok_transpose16.h"
 
 #include <string.h>
 
@@ -45,30 +46,6 @@ int ok_qdw_channels_fits__avx512(const ok_qdw_geom *g) {
 
 size_t ok_qdw_channels_bytes__avx512(void) { return 2 * sizeof(float) * QDWC_TILE_FLOATS + 64; }
 
-/// In-register 16x16 transpose: r[i] lane j <- r[j] lane i (as conv_depthwise_channels.c).
-OK_QDWC_TARGET static inline void qdwc_transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(2, 0, 2, 0));
-        t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], _MM_SHUFFLE(3, 1, 3, 1));
-        t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(2, 0, 2, 0));
-        t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], _MM_SHUFFLE(3, 1, 3, 1));
-    }
-    for (int i = 0; i < 8; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(2, 0, 2, 0));
-        r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], _MM_SHUFFLE(3, 1, 3, 1));
-    }
-}
 
 /// Channels [0, nc) of the block (planes x + c * H*W) into the tile as x - zx
 /// (lanes >= nc and the padding stay 0), 16 input pixels per transpose.
@@ -89,7 +66,7 @@ OK_QDWC_TARGET static void qdwc_fill(const ok_qdw_geom *g, int Wp, const uint8_t
             __m512i v = s8 ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
             r[c] = _mm512_cvtepi32_ps(_mm512_sub_epi32(v, zx));
         }
-        qdwc_transpose16(r);
+        ok_transpose16x16_ps(r);
         // (ih, iw) of input pixel p0 + i stepped, not divided: a division per pixel was
         // the largest single cost of kws' 25x5 layers.
         for (int i = 0; i < np; i++) {
@@ -158,7 +135,7 @@ OK_QDWC_TARGET static void qdwc_store(const ok_qdw_geom *g, const float *out, in
         __mmask16 m = (__mmask16)((1u << np) - 1u);
         __m512 r[16];
         for (int i = 0; i < 16; i++) r[i] = i < np ? _mm512_load_ps(out + (size_t)(p0 + i) * 16) : _mm512_setzero_ps();
-        qdwc_transpose16(r);
+        ok_transpose16x16_ps(r);
         for (int c = 0; c < nc; c++) {
             // The exact integer sum, then bias in wrapping int32 (as the integer kernels).
             __m512i acc = _mm512_add_epi32(_mm512_cvtps_epi32(r[c]), _mm512_set1_epi32(bias[c]));

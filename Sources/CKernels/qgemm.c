@@ -343,6 +343,20 @@ static void fuse_rows(const qjob *g, const ok_qfuse *f, int i0, int n, int32_t *
     }
 }
 
+/// Points a tile's row constants (rows [ir, ir + mr) of the block starting at ic) into
+/// the block's cache, or, for a block larger than the cache, computes them into the
+/// cache's first entries.
+static inline void tile_rows(const qjob *g, ok_qfuse *f, int cached, int ic, int ir, int mr, int32_t *rc, float *rs,
+                             float *rfb) {
+    if (cached) {
+        f->rowc = rc + (ir - ic); f->rows = rs + (ir - ic); f->rowfb = rfb + (ir - ic);
+        return;
+    }
+    fuse_rows(g, f, ir, mr, rc, rs, rfb);
+    memset(rc + mr, 0, sizeof(int32_t) * 16);  // (rows past mr: read by the kernel, unused)
+    f->rowc = rc; f->rows = rs; f->rowfb = rfb;
+}
+
 /// Rows of a block whose fused-epilogue row constants are computed once per block
 /// (instead of once per tile: fuse_rows per 12x32 tile was ~6% of kws int8, whose
 /// GEMMs are 64 x 125).
@@ -391,13 +405,7 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
                 // Fused tiles row panel by row panel (see qjob.rows_first).
                 for (int ir = ic; ir < ie; ir += MR) {
                     int mr = ie - ir < MR ? ie - ir : MR;
-                    if (cached) {
-                        fz.rowc = rc + (ir - ic); fz.rows = rs + (ir - ic); fz.rowfb = rfb + (ir - ic);
-                    } else {
-                        fuse_rows(g, &fz, ir, mr, rc, rs, rfb);
-                        memset(rc + mr, 0, sizeof(int32_t) * 16);  // (rows past mr: read, unused)
-                        fz.rowc = rc; fz.rows = rs; fz.rowfb = rfb;
-                    }
+                    tile_rows(g, &fz, cached, ic, ir, mr, rc, rs, rfb);
                     const char *ap = g->pa + (size_t)(ir / MR) * g->a_panel;
                     char *crow = (char *)g->e.C + (ptrdiff_t)ir * g->e.ldc * (ptrdiff_t)g->out_es;
                     for (int jr = jc; jr < j1; jr += NR) {
@@ -423,13 +431,7 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
                 for (int ir = ic; ir < ie; ir += MR) {
                     int mr = ie - ir < MR ? ie - ir : MR;
                     if (fuse) {
-                        if (cached) {
-                            fz.rowc = rc + (ir - ic); fz.rows = rs + (ir - ic); fz.rowfb = rfb + (ir - ic);
-                        } else {
-                            fuse_rows(g, &fz, ir, mr, rc, rs, rfb);
-                            memset(rc + mr, 0, sizeof(int32_t) * 16);  // (rows past mr: read, unused)
-                            fz.rowc = rc; fz.rows = rs; fz.rowfb = rfb;
-                        }
+                        tile_rows(g, &fz, cached, ic, ir, mr, rc, rs, rfb);
                         char *c = (char *)g->e.C + ((ptrdiff_t)ir * g->e.ldc + jr) * g->out_es;
                         k->fused(g->kg, g->pa + (size_t)(ir / MR) * g->a_panel, bp, &fz, c, g->e.ldc, mr, nr);
                         continue;

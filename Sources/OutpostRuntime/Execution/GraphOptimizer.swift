@@ -39,24 +39,8 @@ struct GraphOptimizer {
 
     // ---- helpers -----------------------------------------------------------
 
-    /// How many nodes read each value (graph outputs count as a reader).
-    private func consumerCounts() -> [String: Int] {
-        var counts = [String: Int]()
-        for node in graph.nodes {
-            for input in node.inputs where !input.isEmpty { counts[input, default: 0] += 1 }
-        }
-        for output in graph.outputs { counts[output.name, default: 0] += 1 }
-        return counts
-    }
-
-    /// Index of the node producing each value.
-    private func producers() -> [String: Int] {
-        var map = [String: Int]()
-        for (i, node) in graph.nodes.enumerated() {
-            for o in node.outputs where !o.isEmpty { map[o] = i }
-        }
-        return map
-    }
+    private func consumerCounts() -> [String: Int] { graph.consumerCounts() }
+    private func producers() -> [String: Int] { graph.producers() }
 
     private func constant(_ name: String) -> Tensor? {
         name.isEmpty ? nil : graph.initializers[name]

@@ -23,15 +23,7 @@ struct IntegerConvScaleFusion {
     static let attribute = "outpost.float_scale"
 
     func run() {
-        var counts = [String: Int]()
-        for node in graph.nodes {
-            for input in node.inputs where !input.isEmpty { counts[input, default: 0] += 1 }
-        }
-        for output in graph.outputs { counts[output.name, default: 0] += 1 }
-        var producer = [String: Int]()
-        for (i, node) in graph.nodes.enumerated() {
-            for o in node.outputs where !o.isEmpty { producer[o] = i }
-        }
+        let counts = graph.consumerCounts(), producer = graph.producers()
         func single(_ name: String) -> Bool { counts[name] == 1 }
         // The only reader of `name`, as (index, node).
         var reader = [String: Int]()

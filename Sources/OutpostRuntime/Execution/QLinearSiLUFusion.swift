@@ -15,15 +15,7 @@ struct QLinearSiLUFusion {
     static let attribute = "outpost.mul_by_input"
 
     func run() {
-        var counts = [String: Int]()
-        for node in graph.nodes {
-            for input in node.inputs where !input.isEmpty { counts[input, default: 0] += 1 }
-        }
-        for output in graph.outputs { counts[output.name, default: 0] += 1 }
-        var producer = [String: Int]()
-        for (i, node) in graph.nodes.enumerated() {
-            for o in node.outputs where !o.isEmpty { producer[o] = i }
-        }
+        let counts = graph.consumerCounts(), producer = graph.producers()
         var removed = NodeIndexSet()
         for (mulIndex, mul) in graph.nodes.enumerated()
         where mul.opType == "QLinearMul" && mul.domain == "com.microsoft" && (mul.inputs.count == 7 || mul.inputs.count == 8)

@@ -103,13 +103,7 @@ final class QuantizedConvOperator: Operator {
                 if bias.count != cout { throw node.shapeError("bias B has \(bias.count) values for \(cout) output channels") }
             }
         } else if floatScaled {
-            let s = try required(inputs, 4)
-            try requireDType(s, [.float32], "scale S")
-            try requireScalar(s, "scale S")
-            if let b = optionalInput(inputs, 5) {
-                try requireDType(b, [.float32], "bias B")
-                if b.count != 1 && b.count != cout { throw node.shapeError("bias B has \(b.count) values for \(cout) output channels") }
-            }
+            try checkFloatScaleOperands(inputs, channels: cout, "output channels")
             outType = .float32
             floatParams = Buffer(zeroedBytes: align64((cout + 1) * 4))
         } else {

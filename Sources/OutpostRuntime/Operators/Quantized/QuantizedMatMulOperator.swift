@@ -93,13 +93,7 @@ final class QuantizedMatMulOperator: Operator {
             if let yz { try requireQuantized(yz, "y_zero_point"); try requireScalar(yz, "y_zero_point") }
             outType = yz?.dtype ?? a.dtype
         } else if floatScaled {
-            let s = try required(inputs, 4)
-            try requireDType(s, [.float32], "scale S")
-            try requireScalar(s, "scale S")
-            if let bias = optionalInput(inputs, 5) {
-                try requireDType(bias, [.float32], "bias")
-                if bias.count != 1 && bias.count != N { throw node.shapeError("bias has \(bias.count) values for \(N) columns") }
-            }
+            try checkFloatScaleOperands(inputs, channels: N, "columns")
             outType = .float32
             floatParams = Buffer(zeroedBytes: align64((N + 1) * 4))
         } else {

@@ -109,3 +109,20 @@ struct QuantizedActivation {
         return (lo, hi)
     }
 }
+
+extension Operator {
+    /// The operands IntegerConvScaleFusion appends to ConvInteger / MatMulInteger: S, a
+    /// float32 scalar (input 4), and an optional float32 bias of one value or one per
+    /// output channel / column (input 5).
+    func checkFloatScaleOperands(_ inputs: [ValueType?], channels: Int, _ what: String) throws(OutpostError) {
+        let s = try required(inputs, 4)
+        try requireDType(s, [.float32], "scale S")
+        try requireScalar(s, "scale S")
+        if let b = optionalInput(inputs, 5) {
+            try requireDType(b, [.float32], "bias B")
+            if b.count != 1 && b.count != channels {
+                throw node.shapeError("bias B has \(b.count) values for \(channels) \(what)")
+            }
+        }
+    }
+}
