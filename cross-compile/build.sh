@@ -33,7 +33,7 @@ while read -r p; do products+=("$p"); done < <(executables)
 
 export OUTPOST_EMBEDDED=1
 for p in "${products[@]}"; do
-  swift build -c "$config" --product "$p" --scratch-path "$scratch" \
+  swift build -c "$config" --product "$p" --scratch-path "$scratch" "${size_build[@]}" \
     ${sdk_args[@]+"${sdk_args[@]}"} ${swiftc_args[@]+"${swiftc_args[@]}"} >&2
 done
 bindir="$(swift build -c "$config" --scratch-path "$scratch" ${sdk_args[@]+"${sdk_args[@]}"} \
