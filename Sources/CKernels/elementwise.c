@@ -10,6 +10,7 @@
 #include "ok_elementwise.h"
 #include "ok_cpu.h"
 #include "ok_elementwise_internal.h"
+#include "ok_portable.h"
 #include <math.h>
 #include <string.h>
 
@@ -335,7 +336,7 @@ static void binary_avx2(int op, const float *a, ptrdiff_t sa, const float *b, pt
 }
 #endif
 
-void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float beta) {
+OK_X86_PORTABLE void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float beta) {
 #if defined(__x86_64__)
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) {
         switch (op) {
@@ -352,7 +353,7 @@ void ok_unary_f32(int op, const float *x, float *y, size_t n, float alpha, float
     unary_body(op, x, y, n, alpha, beta);
 }
 
-void ok_binary_f32(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n) {
+OK_X86_PORTABLE void ok_binary_f32(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *y, size_t n) {
 #if defined(__x86_64__)
     if (ok_isa_enabled(OK_ISA_AVX2_FMA) && binary_avx2_handles(op, sa, sb)) {
         binary_avx2(op, a, sa, b, sb, y, n);
@@ -466,7 +467,7 @@ static void softmax_avx2(const float *x, float *y, size_t outer, size_t n, size_
 }
 #endif
 
-void ok_softmax_f32(const float *x, float *y, size_t outer, size_t n, size_t inner, int log_mode) {
+OK_X86_PORTABLE void ok_softmax_f32(const float *x, float *y, size_t outer, size_t n, size_t inner, int log_mode) {
 #if defined(__x86_64__)
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) { softmax_avx2(x, y, outer, n, inner, log_mode); return; }
 #endif

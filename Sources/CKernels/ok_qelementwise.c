@@ -4,6 +4,7 @@
 #include <math.h>
 #include "ok_qelementwise_internal.h"
 #include "include/ok_cpu.h"
+#include "ok_portable.h"
 
 /// The one rounding rule: rint, + zero point, saturate (NaN -> lo).
 static inline int32_t q_saturate(float v, float zp, float lo, float hi) {
@@ -21,17 +22,17 @@ static inline void q_store(void *p, int type, size_t i, int32_t v) {
     if (type) ((int8_t *)p)[i] = (int8_t)v; else ((uint8_t *)p)[i] = (uint8_t)v;
 }
 
-void ok_quantize_f32_reference(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+OK_X86_PORTABLE void ok_quantize_f32_reference(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
                                int32_t qmin, int32_t qmax) {
     const float zp = (float)zero_point, lo = (float)qmin, hi = (float)qmax;
     for (size_t i = 0; i < n; i++) q_store(y, ty, i, q_saturate(x[i] / scale, zp, lo, hi));
 }
 
-void ok_dequantize_f32_reference(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+OK_X86_PORTABLE void ok_dequantize_f32_reference(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
     for (size_t i = 0; i < n; i++) y[i] = (float)(q_load(x, tx, i) - zero_point) * scale;
 }
 
-void ok_minmax_f32_reference(const float *x, size_t n, float *min_out, float *max_out) {
+OK_X86_PORTABLE void ok_minmax_f32_reference(const float *x, size_t n, float *min_out, float *max_out) {
     float mn = INFINITY, mx = -INFINITY;
     int any = 0;
     for (size_t i = 0; i < n; i++) {
@@ -45,7 +46,7 @@ void ok_minmax_f32_reference(const float *x, size_t n, float *min_out, float *ma
     *max_out = any ? mx : NAN;
 }
 
-void ok_qadd_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+OK_X86_PORTABLE void ok_qadd_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
                        const ok_qbinary_params *p) {
     const float zc = (float)p->c_zero_point, lo = (float)p->qmin, hi = (float)p->qmax;
     for (size_t i = 0; i < n; i++) {
@@ -55,7 +56,7 @@ void ok_qadd_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
     }
 }
 
-void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+OK_X86_PORTABLE void ok_qmul_reference(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
                        const ok_qbinary_params *p) {
     const float zc = (float)p->c_zero_point, lo = (float)p->qmin, hi = (float)p->qmax;
     for (size_t i = 0; i < n; i++) {
@@ -147,7 +148,7 @@ void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_
     ok_qlut_apply_reference(table, x, y, n);
 }
 
-void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+OK_X86_PORTABLE void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {
         const uint8_t a = table[x[i]], b = table[x[i + 1]], c = table[x[i + 2]], d = table[x[i + 3]];
