@@ -13,4 +13,9 @@
 #else
 #define OK_X86_PORTABLE
 #endif
+
+// OK_SETUP marks code that runs once per model load or plan, never per element of a
+// run: weight packing, lookup-table builds, workspace sizes. Compiled for size on
+// every architecture (its -O3 vectorised copies were code for no measurable time).
+#define OK_SETUP __attribute__((minsize))
 #endif

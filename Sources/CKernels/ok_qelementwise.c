@@ -80,7 +80,7 @@ void ok_qelementwise_limit_isa(int isa) { q_isa_cap = isa; }
 
 const char *ok_qelementwise_isa(void) { return OK_Q_AVX512 ? "avx512" : OK_Q_AVX2 ? "avx2" : "scalar"; }
 
-void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+OK_X86_PORTABLE void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
                      int32_t qmin, int32_t qmax) {
 #if defined(__x86_64__)
     if (OK_Q_AVX512) { ok_quantize_f32_avx512(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
@@ -89,7 +89,7 @@ void ok_quantize_f32(const float *x, void *y, int ty, size_t n, float scale, int
     ok_quantize_f32_reference(x, y, ty, n, scale, zero_point, qmin, qmax);
 }
 
-void ok_dequantize_f32(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+OK_X86_PORTABLE void ok_dequantize_f32(const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
 #if defined(__x86_64__)
     if (OK_Q_AVX512) { ok_dequantize_f32_avx512(x, tx, y, n, scale, zero_point); return; }
     if (OK_Q_AVX2) { ok_dequantize_f32_avx2(x, tx, y, n, scale, zero_point); return; }
@@ -97,14 +97,14 @@ void ok_dequantize_f32(const void *x, int tx, float *y, size_t n, float scale, i
     ok_dequantize_f32_reference(x, tx, y, n, scale, zero_point);
 }
 
-void ok_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
+OK_X86_PORTABLE void ok_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
 #if defined(__x86_64__)
     if (OK_Q_AVX2) { ok_minmax_f32_avx2(x, n, min_out, max_out); return; }
 #endif
     ok_minmax_f32_reference(x, n, min_out, max_out);
 }
 
-void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+OK_X86_PORTABLE void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
              const ok_qbinary_params *p) {
 #if defined(__x86_64__)
     if (OK_Q_AVX512) { ok_qbinary_avx512(0, a, sa, b, sb, c, type, n, p); return; }
@@ -113,7 +113,7 @@ void ok_qadd(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, 
     ok_qadd_reference(a, sa, b, sb, c, type, n, p);
 }
 
-void ok_qmul(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
+OK_X86_PORTABLE void ok_qmul(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type, size_t n,
              const ok_qbinary_params *p) {
 #if defined(__x86_64__)
     if (OK_Q_AVX512) { ok_qbinary_avx512(1, a, sa, b, sb, c, type, n, p); return; }
@@ -124,7 +124,7 @@ void ok_qmul(const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, 
 
 // ---- lookup tables ------------------------------------------------------------
 
-void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x_zero_point,
+OK_SETUP void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x_zero_point,
                    float y_scale, int32_t y_zero_point, uint8_t table[256]) {
     const float lo = type ? -128.0f : 0.0f, hi = type ? 127.0f : 255.0f, zy = (float)y_zero_point;
     for (int v = 0; v < 256; v++) {
@@ -140,7 +140,7 @@ void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x
     }
 }
 
-void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+OK_X86_PORTABLE void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
 #if defined(__x86_64__)
     if (OK_Q_AVX512) { ok_qlut_apply_avx512(table, x, y, n); return; }
     if (OK_Q_AVX2) { ok_qlut_apply_avx2(table, x, y, n); return; }

@@ -3,6 +3,7 @@
 // or its im2col with padding = the input zero point; depthwise 2-D runs a direct kernel.
 #include "ok_qconv.h"
 #include "qgemm_internal.h"
+#include "ok_portable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +207,7 @@ static void pack_direct(const ok_conv_params *p, const void *w, int tw, const in
 #endif
 }
 
-void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const int32_t *zw, int zw_per,
+OK_SETUP void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int tw, const int32_t *zw, int zw_per,
                            void *packed) {
     qconv_header *h = packed;
     memset(h, 0, 64);
@@ -350,7 +351,7 @@ static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     return b;
 }
 
-size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
+OK_SETUP size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     if (threads < 1) threads = 1;
     qgeom g = to3(p);
     if (ok_qconv_algorithm(p) == 2) {

@@ -1,6 +1,7 @@
 // Int8 GEMM driver: reference twin, packing (per-ISA layout, see qgemm_internal.h),
 // kernel dispatch, threads, the scalar micro-kernel and the scalar epilogue.
 #include "qgemm_internal.h"
+#include "ok_portable.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -251,7 +252,7 @@ static void pack_b_into(const ok_qgemm_kernel_desc *k, int K, int N, const void 
     }
 }
 
-void ok_qgemm_pack_a(int M, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa, const int32_t *za, int za_per,
+OK_SETUP void ok_qgemm_pack_a(int M, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa, const int32_t *za, int za_per,
                      void *packed) {
     const ok_qgemm_kernel_desc *k = ok_qgemm_kernel_current();
     ok_qpack_header *h = packed;
