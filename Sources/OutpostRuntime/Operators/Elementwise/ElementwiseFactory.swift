@@ -19,43 +19,53 @@ func makeElementwiseOperator(_ node: Node, opset: Int) throws(OutpostError) -> O
         }
         return try unary(f)
     }
-    switch node.opType {
-    case "Not": return try PredicateOperator(node: node, opset: opset, kind: .not)
-    case "IsNaN": return try PredicateOperator(node: node, opset: opset, kind: .isNaN)
-    case "IsInf": return try PredicateOperator(node: node, opset: opset, kind: .isInf)
-    case "Add": return try binary(.add)
-    case "Sub": return try binary(.sub)
-    case "Mul": return try binary(.mul)
-    case "Div": return try binary(.div)
-    case "Pow": return try binary(.pow)
-    case "Mod": return try binary(.mod)
-    case "PRelu": return try binary(.prelu)
-    case "Max": return try binary(.max)
-    case "Min": return try binary(.min)
-    case "Sum": return try binary(.sum)
-    case "Mean": return try binary(.mean)
-    case "BitwiseAnd": return try binary(.bitAnd)
-    case "BitwiseOr": return try binary(.bitOr)
-    case "BitwiseXor": return try binary(.bitXor)
-    case "BitShift": return try binary(.shiftLeft)  // direction attribute decides
-    case "Equal": return compare(.equal)
-    case "Less": return compare(.less)
-    case "Greater": return compare(.greater)
-    case "LessOrEqual": return compare(.lessOrEqual)
-    case "GreaterOrEqual": return compare(.greaterOrEqual)
-    case "And": return compare(.and)
-    case "Or": return compare(.or)
-    case "Xor": return compare(.xor)
-    case "Where": return WhereOperator(node: node, opset: opset)
-    case "Clip": return try ClipOperator(clip: node, opset: opset)
-    case "Cast": return try CastOperator(node: node, opset: opset, like: false)
-    case "CastLike": return try CastOperator(node: node, opset: opset, like: true)
-    case "Softmax": return try SoftmaxOperator(node: node, opset: opset, kind: .softmax)
-    case "LogSoftmax": return try SoftmaxOperator(node: node, opset: opset, kind: .logSoftmax)
-    case "Hardmax": return try SoftmaxOperator(node: node, opset: opset, kind: .hardmax)
+    // The other operators by name: one scan of a table, then a jump on the index,
+    // instead of a String comparison per `case`.
+    guard let index = wordIndex(node.opType, in: elementwiseNames) else { return nil }
+    switch index {
+    case 0: return try PredicateOperator(node: node, opset: opset, kind: .not)  // Not
+    case 1: return try PredicateOperator(node: node, opset: opset, kind: .isNaN)  // IsNaN
+    case 2: return try PredicateOperator(node: node, opset: opset, kind: .isInf)  // IsInf
+    case 3: return try binary(.add)  // Add
+    case 4: return try binary(.sub)  // Sub
+    case 5: return try binary(.mul)  // Mul
+    case 6: return try binary(.div)  // Div
+    case 7: return try binary(.pow)  // Pow
+    case 8: return try binary(.mod)  // Mod
+    case 9: return try binary(.prelu)  // PRelu
+    case 10: return try binary(.max)  // Max
+    case 11: return try binary(.min)  // Min
+    case 12: return try binary(.sum)  // Sum
+    case 13: return try binary(.mean)  // Mean
+    case 14: return try binary(.bitAnd)  // BitwiseAnd
+    case 15: return try binary(.bitOr)  // BitwiseOr
+    case 16: return try binary(.bitXor)  // BitwiseXor
+    case 17: return try binary(.shiftLeft)  // BitShift (the direction attribute decides)
+    case 18: return compare(.equal)  // Equal
+    case 19: return compare(.less)  // Less
+    case 20: return compare(.greater)  // Greater
+    case 21: return compare(.lessOrEqual)  // LessOrEqual
+    case 22: return compare(.greaterOrEqual)  // GreaterOrEqual
+    case 23: return compare(.and)  // And
+    case 24: return compare(.or)  // Or
+    case 25: return compare(.xor)  // Xor
+    case 26: return WhereOperator(node: node, opset: opset)  // Where
+    case 27: return try ClipOperator(clip: node, opset: opset)  // Clip
+    case 28: return try CastOperator(node: node, opset: opset, like: false)  // Cast
+    case 29: return try CastOperator(node: node, opset: opset, like: true)  // CastLike
+    case 30: return try SoftmaxOperator(node: node, opset: opset, kind: .softmax)  // Softmax
+    case 31: return try SoftmaxOperator(node: node, opset: opset, kind: .logSoftmax)  // LogSoftmax
+    case 32: return try SoftmaxOperator(node: node, opset: opset, kind: .hardmax)  // Hardmax
     default: return nil
     }
 }
+
+/// makeElementwiseOperator's other operators, in the order of its `switch`.
+private let elementwiseNames: StaticString = """
+    Not IsNaN IsInf Add Sub Mul Div Pow Mod PRelu Max Min Sum Mean BitwiseAnd BitwiseOr BitwiseXor BitShift \
+    Equal Less Greater LessOrEqual GreaterOrEqual And Or Xor Where Clip Cast CastLike Softmax LogSoftmax \
+    Hardmax
+    """
 
 /// The ONNX operator of each `ok_unary_op`, in the enum's order (OK_UNARY_RELU = 0,
 /// …, OK_UNARY_BITWISE_NOT), space-separated; "-" holds OK_UNARY_GELU_TANH's place
