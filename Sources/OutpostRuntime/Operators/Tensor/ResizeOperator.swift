@@ -58,14 +58,22 @@ final class ResizeOperator: Operator {
         let isUpsample = node.opType == "Upsample"
         let legacy = isUpsample || opset < 11
         let modeName = try node.string("mode", default: "nearest")
-        switch modeName {
-        case "nearest": mode = .nearest
-        case "linear", "bilinear", "trilinear": mode = .linear
-        case "cubic", "bicubic": mode = .cubic
+        // The string attributes by their position in a table of names (wordIndex), then
+        // switches on small integers: one scan each instead of a String comparison per
+        // case (and per output index in `original`).
+        switch wordIndex(modeName, in: "nearest linear bilinear trilinear cubic bicubic") {
+        case 0: mode = .nearest
+        case 1, 2, 3: mode = .linear
+        case 4, 5: mode = .cubic
         default: throw node.unsupported("mode", "'\(modeName)' is not nearest, linear or cubic")
         }
-        let ctm = legacy ? "asymmetric" : try node.string("coordinate_transformation_mode", default: "half_pixel")
-        let nearestMode = legacy ? "simple" : try node.string("nearest_mode", default: "round_prefer_floor")
+        let ctmName = legacy ? "asymmetric" : try node.string("coordinate_transformation_mode", default: "half_pixel")
+        // half_pixel 0, align_corners 1, asymmetric 2, tf_crop_and_resize 3, pytorch_half_pixel 4,
+        // half_pixel_symmetric 5; nil: unknown (rejected below, after the scales and sizes checks).
+        let ctm = wordIndex(ctmName, in: "half_pixel align_corners asymmetric tf_crop_and_resize pytorch_half_pixel half_pixel_symmetric")
+        let nearestName = legacy ? "simple" : try node.string("nearest_mode", default: "round_prefer_floor")
+        // round_prefer_floor 0, round_prefer_ceil 1, floor 2, ceil 3, simple 4.
+        let nearestMode = wordIndex(nearestName, in: "round_prefer_floor round_prefer_ceil floor ceil simple")
         let cubicA = Double(try node.float("cubic_coeff_a", default: -0.75))
         let excludeOutside = try node.int("exclude_outside", default: 0) != 0
         extrapolation = try node.float("extrapolation_value", default: 0)
@@ -140,31 +148,25 @@ final class ResizeOperator: Operator {
             let outW = s * inW
             let xo = Double(i)
             switch ctm {
-            case "align_corners": return outW == 1 ? 0 : xo * (inW - 1) / (outW - 1)
-            case "asymmetric": return xo / s
-            case "tf_crop_and_resize":
+            case 1: return outW == 1 ? 0 : xo * (inW - 1) / (outW - 1)  // align_corners
+            case 2: return xo / s  // asymmetric
+            case 3:  // tf_crop_and_resize
                 let b = roi[a], e = roi[r + a]
                 let v = outW == 1 ? (e - b) * (inW - 1) / 2 : xo * (e - b) * (inW - 1) / (outW - 1)
                 return v + b * (inW - 1)
-            case "pytorch_half_pixel": return outW == 1 ? -0.5 : (xo + 0.5) / s - 0.5
-            case "half_pixel_symmetric":
+            case 4: return outW == 1 ? -0.5 : (xo + 0.5) / s - 0.5  // pytorch_half_pixel
+            case 5:  // half_pixel_symmetric
                 let adjustment = Double(outShape[a]) / outW
                 return inW / 2 * (1 - adjustment) + (xo + 0.5) / s - 0.5
             default: return (xo + 0.5) / s - 0.5  // half_pixel
             }
         }
-        switch ctm {
-        case "align_corners", "asymmetric", "tf_crop_and_resize", "pytorch_half_pixel", "half_pixel_symmetric", "half_pixel": break
-        default: throw node.unsupported("coordinate_transformation_mode", "'\(ctm)' is not a known mode")
-        }
-        let crop = ctm == "tf_crop_and_resize"
+        if ctm == nil { throw node.unsupported("coordinate_transformation_mode", "'\(ctmName)' is not a known mode") }
+        let crop = ctm == 3  // tf_crop_and_resize
         let strides = Tensor.strides(of: x.shape)
 
         if mode == .nearest {
-            switch nearestMode {
-            case "round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple": break
-            default: throw node.unsupported("nearest_mode", "'\(nearestMode)' is not a known mode")
-            }
+            if nearestMode == nil { throw node.unsupported("nearest_mode", "'\(nearestName)' is not a known mode") }
             var indices = [[Int]]()
             for a in 0..<r {
                 let inW = x.shape[a]
@@ -182,10 +184,10 @@ final class ResizeOperator: Operator {
                     } else {
                         let ratio = xo - f
                         switch nearestMode {
-                        case "round_prefer_floor": n = Int(f) + (ratio > 0.5 ? 1 : 0)
-                        case "round_prefer_ceil": n = Int(f) + (ratio >= 0.5 ? 1 : 0)
-                        case "floor": n = Int(f)
-                        case "ceil": n = Int(f) + 1
+                        case 0: n = Int(f) + (ratio > 0.5 ? 1 : 0)  // round_prefer_floor
+                        case 1: n = Int(f) + (ratio >= 0.5 ? 1 : 0)  // round_prefer_ceil
+                        case 2: n = Int(f)  // floor
+                        case 3: n = Int(f) + 1  // ceil
                         default: n = scales[a] < 1 ? Int(f) + 1 : Int(f)  // "simple" (opset 10, Upsample)
                         }
                     }
