@@ -106,6 +106,30 @@ static void gemm_dims(const ok_conv_params *p, int *M, int *K, int *N) {
 /// s8 in groups of 4 taps along kw, [c][kh][ceil(KW/4)] int32 words, then int32 sums per c.
 static size_t dw_q8_words(const qgeom *g) { return (size_t)g->kh * ((g->kw + 3) / 4); }
 
+/// Depthwise packed weights before the channel blocks: the floats, the s8 copy, the sums.
+static size_t dw_base_bytes(const ok_conv_params *p) {
+    qgeom g = to3(p);
+    return OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv) +
+           OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout);
+}
+
+/// The 2-D plane geometry the direct and depthwise kernels take.
+static inline ok_qdw_geom dw_geom2(const qgeom *g) {
+    ok_qdw_geom d = {g->ih, g->iw, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw, g->dh, g->dw, g->ph, g->pw};
+    return d;
+}
+
+/// The direct kernels' epilogues are per output channel (ROW) or per tensor: nothing
+/// per column, which is what convolutions pass.
+static inline int epilogue_per_channel(const ok_qepilogue *ep) {
+    return !ep || !(ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL));
+}
+
+/// The VNNI kernels pad with the input zero point as a byte of the input's type.
+static inline int zero_point_is_byte(int tx, int32_t zx) {
+    return tx == OK_QTYPE_S8 ? zx >= -128 && zx <= 127 : zx >= 0 && zx <= 255;
+}
+
 /// Widest output rows for which depthwise layers take the channel-vectorised kernel.
 enum { OK_QDWC_MAX_OW = 8 };
 
@@ -131,7 +155,7 @@ static int direct_geometry(const ok_conv_params *p) {
 #if OK_Q_X86
     if (ok_qconv_algorithm(p) != 0 || p->ndim != 2 || p->group != 1 || p->cout > OK_QDIRECT_MAX_COUT) return 0;
     qgeom g = to3(p);
-    ok_qdw_geom d = {g.ih, g.iw, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ph, g.pw};
+    ok_qdw_geom d = dw_geom2(&g);
     return ok_qconv_direct_plan__vnni(&d, p->cin);
 #else
     (void)p;
@@ -158,9 +182,7 @@ static size_t direct_weight_bytes(const ok_conv_params *p) {
 size_t ok_qconv_packed_weights_size(const ok_conv_params *p) {
     if (ok_qconv_algorithm(p) == 2) {
         qgeom g = to3(p);
-        return 64 + OK_QALIGN64(sizeof(float) * (size_t)p->cout * g.kv) +
-               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
-               OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout) + dw_channel_bytes(p);
+        return 64 + dw_base_bytes(p) + dw_channel_bytes(p);
     }
     int M, K, N;
     gemm_dims(p, &M, &K, &N);
@@ -226,12 +248,9 @@ OK_SETUP void ok_qconv_pack_weights(const ok_conv_params *p, const void *w, int 
                 d[i] = (float)(v - z);
             }
         }
-        size_t nwf = (size_t)p->cout * g.kv;
         if (dw_channel_bytes(p)) {
             h->dw_channels = 1;
-            h->dw_channels_at = (int64_t)(OK_QALIGN64(sizeof(float) * nwf) +
-                                          OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) +
-                                          OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout));
+            h->dw_channels_at = (int64_t)dw_base_bytes(p);
             float *wb = (float *)(data + h->dw_channels_at);
             memset(wb, 0, dw_channel_bytes(p));
             for (int c = 0; c < p->cout; c++)
@@ -300,18 +319,13 @@ static size_t dw_plane_bytes(const qgeom *g, int *hp, int *wp) {
 /// integer of magnitude <= kv * 255 * 255 < 2^24, so float adds / FMAs are exact.
 enum { OK_QDW_FLOAT_KV_MAX = 256 };
 
-static ok_qdw_geom dw_geom2(const qgeom *g) {
-    ok_qdw_geom d = {g->ih, g->iw, g->oh, g->ow, g->kh, g->kw, g->sh, g->sw, g->dh, g->dw, g->ph, g->pw};
-    return d;
-}
-
 /// 1 when the AVX-512 direct kernel runs this depthwise convolution: AVX-512 enabled,
 /// a geometry it takes, and an epilogue with nothing per column (per channel or per
 /// tensor only, which is what convolutions pass).
 static int dw_direct_avx512(const qgeom *g, const ok_qepilogue *ep) {
 #if OK_Q_X86
     if (!ok_isa_enabled(OK_ISA_AVX512)) return 0;
-    if (ep && (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL))) return 0;
+    if (!epilogue_per_channel(ep)) return 0;
     ok_qdw_geom d = dw_geom2(g);
     int th, tw;
     return g->id == 1 && g->kd == 1 && ok_qdw_tile_plan__avx512(&d, &th, &tw);
@@ -327,8 +341,7 @@ static int dw_direct_avx512(const qgeom *g, const ok_qepilogue *ep) {
 static int dw_direct_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t zx, const ok_qepilogue *ep) {
 #if OK_Q_X86
     if (!ok_isa_enabled(OK_ISA_AVX512_VNNI) || !h->dw_q8) return 0;
-    if (ep && (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL))) return 0;
-    if (tx == OK_QTYPE_S8 ? (zx < -128 || zx > 127) : (zx < 0 || zx > 255)) return 0;
+    if (!epilogue_per_channel(ep) || !zero_point_is_byte(tx, zx)) return 0;
     ok_qdw_geom d = dw_geom2(g);
     return g->id == 1 && g->kd == 1 && ok_qdw_plan__vnni(&d);
 #else
@@ -757,7 +770,7 @@ static void dwch_task(void *raw, int64_t begin, int64_t end, int thread) {
 /// kernels' fixed cost per plane dominates), nothing per column in the epilogue.
 static int dw_channels_avx512(const qgeom *g, const qconv_header *h, const ok_qepilogue *ep) {
     if (!h->dw_channels || !ok_isa_enabled(OK_ISA_AVX512)) return 0;
-    if (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL)) return 0;
+    if (!epilogue_per_channel(ep)) return 0;
     ok_qdw_geom d = dw_geom2(g);
     return g->ow <= OK_QDWC_MAX_OW && ok_qdw_channels_fits__avx512(&d);
 }
@@ -805,8 +818,7 @@ static int direct_conv(ok_pool *pool, const ok_conv_params *p, const qgeom *g, c
                        const char *wdata, const void *x, int tx, int32_t zx, void *y, const ok_qepilogue *ep,
                        void *ws) {
     if (!h->direct_q8 || !ok_isa_enabled(OK_ISA_AVX512_VNNI)) return 0;
-    if (ep->bias_per == OK_QPER_COL || (ep->scale && ep->scale_per == OK_QPER_COL)) return 0;
-    if (tx == OK_QTYPE_S8 ? (zx < -128 || zx > 127) : (zx < 0 || zx > 255)) return 0;
+    if (!epilogue_per_channel(ep) || !zero_point_is_byte(tx, zx)) return 0;
     direct_job j;
     memset(&j, 0, sizeof j);
     j.g = dw_geom2(g);

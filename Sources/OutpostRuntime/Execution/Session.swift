@@ -70,13 +70,8 @@ public final class Session {
         for (i, feed) in feeds.enumerated() where plan.inputValues[i] == nil {
             plan.inputSlots[i].raw.copyMemory(from: feed.raw, byteCount: feed.byteCount)
         }
-        let ctx: ExecutionContext
-        if let c = context {
-            ctx = c
-        } else {
-            ctx = ExecutionContext(pool: pool, scratch: plan.arena.base)
-            context = ctx
-        }
+        let ctx = context ?? ExecutionContext(pool: pool, scratch: plan.arena.base)
+        context = ctx
         if options.profile {
             for (i, step) in plan.steps.enumerated() {
                 ctx.scratch = step.scratch
@@ -120,11 +115,6 @@ public final class Session {
         guard feeds.count == graph.inputs.count else {
             throw .inputMismatch(String(outlined: "the model takes \(graph.inputs.count) input(s) (\(inputNames)), got \(feeds.count)"))
         }
-        // The usual run: the feeds have the current plan's shapes. Checked in place (the
-        // arrays below are only built to plan again).
-        if let p = plan, feedsFit(p, feeds), sameValues(p, feeds) { return p }
-        var shapes = [[Int]]()
-        var types = [DType]()
         for (i, input) in graph.inputs.enumerated() {
             let feed = feeds[i]
             if let d = input.dtype, d != feed.dtype {
@@ -141,10 +131,13 @@ public final class Session {
                     throw .inputMismatch(String(outlined: "input '\(input.name)' has shape \(input.typeDescription), got \(formatShape(feed.shape))"))
                 }
             }
-            shapes.append(feed.shape)
-            types.append(feed.dtype)
         }
-        if let p = plan, p.inputShapes == shapes, sameValues(p, feeds) { return p }
+        // The usual run: the feeds have the current plan's shapes, compared in place (the
+        // arrays below are only built to plan again; a run allocates nothing).
+        if let p = plan, feeds.indices.allSatisfy({ feeds[$0].shape == p.inputShapes[$0] }), sameValues(p, feeds) {
+            return p
+        }
+        let shapes = feeds.map { $0.shape }, types = feeds.map { $0.dtype }
         let planner = ExecutionPlanner(graph: graph, operators: operators)
         let p: ExecutionPlan
         do {
@@ -165,23 +158,6 @@ public final class Session {
         plan = p
         stepNanos = [UInt64](repeating: 0, count: p.steps.count)
         return p
-    }
-
-    /// Whether the feeds have plan p's input shapes, after the same checks against the
-    /// declared inputs as planFor (which throws their errors when this returns false).
-    private func feedsFit(_ p: ExecutionPlan, _ feeds: [Tensor]) -> Bool {
-        for i in 0..<feeds.count {
-            let input = graph.inputs[i]
-            if let d = input.dtype, d != feeds[i].dtype { return false }
-            if feeds[i].shape != p.inputShapes[i] { return false }
-            if let declared = input.shape {
-                if declared.count != feeds[i].shape.count { return false }
-                for (k, dim) in declared.enumerated() {
-                    if case let .fixed(n) = dim, n != feeds[i].shape[k] { return false }
-                }
-            }
-        }
-        return true
     }
 
     /// Inputs with at most this many elements may be specialised on (see `planFor`).

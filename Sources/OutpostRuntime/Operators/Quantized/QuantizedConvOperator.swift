@@ -178,23 +178,6 @@ final class QuantizedConvOperator: Operator {
         return ep
     }
 
-    /// float(acc) * S + B[c]: S in floatParams[cout], B broadcast to cout floats.
-    private func floatEpilogue(_ s: Tensor, _ b: Tensor?) -> ok_qepilogue {
-        let f = floatParams.base.assumingMemoryBound(to: Float.self)
-        f[cout] = s.floats[0]
-        var ep = ok_qepilogue()
-        ep.out = Int32(OK_QOUT_F32.rawValue)
-        ep.scale = UnsafePointer(f + cout)
-        ep.scale_per = Int32(OK_QPER_TENSOR.rawValue)
-        if let b {
-            let src = b.floats
-            for c in 0..<cout { f[c] = b.count == 1 ? src[0] : src[c] }
-            ep.fbias = UnsafePointer(f)
-            ep.bias_per = Int32(OK_QPER_ROW.rawValue)
-        }
-        return ep
-    }
-
     override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }
 
     private var zwPer: Int32 { Int32(zwPerChannel ? OK_QPER_ROW.rawValue : OK_QPER_TENSOR.rawValue) }
@@ -244,7 +227,7 @@ final class QuantizedConvOperator: Operator {
             }
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            ep = floatEpilogue(s, optionalTensor(inputs, 5))
+            ep = floatScaleEpilogue(floatParams, channels: cout, s: s, bias: optionalTensor(inputs, 5), per: OK_QPER_ROW)
         } else {
             ep.out = Int32(OK_QOUT_I32.rawValue)
         }

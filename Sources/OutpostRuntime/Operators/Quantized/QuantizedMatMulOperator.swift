@@ -174,20 +174,10 @@ final class QuantizedMatMulOperator: Operator {
             ep.qmax = hi
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            let f = floatParams.base.assumingMemoryBound(to: Float.self)
-            f[N] = s.floats[0]
-            ep.out = Int32(OK_QOUT_F32.rawValue)
-            ep.scale = UnsafePointer(f + N)
-            ep.scale_per = Int32(OK_QPER_TENSOR.rawValue)
-            if let bias = optionalTensor(inputs, 5) {
-                let src = bias.floats
-                for n in 0..<N { f[n] = bias.count == 1 ? src[0] : src[n] }
-                ep.fbias = UnsafePointer(f)
-                ep.bias_per = Int32(OK_QPER_COL.rawValue)
-            }
+            ep = floatScaleEpilogue(floatParams, channels: N, s: s, bias: optionalTensor(inputs, 5), per: OK_QPER_COL)
             if K == 0 {
                 // float(0) * S + bias, as the unfused Cast / Mul / Add compute it.
-                let yp = y.floats
+                let f = floatParams.base.assumingMemoryBound(to: Float.self), yp = y.floats
                 for i in 0..<y.count {
                     let v = Float(0) * f[N]
                     yp[i] = ep.fbias == nil ? v : v + f[i % max(N, 1)]

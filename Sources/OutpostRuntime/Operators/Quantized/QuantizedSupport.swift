@@ -114,6 +114,25 @@ extension Operator {
     /// The operands IntegerConvScaleFusion appends to ConvInteger / MatMulInteger: S, a
     /// float32 scalar (input 4), and an optional float32 bias of one value or one per
     /// output channel / column (input 5).
+    /// Their epilogue, float(acc) * S + bias: S goes to params[channels], the bias
+    /// (broadcast) to params[0 ..< channels], per output row (convolution channels) or
+    /// per column (MatMul). params holds channels + 1 floats.
+    func floatScaleEpilogue(_ params: Buffer, channels: Int, s: Tensor, bias: Tensor?, per: ok_qper) -> ok_qepilogue {
+        let f = params.base.assumingMemoryBound(to: Float.self)
+        f[channels] = s.floats[0]
+        var ep = ok_qepilogue()
+        ep.out = Int32(OK_QOUT_F32.rawValue)
+        ep.scale = UnsafePointer(f + channels)
+        ep.scale_per = Int32(OK_QPER_TENSOR.rawValue)
+        if let bias {
+            let src = bias.floats
+            for c in 0..<channels { f[c] = bias.count == 1 ? src[0] : src[c] }
+            ep.fbias = UnsafePointer(f)
+            ep.bias_per = Int32(per.rawValue)
+        }
+        return ep
+    }
+
     func checkFloatScaleOperands(_ inputs: [ValueType?], channels: Int, _ what: String) throws(OutpostError) {
         let s = try required(inputs, 4)
         try requireDType(s, [.float32], "scale S")
