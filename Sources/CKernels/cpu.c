@@ -6,6 +6,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+static int vbmi_supported;  // AVX512_VBMI (vpermb, vpermt2b), set by detect() with AVX-512
+
 static uint32_t detect(void) {
     uint32_t mask = 1u << OK_ISA_SCALAR;
     unsigned a, b, c, d;
@@ -25,6 +27,7 @@ static uint32_t detect(void) {
     if (f && dq && bw && vl && (lo & 0xe6) == 0xe6) {
         mask |= 1u << OK_ISA_AVX512;
         if ((c >> 11) & 1) mask |= 1u << OK_ISA_AVX512_VNNI;  // cpuid.7.0 ECX bit 11: AVX512_VNNI
+        vbmi_supported = (c >> 1) & 1;                         // cpuid.7.0 ECX bit 1: AVX512_VBMI
     }
     return mask;
 }
@@ -107,6 +110,15 @@ void ok_cpu_restrict(uint32_t mask) {
 }
 
 int ok_isa_enabled(ok_isa isa) { return (ok_cpu_enabled_isas() >> isa) & 1; }
+
+int ok_cpu_has_avx512_vbmi(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    ok_cpu_supported_isas();
+    return vbmi_supported;
+#else
+    return 0;
+#endif
+}
 
 const char *ok_isa_name(ok_isa isa) {
     switch (isa) {

@@ -130,8 +130,9 @@ static inline int zero_point_is_byte(int tx, int32_t zx) {
     return tx == OK_QTYPE_S8 ? zx >= -128 && zx <= 127 : zx >= 0 && zx <= 255;
 }
 
-/// Widest output rows for which depthwise layers take the channel-vectorised kernel.
-enum { OK_QDWC_MAX_OW = 8 };
+/// Widest output rows for which depthwise layers take the channel-vectorised kernels
+/// (float: qconv_dw_channels_avx512.c; integer: qconv_dw_channels_vnni.c).
+enum { OK_QDWC_MAX_OW = 8, OK_QDWCV_MAX_OW = 8 };
 
 /// Depthwise, x86-64: the channel-vectorised kernel's weights, w - zw as float in
 /// blocks of 16 channels, [block][kh][kw][16] (qconv_dw_channels_avx512.c), packed
@@ -360,6 +361,7 @@ static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     t = ok_qdw_tile_bytes__vnni(&d);
     if (t > b) b = t;
     if (ok_qdw_channels_fits__avx512(&d) && ok_qdw_channels_bytes__avx512() > b) b = ok_qdw_channels_bytes__avx512();
+    if (ok_qdw_channels_fits__vnni(&d) && ok_qdw_channels_bytes__vnni() > b) b = ok_qdw_channels_bytes__vnni();
 #endif
     return b;
 }
@@ -765,6 +767,23 @@ static void dwch_task(void *raw, int64_t begin, int64_t end, int thread) {
                             j->ws + (size_t)thread * j->ws_stride);
 }
 
+/// The integer channel-vectorised kernel's tasks: blocks of 16 channels.
+static void dwchv_task(void *raw, int64_t begin, int64_t end, int thread) {
+    const dwvnni_job *j = raw;
+    ok_qdw_channels__vnni(&j->g, j->x, j->tx, j->zx, j->wq, j->wsum, j->y, j->ep, (int)begin, (int)end, j->cout,
+                          j->ws + (size_t)thread * j->ws_stride);
+}
+
+/// 1 when the integer channel-vectorised kernel runs this depthwise layer: VNNI
+/// enabled and VBMI present, the s8 weights packed, a zero point that is a byte of its
+/// type, narrow output rows, a tile that holds the plane, nothing per column.
+static int dw_channels_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t zx, const ok_qepilogue *ep) {
+    if (!h->dw_q8 || !ok_isa_enabled(OK_ISA_AVX512_VNNI) || !ok_cpu_has_avx512_vbmi()) return 0;
+    if (!epilogue_per_channel(ep) || !zero_point_is_byte(tx, zx)) return 0;
+    ok_qdw_geom d = dw_geom2(g);
+    return g->id == 1 && g->kd == 1 && g->ow <= OK_QDWCV_MAX_OW && ok_qdw_channels_fits__vnni(&d);
+}
+
 /// 1 when the channel-vectorised kernel runs this depthwise layer: AVX-512, its
 /// weights packed, a tile that holds the plane, narrow output rows (where the plane
 /// kernels' fixed cost per plane dominates), nothing per column in the epilogue.
@@ -775,6 +794,38 @@ static int dw_channels_avx512(const qgeom *g, const qconv_header *h, const ok_qe
     return g->ow <= OK_QDWC_MAX_OW && ok_qdw_channels_fits__avx512(&d);
 }
 
+/// The depthwise kernel ok_qconv runs, in order of preference (the first that takes
+/// the layer).
+enum { DW_GENERIC = 0, DW_CHANNELS_VNNI, DW_CHANNELS_AVX512, DW_PLANES_VNNI, DW_PLANES_AVX512 };
+static int dw_kernel(const qgeom *g, const qconv_header *h, int tx, int32_t zx, const ok_qepilogue *ep) {
+    if (dw_channels_vnni(g, h, tx, zx, ep)) return DW_CHANNELS_VNNI;
+    if (dw_channels_avx512(g, h, ep)) return DW_CHANNELS_AVX512;
+    if (dw_direct_vnni(g, h, tx, zx, ep)) return DW_PLANES_VNNI;
+    if (dw_direct_avx512(g, ep)) return DW_PLANES_AVX512;
+    return DW_GENERIC;
+}
+#endif
+
+const char *ok_qconv_depthwise_kernel(const ok_conv_params *p, const void *packed_w, int tx, int32_t zx,
+                                      const ok_qepilogue *ep) {
+    const qconv_header *h = packed_w;
+    if (h->algo != 2) return "none";
+#if OK_Q_X86
+    qgeom g = to3(p);
+    switch (dw_kernel(&g, h, tx, zx, ep)) {
+    case DW_CHANNELS_VNNI: return "channels-vnni";
+    case DW_CHANNELS_AVX512: return "channels-avx512";
+    case DW_PLANES_VNNI: return "planes-vnni";
+    case DW_PLANES_AVX512: return "planes-avx512";
+    default: break;
+    }
+#else
+    (void)p; (void)tx; (void)zx; (void)ep;
+#endif
+    return "generic";
+}
+
+#if OK_Q_X86
 // The direct kernel (qconv_direct_vnni.c) on one image: phase 1 builds the input
 // channels' planes (tasks = channels), phase 2 the outputs (tasks = blocks of output
 // rows' vectors, or, on flat planes, whose vector stores overrun into the next
@@ -864,7 +915,24 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
         int hp, wp;
         size_t stride = dw_thread_bytes(&g, &hp, &wp);
 #if OK_Q_X86
-        if (dw_channels_avx512(&g, h, ep)) {
+        const int kernel = dw_kernel(&g, h, tx, zx, ep);
+        if (kernel == DW_CHANNELS_VNNI || kernel == DW_PLANES_VNNI) {
+            size_t nw = (size_t)p->cout * g.kv;
+            const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));
+            const int32_t *wsum = wq + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) / 4;
+            dwvnni_job j = {dw_geom2(&g), x, tx, p->cout, zx, wq, wsum, y, ep, workspace, stride};
+            if (kernel == DW_CHANNELS_VNNI) {
+                int64_t blocks = (int64_t)p->batch * ((p->cout + 15) / 16);
+                ok_pool_parallel_for(pool, blocks, dw_plane_grain(blocks, 16 * (int64_t)g.out_sp, threads), dwchv_task,
+                                     &j);
+            } else {
+                int64_t planes = (int64_t)p->batch * p->cout;
+                ok_pool_parallel_for(pool, planes, dw_plane_grain(planes, (int64_t)g.out_sp, threads), dwvnni_task, &j);
+            }
+            free(owned);
+            return;
+        }
+        if (kernel == DW_CHANNELS_AVX512) {
             dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)(wdata + h->dw_channels_at), y, ep,
                            workspace, stride};
             int64_t blocks = (int64_t)p->batch * ((p->cout + 15) / 16);
@@ -872,17 +940,7 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
             free(owned);
             return;
         }
-        if (dw_direct_vnni(&g, h, tx, zx, ep)) {
-            size_t nw = (size_t)p->cout * g.kv;
-            const int32_t *wq = (const int32_t *)(wdata + OK_QALIGN64(sizeof(float) * nw));
-            const int32_t *wsum = wq + OK_QALIGN64(sizeof(int32_t) * (size_t)p->cout * dw_q8_words(&g)) / 4;
-            dwvnni_job j = {dw_geom2(&g), x, tx, p->cout, zx, wq, wsum, y, ep, workspace, stride};
-            int64_t planes = (int64_t)p->batch * p->cout;
-            ok_pool_parallel_for(pool, planes, dw_plane_grain(planes, (int64_t)g.out_sp, threads), dwvnni_task, &j);
-            free(owned);
-            return;
-        }
-        if (dw_direct_avx512(&g, ep)) {
+        if (kernel == DW_PLANES_AVX512) {
             dw512_job j = {dw_geom2(&g), x, tx, p->cout, zx, (const float *)wdata, y, ep, workspace, stride};
             int64_t planes = (int64_t)p->batch * p->cout;
             ok_pool_parallel_for(pool, planes, dw_plane_grain(planes, (int64_t)g.out_sp, threads), dw512_task, &j);

@@ -153,6 +153,15 @@ size_t ok_qdw_channels_bytes__avx512(void);
 /// (channels past cout 0); ep per channel or per tensor.
 void ok_qdw_channels__avx512(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const float *wblocks,
                              void *y, const ok_qepilogue *ep, int b0, int b1, int cout, void *ws);
+/// The VNNI + VBMI depthwise kernel vectorised across channels with integer dot
+/// products (qconv_dw_channels_vnni.c): 1 if its tile holds the geometry (dw 1, at
+/// most 16 tap groups KH * ceil(KW/4)); workspace per thread.
+int ok_qdw_channels_fits__vnni(const ok_qdw_geom *g);
+size_t ok_qdw_channels_bytes__vnni(void);
+/// Blocks [b0, b1) of 16 channels of batch x ceil(cout / 16), as ok_qdw_channels__avx512;
+/// wq / wsum as for ok_qdw_planes__vnni ([c][kh][ceil(KW/4)] s8 tap groups, sums of w - zw).
+void ok_qdw_channels__vnni(const ok_qdw_geom *g, const uint8_t *x, int tx, int32_t zx, const int32_t *wq,
+                           const int32_t *wsum, void *y, const ok_qepilogue *ep, int b0, int b1, int cout, void *ws);
 /// The AVX-512 VNNI direct convolution for few input channels (qconv_direct_vnni.c):
 /// 2-D, group 1, C_in * KH * ceil(KW/4) <= OK_QDIRECT_MAX_TAPGROUPS, cout <=
 /// OK_QDIRECT_MAX_COUT, the depthwise VNNI kernel's geometries (sw 1 or 2, dw 1).

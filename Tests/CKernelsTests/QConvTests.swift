@@ -29,6 +29,14 @@ extension CKernelTests {
     @discardableResult
     func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String,
              weightsFitS8: Bool = false) -> Bool {
+        run(s, out: out, pool: pool, rng: &rng, extreme: extreme, tag: tag, weightsFitS8: weightsFitS8,
+            depthwiseKernel: true) == "direct"
+    }
+
+    /// As above; returns the depthwise kernel that ran (ok_qconv_depthwise_kernel), or
+    /// "direct" / "gemm" for other layers.
+    func run(_ s: Shape, out: ok_qout, pool: OpaquePointer?, rng: inout TestRNG, extreme: Bool, tag: String,
+             weightsFitS8: Bool, depthwiseKernel: Bool) -> String {
         var p = params(s)
         var outSp = 1, inSp = 1, kv = 1
         withUnsafeBytes(of: p.out_shape) { b in for i in 0..<s.ndim { outSp *= Int(b.load(fromByteOffset: 4 * i, as: Int32.self)) } }
@@ -57,21 +65,23 @@ extension CKernelTests {
         if epd.scalePer == OK_QPER_COL { epd.scalePer = OK_QPER_ROW }
         let eb = qOutBytes(out)
         var direct = false
+        var kernel = ""
         var got = [UInt8](repeating: 0xcd, count: s.batch * s.cout * outSp * eb), want = got
         epd.with { ep in
             ok_qconv_reference(&p, x, Int32(tx.rawValue), zx, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), &want, ep)
             let packed = aligned(ok_qconv_packed_weights_size(&p))
             ok_qconv_pack_weights(&p, w, Int32(tw.rawValue), zw, Int32(zwPer.rawValue), packed)
             direct = ok_qconv_direct_packed(packed) != 0
+            kernel = direct ? "direct" : String(cString: ok_qconv_depthwise_kernel(&p, packed, Int32(tx.rawValue), zx, ep))
             let ws = aligned(ok_qconv_workspace_size(&p, ok_pool_threads(pool)))
             ok_qconv(pool, &p, x, Int32(tx.rawValue), zx, packed, &got, ep, ws)
             ws.deallocate()
             packed.deallocate()
         }
         if let i = firstMismatch(got, want, elem: eb) {
-            Issue.record("\(tag) alg=\(ok_qconv_algorithm(&p)) direct=\(direct) \(s) \(epd.description) zwPer=\(zwPer.rawValue) tx=\(tx.rawValue) tw=\(tw.rawValue): first mismatch at \(i)")
+            Issue.record("\(tag) alg=\(ok_qconv_algorithm(&p)) kernel=\(kernel) \(s) \(epd.description) zwPer=\(zwPer.rawValue) tx=\(tx.rawValue) tw=\(tw.rawValue): first mismatch at \(i)")
         }
-        return direct
+        return kernel == "none" ? "gemm" : kernel
     }
 
     func randomShape(_ rng: inout TestRNG, kind: Int) -> Shape {
@@ -195,6 +205,47 @@ extension CKernelTests {
                     for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
                         run(s, out: out, pool: out == OK_QOUT_U8 ? pool2 : nil, rng: &rng, extreme: i % 2 == 0,
                             tag: "dw channels \(String(cString: ok_isa_name(isa)))")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The integer channel-vectorised depthwise kernel (AVX-512 VNNI + VBMI, output rows
+    /// <= 8 wide, w - zw within s8): kws' 25x5 (64 channels: four full blocks), 8x8
+    /// stride 2, 4x4, 7x7 kernels (14 tap groups), KW 5 (two groups per row), KH 1,
+    /// unequal strides, dilation along H, asymmetric pads, channel counts past a block
+    /// of 16 (17, 33) and below it (3), batch 2; extreme values and zero points at both
+    /// ends, every output type, one and two threads, every int8 path. On a CPU with the
+    /// kernel every case must take it (checked through ok_qconv_depthwise_kernel).
+    @Test func depthwiseChannelsVNNIExact() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        let supported = ok_cpu_supported_isas() & (1 << OK_ISA_AVX512_VNNI.rawValue) != 0 && ok_cpu_has_avx512_vbmi() != 0
+        // in, stride, kernel, dilation, pad begin, pad end, channels
+        let shapes: [([Int], [Int], [Int], [Int], [Int], [Int], Int)] = [
+            ([25, 5], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1], 64), ([8, 8], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1], 17),
+            ([4, 4], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1], 33), ([8, 8], [1, 1], [7, 7], [1, 1], [3, 3], [3, 3], 18),
+            ([6, 7], [1, 2], [5, 3], [1, 1], [2, 1], [2, 1], 3), ([9, 6], [1, 1], [3, 5], [1, 1], [1, 2], [1, 2], 20),
+            ([12, 8], [2, 1], [1, 3], [1, 1], [0, 1], [0, 1], 16), ([10, 6], [1, 1], [3, 3], [2, 1], [2, 0], [1, 2], 31),
+        ]
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(6007 &+ isa.rawValue)
+                for (i, f) in shapes.enumerated() {
+                    var s = Shape()
+                    s.cin = f.6; s.cout = f.6; s.group = f.6; s.batch = 1 + i % 2
+                    s.inShape = f.0 + [1]; s.stride = f.1 + [1]; s.kernel = f.2 + [1]; s.dilation = f.3 + [1]
+                    s.padBegin = f.4 + [0]; s.padEnd = f.5 + [0]
+                    for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
+                        for pool in [nil, pool2] {
+                            let kernel = run(s, out: out, pool: pool, rng: &rng, extreme: (i + Int(out.rawValue)) % 2 == 0,
+                                             tag: "dw channels vnni \(String(cString: ok_isa_name(isa)))",
+                                             weightsFitS8: true, depthwiseKernel: true)
+                            if supported && isa == OK_ISA_AVX512_VNNI {
+                                #expect(kernel == "channels-vnni", "shape \(i) out \(out.rawValue): ran \(kernel)")
+                            }
+                        }
                     }
                 }
             }

@@ -27,5 +27,9 @@ void ok_cpu_restrict(uint32_t mask);
 const char *ok_isa_name(ok_isa isa);
 /// 1 if `isa` is enabled for dispatch.
 int ok_isa_enabled(ok_isa isa);
+/// 1 if the CPU has AVX-512 VBMI (byte permutes: vpermb, vpermt2b). Not an ISA level of
+/// its own (Cascade Lake has VNNI without it): kernels that need it check it on top of
+/// their level, so OUTPOST_ISA still restricts them.
+int ok_cpu_has_avx512_vbmi(void);
 
 #endif

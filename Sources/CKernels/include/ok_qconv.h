@@ -24,5 +24,11 @@ int ok_qconv_algorithm(const ok_conv_params *p);
 /// few input channels, every w - zw within s8): on a CPU with AVX-512 VNNI such a layer
 /// runs without im2col (a u8 / s8 input zero point of its type, epilogue per channel).
 int ok_qconv_direct_packed(const void *packed_w);
+/// The depthwise kernel ok_qconv runs for these packed weights, input and epilogue on
+/// this CPU and ISA restriction: "channels-vnni", "channels-avx512", "planes-vnni",
+/// "planes-avx512", "generic" (portable), or "none" (not a depthwise layer). For tests
+/// and profiles.
+const char *ok_qconv_depthwise_kernel(const ok_conv_params *p, const void *packed_w, int tx, int32_t zx,
+                                      const ok_qepilogue *ep);
 
 #endif
