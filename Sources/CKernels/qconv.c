@@ -132,7 +132,7 @@ static inline int zero_point_is_byte(int tx, int32_t zx) {
 
 /// Widest output rows for which depthwise layers take the channel-vectorised kernels
 /// (float: qconv_dw_channels_avx512.c; integer: qconv_dw_channels_vnni.c).
-enum { OK_QDWC_MAX_OW = 8, OK_QDWCV_MAX_OW = 8 };
+enum { OK_QDWC_MAX_OW = 8, OK_QDWCV_MAX_OW = 16 };
 
 /// Depthwise, x86-64: the channel-vectorised kernel's weights, w - zw as float in
 /// blocks of 16 channels, [block][kh][kw][16] (qconv_dw_channels_avx512.c), packed

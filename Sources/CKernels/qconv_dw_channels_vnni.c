@@ -114,6 +114,10 @@ OK_QDWCV_TARGET static void qdwcv_fill(size_t P, const uint32_t *cell, const uin
         // o[k] holds pixels p0 + 4k .. + 3, 16 channel bytes each.
         const uint32_t *c = cell + p0;
         for (int k = 0; k < 4 && 4 * k < np; k++) {
+            if (4 * k + 3 < np && c[4 * k + 3] == c[4 * k] + 48) {  // four cells in a row: one store
+                _mm512_storeu_si512(tile + c[4 * k], o[k]);
+                continue;
+            }
             _mm_storeu_si128((__m128i *)(tile + c[4 * k]), _mm512_castsi512_si128(o[k]));
             if (4 * k + 1 < np) _mm_storeu_si128((__m128i *)(tile + c[4 * k + 1]), _mm512_extracti32x4_epi32(o[k], 1));
             if (4 * k + 2 < np) _mm_storeu_si128((__m128i *)(tile + c[4 * k + 2]), _mm512_extracti32x4_epi32(o[k], 2));

@@ -212,7 +212,7 @@ extension CKernelTests {
     }
 
     /// The integer channel-vectorised depthwise kernel (AVX-512 VNNI + VBMI, output rows
-    /// <= 8 wide, w - zw within s8): kws' 25x5 (64 channels: four full blocks), 8x8
+    /// <= 16 wide, w - zw within s8): kws' 25x5 (64 channels: four full blocks), 8x8
     /// stride 2, 4x4, 7x7 kernels (14 tap groups), KW 5 (two groups per row), KH 1,
     /// unequal strides, dilation along H, asymmetric pads, channel counts past a block
     /// of 16 (17, 33) and below it (3), batch 2; extreme values and zero points at both
@@ -228,6 +228,9 @@ extension CKernelTests {
             ([4, 4], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1], 33), ([8, 8], [1, 1], [7, 7], [1, 1], [3, 3], [3, 3], 18),
             ([6, 7], [1, 2], [5, 3], [1, 1], [2, 1], [2, 1], 3), ([9, 6], [1, 1], [3, 5], [1, 1], [1, 2], [1, 2], 20),
             ([12, 8], [2, 1], [1, 3], [1, 1], [0, 1], [0, 1], 16), ([10, 6], [1, 1], [3, 3], [2, 1], [2, 0], [1, 2], 31),
+            // Rows of 16 outputs (the widest it takes), input rows of multiples of 4
+            // pixels (whole 64-byte tile stores), stride 2 from 32 wide.
+            ([16, 16], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1], 20), ([32, 32], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1], 17),
         ]
         for isa in availableQISAs() {
             withQISA(isa) {
