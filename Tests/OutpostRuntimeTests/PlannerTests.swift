@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 @testable import OutpostRuntime
 
 /// The planner: shape inference, constant folding, aliasing and the arena plan.
@@ -52,6 +53,27 @@ import Testing
         let out = try session.run([Tensor(shape: [2], floats: [1, -1])])
         #expect(out[0].floatValues() == [1, 0])
         #expect(out[1].floatValues() == [0, 5])
+    }
+
+    /// Operators read their tensors through pointers taken when the plan is made
+    /// (StepPointers): each new plan (another batch size) must bring its own, and a
+    /// step whose outputs are empty is skipped.
+    @Test func stepPointersFollowEveryPlan() throws {
+        let g = Graph(name: "softmax", nodes: [Node(name: "s", opType: "Softmax", inputs: ["x"], outputs: ["y"])],
+                      inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.symbolic("N"), .fixed(4)])],
+                      outputs: [ValueInfo(name: "y", dtype: .float32, shape: [.symbolic("N"), .fixed(4)])])
+        let session = try Session(model: Model(graph: g, opsets: ["": 17]))
+        for n in [2, 0, 3, 2] {
+            let values = (0..<(4 * n)).map { Float($0 % 5) }
+            let y = try session.run([Tensor(shape: [n, 4], floats: values)])
+            #expect(y[0].shape == [n, 4])
+            for r in 0..<n {
+                let row = values[(4 * r)..<(4 * r + 4)]
+                let e = row.map { Float(exp(Double($0 - row.max()!))) }
+                let sum = e.reduce(0, +)
+                for c in 0..<4 { #expect(abs(y[0].floats[4 * r + c] - e[c] / sum) < 1e-6, "n \(n) row \(r)") }
+            }
+        }
     }
 
     @Test func symbolicBatchIsPlannedPerShape() throws {

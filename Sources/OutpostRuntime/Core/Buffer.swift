@@ -19,8 +19,17 @@ public final class Buffer {
 
     /// The bytes, aligned as allocated or mapped. For a lazy copy the first access
     /// makes the aligned heap copy (see `init(lazyCopyOf:offset:count:)`).
+    /// Inlined to a field load (the lazy copy is out of line): a call here made every
+    /// caller retain the buffer around it (operators read their tensors' pointers in
+    /// every run).
     public var base: UnsafeMutableRawPointer {
-        if let storage { return storage }
+        @inline(__always) get {
+            if let storage { return storage }
+            return lazyBase()
+        }
+    }
+
+    @inline(never) private func lazyBase() -> UnsafeMutableRawPointer {
         guard case let .lazyCopy(_, copy) = owner, let p = op_lazy_copy_get(copy) else {
             fatalError(String(outlined: "out of memory copying \(byteCount) bytes"))
         }

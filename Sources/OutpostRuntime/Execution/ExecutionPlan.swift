@@ -1,9 +1,35 @@
 /// One operator call of a planned run: its operator and the arena tensors it reads and writes.
-struct PlannedStep {
+/// A class, so the run loop borrows its immutable fields instead of copying the step
+/// (a struct copy retained and released the operator and both arrays every step).
+final class PlannedStep {
     let op: Operator
     let inputs: [Tensor?]
     let outputs: [Tensor]
     let scratch: UnsafeMutableRawPointer
+    /// The tensors' bytes, fixed for the plan (see `StepPointers`).
+    let pointers: StepPointers
+    /// Every output has zero elements: nothing to compute, the step is skipped.
+    let outputsEmpty: Bool
+
+    init(op: Operator, inputs: [Tensor?], outputs: [Tensor], scratch: UnsafeMutableRawPointer) {
+        self.op = op
+        self.inputs = inputs
+        self.outputs = outputs
+        self.scratch = scratch
+        let slots = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: inputs.count + outputs.count)
+        for (i, t) in inputs.enumerated() {
+            // A constant not copied yet (a lazily aligned initializer) stays nil: reading
+            // its pointer here would make the copy for weights that are only packed.
+            slots[i] = t.flatMap { $0.buffer.isMaterialized ? $0.raw : nil }
+        }
+        for (i, t) in outputs.enumerated() { slots[inputs.count + i] = t.raw }
+        pointers = StepPointers(slots: UnsafePointer(slots), inputCount: inputs.count)
+        outputsEmpty = !outputs.isEmpty && outputs.allSatisfy { $0.count == 0 }
+    }
+
+    deinit {
+        UnsafeMutablePointer(mutating: pointers.slots).deallocate()
+    }
 }
 
 /// Everything a run needs for one set of input shapes: the steps in order, the

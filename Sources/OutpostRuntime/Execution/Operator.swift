@@ -31,6 +31,24 @@ public final class ExecutionContext {
     public let pool: OpaquePointer?
     /// Scratch memory for the running operator (at least its `scratchBytes`, 64-byte aligned).
     public var scratch: UnsafeMutableRawPointer
+    /// The running step's tensor pointers when a session runs its plan (nil when an
+    /// operator is called with tensors alone, as constant folding does).
+    /// (Set by the session between steps, read by operators: no overlapping access, so
+    /// the run-time exclusivity check is left out of every read.)
+    @exclusivity(unchecked) public internal(set) var step: StepPointers?
+
+    /// Input i's bytes: the step's pointer when a session runs its plan, else (constant
+    /// folding, or a constant whose bytes are not materialised) from the tensor.
+    @inline(__always) public func input(_ i: Int, _ inputs: [Tensor?]) -> UnsafeMutableRawPointer? {
+        if let step, let p = step.input(i) { return p }
+        return i < inputs.count ? inputs[i]?.raw : nil
+    }
+
+    /// Output i's bytes (as `input`).
+    @inline(__always) public func output(_ i: Int, _ outputs: [Tensor]) -> UnsafeMutableRawPointer {
+        if let step { return step.output(i) }
+        return outputs[i].raw
+    }
 
     public init(pool: OpaquePointer?, scratch: UnsafeMutableRawPointer) {
         self.pool = pool
@@ -38,6 +56,27 @@ public final class ExecutionContext {
     }
 
     public var threads: Int { Int(ok_pool_threads(pool)) }
+}
+
+/// The bytes of one planned step's tensors: inputs, then outputs. Arena tensors do not
+/// move during a plan, so the pointers are taken once when the plan is made.
+///
+/// Why: operators' hot paths read their tensors' pointers every run, and reading them
+/// from the `[Tensor?]` / `[Tensor]` arguments copies each Tensor (a retain and a
+/// release of its shape array and of its buffer, ~50 ns per tensor here) — as much as
+/// the kernel of a small int8 layer.
+public struct StepPointers {
+    let slots: UnsafePointer<UnsafeMutableRawPointer?>
+    let inputCount: Int
+
+    /// Input i's bytes; nil for an omitted input or a constant whose bytes are not
+    /// materialised yet (read it from the Tensor then).
+    @inline(__always) public func input(_ i: Int) -> UnsafeMutableRawPointer? {
+        i < inputCount ? slots[i] : nil
+    }
+
+    /// Output i's bytes.
+    @inline(__always) public func output(_ i: Int) -> UnsafeMutableRawPointer { slots[inputCount + i]! }
 }
 
 /// Base class of every operator implementation.

@@ -36,8 +36,8 @@ final class SoftmaxOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        guard let x = inputs[0] else { return }
-        let src = x.floats, dst = outputs[0].floats
+        guard let x = ctx.input(0, inputs) else { return }
+        let src = x.assumingMemoryBound(to: Float.self), dst = ctx.output(0, outputs).assumingMemoryBound(to: Float.self)
         switch kind {
         case .softmax: ok_softmax_f32(src, dst, outer, n, inner, 0)
         case .logSoftmax: ok_softmax_f32(src, dst, outer, n, inner, 1)

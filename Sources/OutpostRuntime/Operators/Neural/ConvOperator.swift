@@ -121,6 +121,8 @@ final class ConvOperator: Operator {
     private var params = ok_conv_params()
     /// Weights packed at planning when they are constant; else packed into scratch per run.
     private var packedWeights: Buffer?
+    /// packedWeights' bytes (read every run without touching the Buffer reference).
+    private var packedBase: UnsafeMutableRawPointer?
     private var packedBytes = 0
     private var workspaceBytes = 0
 
@@ -160,10 +162,12 @@ final class ConvOperator: Operator {
         packedBytes = align64(ok_conv_packed_weights_size(&p))
         workspaceBytes = align64(ok_conv_workspace_size(&p, Int32(neuralPlannedThreads)))
         packedWeights = nil
+        packedBase = nil
         if let wc = w.constant {
             let buf = Buffer(zeroedBytes: packedBytes)
             withPackableFloats(wc, rows: cout, rowScale: weightScale) { ok_conv_pack_weights(&p, $0, buf.base) }
             packedWeights = buf
+            packedBase = buf.base
         }
         return [TensorType(.float32, [x.shape[0], cout] + g.out)]
     }
@@ -171,6 +175,15 @@ final class ConvOperator: Operator {
     override var scratchBytes: Int { (packedWeights == nil ? packedBytes : 0) + workspaceBytes }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if let packed = packedBase, ctx.step != nil, let x = ctx.input(0, inputs) {
+            // Pointers without Tensor copies (StepPointers; a session skips empty steps).
+            var p = params
+            let bias = ctx.input(2, inputs).map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) }
+            var ep = activation.epilogue(bias: bias, biasKind: OK_BIAS_PER_ROW)
+            ok_conv(neuralPool(ctx), &p, x.assumingMemoryBound(to: Float.self), packed,
+                    ctx.output(0, outputs).assumingMemoryBound(to: Float.self), &ep, ctx.scratch)
+            return
+        }
         guard let x = inputs[0], let w = inputs[1] else { return }
         if outputs[0].count == 0 { return }
         var p = params

@@ -12,6 +12,8 @@ final class GemmOperator: Operator {
     let activation: FusedActivation
     private var M = 0, N = 0, K = 0
     private var packedB: Buffer?
+    /// packedB's bytes (read every run without touching the Buffer reference).
+    private var packedBase: UnsafeMutableRawPointer?
     private var workspaceBytes = 0
     private enum CMode { case none, biasPerColumn, biasPerRow, prefill }
     private var cMode = CMode.none
@@ -61,10 +63,12 @@ final class GemmOperator: Operator {
             }
         }
         packedB = nil
+        packedBase = nil
         if let bc = b.constant {
             let buf = Buffer(zeroedBytes: ok_sgemm_packed_b_size(Int32(K), Int32(N)))
             withPackableFloats(bc, rows: 1, rowScale: nil) { ok_sgemm_pack_b(Int32(K), Int32(N), $0, transB ? 1 : N, transB ? K : 1, buf.base) }
             packedB = buf
+            packedBase = buf.base
         }
         workspaceBytes = ok_sgemm_workspace_size(Int32(M), Int32(N), Int32(K), Int32(neuralPlannedThreads))
         return [TensorType(.float32, [M, N])]
@@ -73,6 +77,21 @@ final class GemmOperator: Operator {
     override var scratchBytes: Int { workspaceBytes }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if let packed = packedBase, ctx.step != nil, cMode != .prefill, let a = ctx.input(0, inputs) {
+            // Pointers without Tensor copies (StepPointers; a session skips empty steps).
+            var bias: UnsafePointer<Float>? = nil
+            var biasKind = OK_BIAS_NONE
+            if cMode != .none, let c = ctx.input(2, inputs) {
+                bias = UnsafePointer(c.assumingMemoryBound(to: Float.self))
+                biasKind = cMode == .biasPerColumn ? OK_BIAS_PER_COL : OK_BIAS_PER_ROW
+            }
+            var ep = activation.epilogue(bias: bias, biasKind: biasKind, accumulate: false)
+            ok_sgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K), alpha,
+                     a.assumingMemoryBound(to: Float.self), transA ? 1 : K, transA ? M : 1, nil,
+                     nil, transB ? 1 : N, transB ? K : 1, UnsafeRawPointer(packed),
+                     ctx.output(0, outputs).assumingMemoryBound(to: Float.self), N, &ep, ctx.scratch)
+            return
+        }
         guard let a = inputs[0], let b = inputs[1] else { return }
         let y = outputs[0].floats
         if M == 0 || N == 0 { return }

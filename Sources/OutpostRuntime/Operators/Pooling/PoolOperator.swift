@@ -121,16 +121,22 @@ final class PoolOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        guard let x = inputs[0] else { return }
-        let indices = withIndices ? outputs[1].pointer(Int64.self) : nil
+        guard let x = ctx.input(0, inputs) else { return }
+        let y = ctx.output(0, outputs)
+        let indices = withIndices ? ctx.output(1, outputs).assumingMemoryBound(to: Int64.self) : nil
         switch dtype {
-        case .uint8: ok_maxpool_u8(&params, x.pointer(UInt8.self), outputs[0].pointer(UInt8.self), indices, storageOrder)
-        case .int8: ok_maxpool_s8(&params, x.pointer(Int8.self), outputs[0].pointer(Int8.self), indices, storageOrder)
+        case .uint8:
+            ok_maxpool_u8(&params, x.assumingMemoryBound(to: UInt8.self), y.assumingMemoryBound(to: UInt8.self), indices,
+                          storageOrder)
+        case .int8:
+            ok_maxpool_s8(&params, x.assumingMemoryBound(to: Int8.self), y.assumingMemoryBound(to: Int8.self), indices,
+                          storageOrder)
         default:
+            let xf = x.assumingMemoryBound(to: Float.self), yf = y.assumingMemoryBound(to: Float.self)
             if withIndices {
-                ok_maxpool_indices_f32(&params, x.floats, outputs[0].floats, indices, storageOrder)
+                ok_maxpool_indices_f32(&params, xf, yf, indices, storageOrder)
             } else {
-                ok_pool_f32(&params, x.floats, outputs[0].floats, ctx.pool)
+                ok_pool_f32(&params, xf, yf, ctx.pool)
             }
         }
     }

@@ -18,6 +18,8 @@ final class QGemmOperator: Operator {
     private enum BiasKind { case none, column, row, scalar }
     private var biasKind = BiasKind.none
     private var packedB: Buffer?
+    /// packedB's bytes (read every run without touching the Buffer reference).
+    private var packedBase: UnsafeMutableRawPointer?
     private var workspaceBytes = 0
     /// zb (N int32), scale (N floats), bias (max(M, N) int32), refreshed each run.
     private var params = Buffer(zeroedBytes: 0)
@@ -91,12 +93,14 @@ final class QGemmOperator: Operator {
         biasOffset = scaleOffset + align64(max(N, 1) * 4)
         params = Buffer(zeroedBytes: biasOffset + align64(max(M, N, 1) * 4))
         packedB = nil
+        packedBase = nil
         if let bc = b.constant, zb == nil || zb?.constant != nil, K > 0, N > 0 {
             let zbp = params.base.assumingMemoryBound(to: Int32.self)
             fillZeroPoints(zb?.constant, zbp)
             let buf = Buffer(zeroedBytes: align64(ok_qgemm_packed_b_size(Int32(K), Int32(N))))
             ok_qgemm_pack_b(Int32(K), Int32(N), bc.raw, QuantType.code(bType), rsb, csb, zbp, zbPer, buf.base)
             packedB = buf
+            packedBase = buf.base
         }
         workspaceBytes = ok_qgemm_workspace_size(Int32(M), Int32(N), Int32(K), Int32(neuralPlannedThreads))
         cachedEpilogue = nil
@@ -165,19 +169,22 @@ final class QGemmOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        let zb = params.base.assumingMemoryBound(to: Int32.self)
+        let rsa = transA ? 1 : K, csa = transA ? M : 1
+        if var ep = cachedEpilogue, let packed = packedBase {
+            // Pointers without Tensor copies (StepPointers); B is read from the packed copy.
+            guard let a = ctx.input(0, inputs) else { return }
+            if ctx.step == nil && outputs[0].count == 0 { return }  // (a session skips empty steps)
+            var za = cachedZa
+            ok_qgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K),
+                     a, QuantType.code(aType), rsa, csa, &za, Int32(OK_QPER_TENSOR.rawValue), nil,
+                     nil, QuantType.code(bType), rsb, csb, zb, zbPer, UnsafeRawPointer(packed),
+                     ctx.output(0, outputs), N, &ep, ctx.scratch)
+            return
+        }
         guard let a = inputs[0] else { return }
         let y = outputs[0]
         if y.count == 0 { return }
-        let zb = params.base.assumingMemoryBound(to: Int32.self)
-        let rsa = transA ? 1 : K, csa = transA ? M : 1
-        if var ep = cachedEpilogue, let packed = packedB {
-            var za = cachedZa
-            ok_qgemm(neuralPool(ctx), Int32(M), Int32(N), Int32(K),
-                     a.raw, QuantType.code(aType), rsa, csa, &za, Int32(OK_QPER_TENSOR.rawValue), nil,
-                     inputs[3]?.raw, QuantType.code(bType), rsb, csb, zb, zbPer, UnsafeRawPointer(packed.base),
-                     y.raw, N, &ep, ctx.scratch)
-            return
-        }
         guard let b = inputs[3], let sa = inputs[1], let sb = inputs[4] else { return }
         var (ep, za) = epilogue(sa: sa, za: optionalTensor(inputs, 2), sb: sb, zb: optionalTensor(inputs, 5),
                                 bias: optionalTensor(inputs, 6), ys: optionalTensor(inputs, 7), yz: optionalTensor(inputs, 8))

@@ -39,10 +39,23 @@ final class QLinearGlobalAveragePoolOperator: Operator {
             for i in 2..<rank { out[i] = 1 }
         }
         if spatial == 0 && batch * channels > 0 { throw node.shapeError("X has no spatial positions") }
+        planned = nil
+        if let xsc = xs.constant, let ysc = ys.constant, xz == nil || xz?.constant != nil, yz == nil || yz?.constant != nil {
+            planned = (quantScale(xsc) / quantScale(ysc) / Float(spatial), quantZeroPoint(xz?.constant),
+                       quantZeroPoint(yz?.constant))
+        }
         return [TensorType(x.dtype, out)]
     }
 
+    /// Multiplier and zero points from constant operands, computed once at planning.
+    private var planned: (multiplier: Float, xz: Int32, yz: Int32)?
+
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if let q = planned, let step = ctx.step, let x = step.input(0) {
+            ok_qglobal_avgpool(x, step.output(0), QuantType.code(type), batch, channels, spatial, channelsLast ? 1 : 0,
+                               q.xz, q.multiplier, q.yz)
+            return
+        }
         guard let x = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
         if outputs[0].count == 0 { return }
         let multiplier = quantScale(xs) / quantScale(ys) / Float(spatial)

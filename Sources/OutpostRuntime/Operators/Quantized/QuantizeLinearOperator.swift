@@ -77,14 +77,23 @@ final class QuantizeLinearOperator: Operator {
             }
         }
         layout = try QuantAxisLayout(self, shape: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
+        planned = PlannedQuantization(layout: layout, count: x.count, scale: scale, zeroPoint: zp)
         return [TensorType(outType, x.shape)]
     }
 
+    /// Per-tensor constant scale and zero point, read once at planning.
+    private var planned: PlannedQuantization?
+
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        let ty = QuantType.code(outType), lo = QuantType.qmin(outType), hi = QuantType.qmax(outType)
+        if let q = planned, let step = ctx.step, let x = step.input(0) {
+            ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.assumingMemoryBound(to: Float.self), step.output(0),
+                                 ty, q.count, q.scale, q.zeroPoint, lo, hi)
+            return
+        }
         guard let x = inputs[0], let scale = inputs[1] else { return }
         let zp = optionalTensor(inputs, 2)
         let y = outputs[0]
-        let ty = QuantType.code(outType), lo = QuantType.qmin(outType), hi = QuantType.qmax(outType)
         if !layout.perAxis {
             ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.floats, y.raw, ty, y.count, quantScale(scale),
                                  quantZeroPoint(zp), lo, hi)
@@ -136,10 +145,22 @@ final class DequantizeLinearOperator: Operator {
             outType = outputDType == DType.float16.rawValue ? .float16 : .float32
         }
         layout = try QuantAxisLayout(self, shape: x.shape, scale: scale.shape, axis: axis, blockSize: blockSize)
+        xCode = QuantType.code(x.dtype)
+        planned = outType == .float32 && x.dtype != .int32
+            ? PlannedQuantization(layout: layout, count: x.count, scale: scale, zeroPoint: zp) : nil
         return [TensorType(outType, x.shape)]
     }
 
+    /// Per-tensor constant scale and zero point into float32, read once at planning.
+    private var planned: PlannedQuantization?
+    private var xCode: Int32 = 0
+
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if let q = planned, let step = ctx.step, let x = step.input(0) {
+            ok_dequantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x, xCode,
+                                   step.output(0).assumingMemoryBound(to: Float.self), q.count, q.scale, q.zeroPoint)
+            return
+        }
         guard let x = inputs[0], let scale = inputs[1] else { return }
         let zp = optionalTensor(inputs, 2)
         let y = outputs[0]

@@ -19,6 +19,8 @@ final class QuantizedConvOperator: Operator {
     let activation: QuantizedActivation
     private var params = ok_conv_params()
     private var packedWeights: Buffer?
+    /// packedWeights' bytes (read every run without touching the Buffer reference).
+    private var packedBase: UnsafeMutableRawPointer?
     private var packedBytes = 0
     private var workspaceBytes = 0
     private var xType = DType.uint8, wType = DType.uint8, outType = DType.int32
@@ -130,12 +132,14 @@ final class QuantizedConvOperator: Operator {
             cachedZx = quantZeroPoint(zx?.constant)
         }
         packedWeights = nil
+        packedBase = nil
         if let wc = w.constant, zw == nil || zw?.constant != nil {
             let zwp = qparams.base.assumingMemoryBound(to: Int32.self)
             fillZeroPoints(zw?.constant, zwp)
             let buf = Buffer(zeroedBytes: packedBytes)
             ok_qconv_pack_weights(&p, wc.raw, QuantType.code(wType), zwp, zwPer, buf.base)
             packedWeights = buf
+            packedBase = buf.base
         }
         return [TensorType(outType, [x.shape[0], cout] + g.out)]
     }
@@ -194,12 +198,16 @@ final class QuantizedConvOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        if var ep = cachedEpilogue, let pw = packedWeights {
+        if var ep = cachedEpilogue, let pw = packedBase {
+            var p = params
+            if let step = ctx.step, let x = step.input(0) {
+                ok_qconv(neuralPool(ctx), &p, x, QuantType.code(xType), cachedZx, pw, step.output(0), &ep, ctx.scratch)
+                return
+            }
             guard let x = inputs[0] else { return }
             let y = outputs[0]
             if y.count == 0 { return }
-            var p = params
-            ok_qconv(neuralPool(ctx), &p, x.raw, QuantType.code(xType), cachedZx, pw.base, y.raw, &ep, ctx.scratch)
+            ok_qconv(neuralPool(ctx), &p, x.raw, QuantType.code(xType), cachedZx, pw, y.raw, &ep, ctx.scratch)
             return
         }
         guard let x = inputs[0], let w = inputs[wIndex] else { return }

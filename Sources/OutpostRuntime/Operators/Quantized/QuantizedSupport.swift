@@ -56,6 +56,23 @@ extension Operator {
 }
 
 /// Optional run-time input `index`.
+/// A per-tensor scale and zero point known at planning (constant inputs), and the
+/// element count: what a Quantize/DequantizeLinear run needs without reading its
+/// input tensors (see `StepPointers`). nil for per-axis layouts or computed operands.
+struct PlannedQuantization {
+    let count: Int
+    let scale: Float
+    let zeroPoint: Int32
+
+    init?(layout: QuantAxisLayout, count: Int, scale: ValueType, zeroPoint: ValueType?) {
+        guard !layout.perAxis, let s = scale.constant else { return nil }
+        if let zeroPoint, zeroPoint.constant == nil { return nil }
+        self.count = count
+        self.scale = quantScale(s)
+        self.zeroPoint = quantZeroPoint(zeroPoint?.constant)
+    }
+}
+
 @inline(__always) func optionalTensor(_ inputs: [Tensor?], _ index: Int) -> Tensor? {
     index < inputs.count ? inputs[index] : nil
 }
