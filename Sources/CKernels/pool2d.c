@@ -548,6 +548,7 @@ DEFINE_MAX_WINDOW(max_window_s8, int8_t)
 // (kw shifted loads). sgn picks vpmaxsb (s8) or vpmaxub (u8).
 #if defined(__x86_64__)
 #define OK_POOL_AVX512BW __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#define OK_POOL_VBMI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vbmi")))
 static int pool8_use_avx512(void) { return ok_isa_enabled(OK_ISA_AVX512); }
 OK_POOL_AVX512BW static inline __m512i pool8_max(__m512i a, __m512i b, int sgn) {
     return sgn ? _mm512_max_epi8(a, b) : _mm512_max_epu8(a, b);
@@ -590,13 +591,44 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
         _mm256_mask_storeu_epi8(y + i, (__mmask32)(m == 32 ? 0xffffffffu : (1u << m) - 1u), _mm512_cvtepi16_epi8(r));
     }
 }
+/// 2x2 stride-2 windows tiling planes of width W exactly, W a power of two <= 32 (tiny's
+/// 32- and 16-wide planes): the input is then a run of R row pairs of 2W bytes (top row,
+/// bottom row) and y the R * W/2 outputs in order, so whole 64-byte vectors go through
+/// at once instead of one masked half-vector per output row (each 16 outputs: a load,
+/// three vpermb, two max, a store). Byte i meets byte i ^ W (the other row), then
+/// i ^ 1 (the other column); the window maxima sit on the bytes with bits W and 1
+/// clear, which the third vpermb packs into the low 16 bytes in output order.
+OK_POOL_VBMI static void pool8_2x2_tiled__vbmi(const uint8_t *x, int64_t R, int64_t W, uint8_t *y, int sgn) {
+    uint8_t rows[64], cols[64], pack[64];
+    int n = 0;
+    for (int i = 0; i < 64; i++) {
+        rows[i] = (uint8_t)(i ^ W);
+        cols[i] = (uint8_t)(i ^ 1);
+        pack[i] = 0;
+    }
+    for (int i = 0; i < 64; i++)
+        if (!(i & W) && !(i & 1)) pack[n++] = (uint8_t)i;
+    const __m512i ir = _mm512_loadu_si512(rows), ic = _mm512_loadu_si512(cols), ip = _mm512_loadu_si512(pack);
+    const int64_t bytes = R * 2 * W, outs = R * W / 2;
+    for (int64_t b = 0, o = 0; b < bytes; b += 64, o += 16) {
+        __m512i v = _mm512_maskz_loadu_epi8(pool8_mask(bytes - b), x + b);  // the tail: whole row pairs
+        v = pool8_max(v, _mm512_permutexvar_epi8(ir, v), sgn);
+        v = pool8_max(v, _mm512_permutexvar_epi8(ic, v), sgn);
+        __mmask16 k = outs - o >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (outs - o)) - 1u);
+        _mm_mask_storeu_epi8(y + o, k, _mm512_castsi512_si128(_mm512_permutexvar_epi8(ip, v)));
+    }
+}
 #define POOL8_USE_AVX512() pool8_use_avx512()
+#define POOL8_TILED_OK(W) (((W) & ((W) - 1)) == 0 && (W) <= 32 && ok_cpu_has_avx512_vbmi())
+#define POOL8_2X2_TILED(x, R, W, y, sgn) pool8_2x2_tiled__vbmi((const uint8_t *)(x), (R), (W), (uint8_t *)(y), (sgn))
 #define POOL8_2X2(a, b, n, y, sgn) pool8_2x2__avx512bw((const uint8_t *)(a), (const uint8_t *)(b), (n), (uint8_t *)(y), (sgn))
 #define POOL8_ROWMAX(tmp, row, W, sgn) pool8_rowmax__avx512bw((uint8_t *)(tmp), (const uint8_t *)(row), (W), (sgn))
 #define POOL8_PAIRS(t, n, y, sgn) pool8_pairs__avx512bw((const uint8_t *)(t), (n), (uint8_t *)(y), (sgn))
 #define POOL8_S1(t, kw, n, y, sgn) pool8_s1__avx512bw((const uint8_t *)(t), (kw), (n), (uint8_t *)(y), (sgn))
 #else
 #define POOL8_USE_AVX512() 0
+#define POOL8_TILED_OK(W) 0
+#define POOL8_2X2_TILED(x, R, W, y, sgn) ((void)(x), (void)(y))
 #define POOL8_2X2(a, b, n, y, sgn) ((void)(a), (void)(b), (void)(y))
 #define POOL8_ROWMAX(tmp, row, W, sgn) ((void)0)
 #define POOL8_PAIRS(t, n, y, sgn) ((void)0)
@@ -624,6 +656,10 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
             /* rows (YOLO's stem pool, 16 x 160 x 160, went 23 -> ~6 us with no row buffer); */      \
             /* the pairs of all planes in one loop, pointers stepped (tiny's 8- and 16-wide */      \
             /* rows paid a call and the window checks per row). */                                   \
+            if (H == 2 * OH && W == 2 * OW && POOL8_TILED_OK(W)) {                                  \
+                POOL8_2X2_TILED(x, prm->planes * OH, W, y, SGN);                                    \
+                return 1;                                                                           \
+            }                                                                                       \
             const T *r0 = x;                                                                        \
             T *yr = y;                                                                              \
             for (int64_t p = 0; p < prm->planes; p++, r0 = x + p * in_plane)                        \

@@ -28,6 +28,37 @@ extension CKernelTests {
         ok_cpu_restrict(0xffff_ffff)
     }
 
+    /// 2x2 stride-2 pools that tile power-of-two widths <= 32 exactly (the whole-vector
+    /// VBMI path: several row pairs per vector, tails of whole row pairs), u8 and s8,
+    /// extreme values, against the window loop.
+    @Test func exactTwoByTwoTilings() {
+        let all: UInt32 = 0xffff_ffff, noAVX512: UInt32 = 1 | (1 << OK_ISA_AVX2_FMA.rawValue) | (1 << OK_ISA_NEON.rawValue)
+        for mask in [all, noAVX512] {
+            ok_cpu_restrict(mask)
+            var rng = TestRNG(909 &+ (mask & 0xff))
+            for w in [2, 4, 8, 16, 32] {
+                for (planes, h) in [(1, 2), (3, 6), (8, 32), (5, 14), (16, 16)] {
+                    var p = ok_pool_params()
+                    p.planes = Int64(planes)
+                    guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0) else { continue }
+                    let n = planes * h * w, m = planes * oh * ow
+                    let xu = (0..<n).map { i in i % 3 == 0 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
+                    var fast = [UInt8](repeating: 0, count: m), slow = fast
+                    var idx = [Int64](repeating: 0, count: m)
+                    ok_maxpool_u8(&p, xu, &fast, nil, 0)
+                    ok_maxpool_u8(&p, xu, &slow, &idx, 0)
+                    #expect(fast == slow, "u8 \(planes)x\(h)x\(w)")
+                    let xs = xu.map { Int8(bitPattern: $0) }
+                    var fs = [Int8](repeating: 0, count: m), ss = fs
+                    ok_maxpool_s8(&p, xs, &fs, nil, 0)
+                    ok_maxpool_s8(&p, xs, &ss, &idx, 0)
+                    #expect(fs == ss, "s8 \(planes)x\(h)x\(w)")
+                }
+            }
+        }
+        ok_cpu_restrict(0xffff_ffff)
+    }
+
     func check(seed: UInt32) {
         var rng = TestRNG(seed)
         for trial in 0..<300 {
