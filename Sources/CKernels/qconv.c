@@ -543,8 +543,28 @@ typedef struct {
 
 enum { OK_QNARROW_MAX_BYTES = 64 * 1024 };
 
-static int narrow_plan(const qgeom *g, int cig, narrow_geom *ng) {
-    if (g->od != 1 || g->id != 1 || g->kd != 1 || g->ow > 8 || (g->ow - 1) * g->sw >= 16) return 0;
+/// Rows of up to 8 outputs within 16 input bytes (vpshufb, AVX2 or the scalar loop).
+static int narrow_rows8(const qgeom *g) { return g->ow <= 8 && (g->ow - 1) * g->sw < 16; }
+
+/// Strided rows of up to 32 outputs within 64 input bytes (vpermb): YOLO's stride-2
+/// downsamplers (20- and 10-wide outputs) spent 13% of the int8 model in the generic
+/// loop's per-row bounds logic. Stride 1 stays on the generic loop, whose full-width
+/// rows are one memcpy per tap.
+static int narrow_rows32(const qgeom *g) { return g->sw >= 2 && g->ow <= 32 && (g->ow - 1) * g->sw < 64; }
+
+static int narrow_wide_enabled(void) {
+#if OK_Q_X86
+    return ok_isa_enabled(OK_ISA_AVX512) && ok_cpu_has_avx512_vbmi();
+#else
+    return 0;
+#endif
+}
+
+/// wide: whether the 32-output rows may take it (the workspace is sized with 1, a run
+/// asks narrow_wide_enabled()).
+static int narrow_plan(const qgeom *g, int cig, narrow_geom *ng, int wide) {
+    if (g->od != 1 || g->id != 1 || g->kd != 1) return 0;
+    if (!narrow_rows8(g) && !(wide && narrow_rows32(g))) return 0;
     int H = (g->oh - 1) * g->sh + (g->kh - 1) * g->dh + 1, W = (g->ow - 1) * g->sw + (g->kw - 1) * g->dw + 1;
     if (H < g->ih + g->ph) H = g->ih + g->ph;
     if (W < g->iw + g->pw) W = g->iw + g->pw;
@@ -555,7 +575,7 @@ static int narrow_plan(const qgeom *g, int cig, narrow_geom *ng) {
 
 static size_t narrow_bytes(const qgeom *g, int cig) {
     narrow_geom ng;
-    return narrow_plan(g, cig, &ng) ? OK_QALIGN64((size_t)cig * ng.hp * ng.wp + 16) : 0;
+    return narrow_plan(g, cig, &ng, 1) ? OK_QALIGN64((size_t)cig * ng.hp * ng.wp + 16) : 0;
 }
 
 /// The padded planes: zx everywhere, the input at (ph, pw); 16 bytes of slack after.
@@ -612,11 +632,40 @@ __attribute__((target("avx2,ssse3"))) static void narrow_cols__avx2(const qgeom 
 }
 #endif
 
+#if OK_Q_X86
+/// Rows of up to 32 outputs: per (tap, output row) one masked 64-byte load (only the
+/// bytes the row reads: nothing past the planes), one vpermb (the stride) and one
+/// masked store of the row.
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) static void
+narrow_cols__vbmi(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *P, uint8_t *cols, int oh0, int oh1) {
+    size_t plane = (size_t)ng->hp * ng->wp;
+    uint8_t idx[64];
+    for (int i = 0; i < 64; i++) idx[i] = (uint8_t)(i < g->ow ? i * g->sw : 0);
+    const __m512i pat = _mm512_loadu_si512(idx);
+    const int span = (g->ow - 1) * g->sw + 1;
+    const __mmask64 kin = span >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << span) - 1);
+    const __mmask64 kout = ((__mmask64)1 << g->ow) - 1;
+    const size_t rstep = (size_t)g->sh * ng->wp;
+    uint8_t *dst = cols;
+    for (int ci = 0; ci < cig; ci++)
+        for (int kh = 0; kh < g->kh; kh++)
+            for (int kw = 0; kw < g->kw; kw++) {
+                const uint8_t *src = P + ci * plane + (size_t)(oh0 * g->sh + kh * g->dh) * ng->wp + kw * g->dw;
+                for (int oh = oh0; oh < oh1; oh++, dst += g->ow, src += rstep)
+                    _mm512_mask_storeu_epi8(dst, kout, _mm512_permutexvar_epi8(pat, _mm512_maskz_loadu_epi8(kin, src)));
+            }
+}
+#endif
+
 static void narrow_cols(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *P, uint8_t *cols, int oh0,
                         int oh1) {
 #if OK_Q_X86
-    if (ok_isa_enabled(OK_ISA_AVX2_FMA)) {
+    if (narrow_rows8(g) && ok_isa_enabled(OK_ISA_AVX2_FMA)) {
         narrow_cols__avx2(g, ng, cig, P, cols, oh0, oh1);
+        return;
+    }
+    if (!narrow_rows8(g) && narrow_wide_enabled()) {
+        narrow_cols__vbmi(g, ng, cig, P, cols, oh0, oh1);
         return;
     }
 #endif
@@ -972,7 +1021,7 @@ void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int
     if (h->algo == 0) {
         cols = (uint8_t *)ws;
         ws += OK_QALIGN64((size_t)K * N);
-        if (narrow_plan(&g, cig, &ngeo)) {
+        if (narrow_plan(&g, cig, &ngeo, narrow_wide_enabled())) {
             padded = (uint8_t *)ws;
             ws += narrow_bytes(&g, cig);
         }

@@ -183,6 +183,38 @@ extension CKernelTests {
         }
     }
 
+    /// Strided convolutions whose output rows are 9-32 wide (the padded-plane im2col
+    /// with one vpermb per row on AVX-512 VBMI: YOLO's 40x40 and 20x20 downsamplers)
+    /// and the edges of its bounds (a 64-byte input span, 33-wide rows that stay on the
+    /// generic loop, stride 3, dilation, asymmetric pads), groups, batch 2, every
+    /// output type, every int8 path, one and two threads.
+    @Test func stridedWideRowsIm2col() {
+        let pool2 = ok_pool_create(2)
+        defer { ok_pool_destroy(pool2) }
+        // cin, cout, group, in, stride, kernel, dilation, pad begin, pad end
+        let shapes: [(Int, Int, Int, [Int], [Int], [Int], [Int], [Int], [Int])] = [
+            (32, 48, 1, [40, 40], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1]), (48, 20, 1, [20, 20], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1]),
+            (5, 7, 1, [9, 65], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1]), (3, 4, 1, [6, 66], [1, 2], [1, 3], [1, 1], [0, 1], [0, 0]),
+            (4, 6, 2, [11, 50], [3, 3], [3, 5], [1, 2], [2, 1], [0, 3]), (6, 5, 1, [7, 40], [2, 2], [1, 1], [1, 1], [0, 0], [0, 0]),
+            (2, 3, 1, [8, 19], [1, 2], [3, 3], [2, 1], [1, 0], [2, 1]),
+        ]
+        for isa in availableQISAs() {
+            withQISA(isa) {
+                var rng = TestRNG(8123 &+ isa.rawValue)
+                for (i, f) in shapes.enumerated() {
+                    var s = Shape()
+                    s.cin = f.0; s.cout = f.1; s.group = f.2; s.batch = 1 + i % 2
+                    s.inShape = f.3 + [1]; s.stride = f.4 + [1]; s.kernel = f.5 + [1]; s.dilation = f.6 + [1]
+                    s.padBegin = f.7 + [0]; s.padEnd = f.8 + [0]
+                    for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
+                        run(s, out: out, pool: out == OK_QOUT_U8 ? pool2 : nil, rng: &rng, extreme: (i + Int(out.rawValue)) % 2 == 0,
+                            tag: "strided wide rows \(String(cString: ok_isa_name(isa)))")
+                    }
+                }
+            }
+        }
+    }
+
     /// The channel-vectorised depthwise kernel (AVX-512, output rows <= 8 wide): 8x8,
     /// 4x4 and 25x5 planes, stride 2, 7x7 kernels (its 49-tap bound, extreme values:
     /// sums of 49 products of 255 * 255 stay exact in float), channel counts past a
