@@ -599,16 +599,18 @@ OK_POOL_AVX512BW static void pool8_2x2__avx512bw(const uint8_t *a, const uint8_t
 /// i ^ 1 (the other column); the window maxima sit on the bytes with bits W and 1
 /// clear, which the third vpermb packs into the low 16 bytes in output order.
 OK_POOL_VBMI static void pool8_2x2_tiled__vbmi(const uint8_t *x, int64_t R, int64_t W, uint8_t *y, int sgn) {
-    uint8_t rows[64], cols[64], pack[64];
-    int n = 0;
-    for (int i = 0; i < 64; i++) {
-        rows[i] = (uint8_t)(i ^ W);
-        cols[i] = (uint8_t)(i ^ 1);
-        pack[i] = 0;
-    }
-    for (int i = 0; i < 64; i++)
-        if (!(i & W) && !(i & 1)) pack[n++] = (uint8_t)i;
-    const __m512i ir = _mm512_loadu_si512(rows), ic = _mm512_loadu_si512(cols), ip = _mm512_loadu_si512(pack);
+    // The permutations, made in registers (tables filled byte by byte cost more than
+    // tiny's whole pools): output j is byte i = j * 2 with a 0 bit inserted at bit W.
+    static const uint8_t iota[64] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                     16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+                                     32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+                                     48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
+    const __m512i io = _mm512_loadu_si512(iota);
+    const __m512i ir = _mm512_xor_si512(io, _mm512_set1_epi8((char)W)), ic = _mm512_xor_si512(io, _mm512_set1_epi8(1));
+    const __m512i j2 = _mm512_add_epi8(io, io), low = _mm512_set1_epi8((char)(W - 1));
+    // (j2 & (W - 1)) | ((j2 & ~(W - 1)) << 1); bytes 16.. are not stored.
+    const __m512i ip = _mm512_or_si512(_mm512_and_si512(j2, low),
+                                       _mm512_add_epi8(_mm512_andnot_si512(low, j2), _mm512_andnot_si512(low, j2)));
     const int64_t bytes = R * 2 * W, outs = R * W / 2;
     for (int64_t b = 0, o = 0; b < bytes; b += 64, o += 16) {
         __m512i v = _mm512_maskz_loadu_epi8(pool8_mask(bytes - b), x + b);  // the tail: whole row pairs
