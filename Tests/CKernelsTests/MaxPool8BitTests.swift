@@ -41,22 +41,28 @@ extension CKernelTests {
                     var p = ok_pool_params()
                     p.planes = Int64(planes)
                     guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0) else { continue }
-                    let n = planes * h * w, m = planes * oh * ow
+                    let n = planes * h * w
                     let xu = (0..<n).map { i in i % 3 == 0 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
-                    var fast = [UInt8](repeating: 0, count: m), slow = fast
-                    var idx = [Int64](repeating: 0, count: m)
-                    ok_maxpool_u8(&p, xu, &fast, nil, 0)
-                    ok_maxpool_u8(&p, xu, &slow, &idx, 0)
-                    #expect(fast == slow, "u8 \(planes)x\(h)x\(w)")
-                    let xs = xu.map { Int8(bitPattern: $0) }
-                    var fs = [Int8](repeating: 0, count: m), ss = fs
-                    ok_maxpool_s8(&p, xs, &fs, nil, 0)
-                    ok_maxpool_s8(&p, xs, &ss, &idx, 0)
-                    #expect(fs == ss, "s8 \(planes)x\(h)x\(w)")
+                    compareFastAndWindowLoop(&p, xu, outputs: planes * oh * ow, tag: "\(planes)x\(h)x\(w)")
                 }
             }
         }
         ok_cpu_restrict(0xffff_ffff)
+    }
+
+    /// The pool without indices (the fast paths) against the window loop (indices
+    /// requested), on xu as u8 and the same bytes as s8.
+    func compareFastAndWindowLoop(_ p: inout ok_pool_params, _ xu: [UInt8], outputs m: Int, tag: String) {
+        var fast = [UInt8](repeating: 0, count: m), slow = fast
+        var idx = [Int64](repeating: 0, count: m)
+        ok_maxpool_u8(&p, xu, &fast, nil, 0)
+        ok_maxpool_u8(&p, xu, &slow, &idx, 0)
+        #expect(fast == slow, "u8 \(tag)")
+        let xs = xu.map { Int8(bitPattern: $0) }
+        var fs = [Int8](repeating: 0, count: m), ss = fs
+        ok_maxpool_s8(&p, xs, &fs, nil, 0)
+        ok_maxpool_s8(&p, xs, &ss, &idx, 0)
+        #expect(fs == ss, "s8 \(tag)")
     }
 
     func check(seed: UInt32) {
@@ -69,18 +75,10 @@ extension CKernelTests {
             if trial % 4 == 0 { kh = 2; kw = 2; sh = 2; sw = 2 }  // the 2x2 stride-2 row loop, odd widths too
             let ph = rng.int(0, min(2, kh - 1)), pw = rng.int(0, min(2, kw - 1))
             guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: kh, kw: kw, sh: sh, sw: sw, ph: ph, pw: pw) else { continue }
-            let n = Int(p.planes) * h * w, m = Int(p.planes) * oh * ow
+            let n = Int(p.planes) * h * w
             let xu = (0..<n).map { _ in trial % 5 == 2 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
-            var fast = [UInt8](repeating: 0, count: m), slow = fast
-            var idx = [Int64](repeating: 0, count: m)
-            ok_maxpool_u8(&p, xu, &fast, nil, 0)
-            ok_maxpool_u8(&p, xu, &slow, &idx, 0)
-            #expect(fast == slow, "u8 \(h)x\(w) k\(kh)x\(kw) s\(sh)x\(sw) p\(ph)x\(pw)")
-            let xs = xu.map { Int8(bitPattern: $0) }
-            var fs = [Int8](repeating: 0, count: m), ss = fs
-            ok_maxpool_s8(&p, xs, &fs, nil, 0)
-            ok_maxpool_s8(&p, xs, &ss, &idx, 0)
-            #expect(fs == ss, "s8 \(h)x\(w) k\(kh)x\(kw) s\(sh)x\(sw) p\(ph)x\(pw)")
+            compareFastAndWindowLoop(&p, xu, outputs: Int(p.planes) * oh * ow,
+                                     tag: "\(h)x\(w) k\(kh)x\(kw) s\(sh)x\(sw) p\(ph)x\(pw)")
         }
     }
 }

@@ -7,6 +7,16 @@ extension CKernelTests {
         var ndim = 2, batch = 1, cin = 1, cout = 1, group = 1
         var inShape = [1, 1, 1], kernel = [1, 1, 1], stride = [1, 1, 1], dilation = [1, 1, 1]
         var padBegin = [0, 0, 0], padEnd = [0, 0, 0]
+
+        /// A 2-D convolution's shape from its per-axis lists (H, W).
+        static func conv2D(cin: Int, cout: Int, group: Int, batch: Int, input: [Int], stride: [Int], kernel: [Int],
+                           dilation: [Int], padBegin: [Int], padEnd: [Int]) -> Shape {
+            var s = Shape()
+            s.cin = cin; s.cout = cout; s.group = group; s.batch = batch
+            s.inShape = input + [1]; s.stride = stride + [1]; s.kernel = kernel + [1]; s.dilation = dilation + [1]
+            s.padBegin = padBegin + [0]; s.padEnd = padEnd + [0]
+            return s
+        }
     }
 
     func params(_ s: Shape) -> ok_conv_params {
@@ -202,10 +212,8 @@ extension CKernelTests {
             withQISA(isa) {
                 var rng = TestRNG(8123 &+ isa.rawValue)
                 for (i, f) in shapes.enumerated() {
-                    var s = Shape()
-                    s.cin = f.0; s.cout = f.1; s.group = f.2; s.batch = 1 + i % 2
-                    s.inShape = f.3 + [1]; s.stride = f.4 + [1]; s.kernel = f.5 + [1]; s.dilation = f.6 + [1]
-                    s.padBegin = f.7 + [0]; s.padEnd = f.8 + [0]
+                    let s = Shape.conv2D(cin: f.0, cout: f.1, group: f.2, batch: 1 + i % 2, input: f.3, stride: f.4,
+                                         kernel: f.5, dilation: f.6, padBegin: f.7, padEnd: f.8)
                     for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
                         run(s, out: out, pool: out == OK_QOUT_U8 ? pool2 : nil, rng: &rng, extreme: (i + Int(out.rawValue)) % 2 == 0,
                             tag: "strided wide rows \(String(cString: ok_isa_name(isa)))")
@@ -268,10 +276,8 @@ extension CKernelTests {
             withQISA(isa) {
                 var rng = TestRNG(6007 &+ isa.rawValue)
                 for (i, f) in shapes.enumerated() {
-                    var s = Shape()
-                    s.cin = f.6; s.cout = f.6; s.group = f.6; s.batch = 1 + i % 2
-                    s.inShape = f.0 + [1]; s.stride = f.1 + [1]; s.kernel = f.2 + [1]; s.dilation = f.3 + [1]
-                    s.padBegin = f.4 + [0]; s.padEnd = f.5 + [0]
+                    let s = Shape.conv2D(cin: f.6, cout: f.6, group: f.6, batch: 1 + i % 2, input: f.0, stride: f.1,
+                                         kernel: f.2, dilation: f.3, padBegin: f.4, padEnd: f.5)
                     for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
                         for pool in [nil, pool2] {
                             let kernel = run(s, out: out, pool: pool, rng: &rng, extreme: (i + Int(out.rawValue)) % 2 == 0,
