@@ -8,7 +8,7 @@
 #include <string.h>
 
 /// Below this many multiply-adds ok_qgemm runs on one thread (see ok_qgemm).
-enum { OK_QGEMM_MIN_PARALLEL_MACS = 1 << 20 };
+enum { OK_QGEMM_MIN_PARALLEL_MACS = 1 << 19 };
 
 // ---------------------------------------------------------------- the rounding rule
 
@@ -486,10 +486,12 @@ void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, in
     int nc = ok_q_round_up(N, k->nr);
     if (nc > QCOL_CACHE) nc = QCOL_CACHE;  // (qtask caches a block's column constants)
     int threads = ok_pool_threads(pool);
-    // Small products stay on the calling thread: the pool's workers sleep on a
-    // condition variable, and waking one costs about as much as the whole product
-    // below ~1M multiply-adds (2.5-5 us on the VNNI kernel; kws' pointwise layers
-    // are 0.5M, MobileNet's 1-2M).
+    // Small products stay on the calling thread: handing half of a product to a worker
+    // (publishing the job, the worker's chunk, waiting for it) costs about as much as
+    // the half itself below ~0.5M multiply-adds (~1-2 us on the VNNI kernel). It was
+    // 1M: at 2 threads perf showed two thirds of MobileNet's GEMM time on the calling
+    // thread; 512K: int8 mobilenet 0.177-0.178 -> 0.170-0.174 ms at 2 threads, kws and
+    // yolo unchanged (256K made kws slower).
     if ((int64_t)M * N * K < OK_QGEMM_MIN_PARALLEL_MACS) threads = 1;
     int nblocks = (N + nc - 1) / nc;
     g.mgroups = 1;
