@@ -117,11 +117,11 @@ enum ProfileReport {
         var total: UInt64 = 0
         for r in rows { total &+= r.nanoseconds }
         let perRun = 1e6 * Double(max(runs, 1))
-        Console.out("time per operator type (mean of \(runs) run(s), total \(Format.fixed(Double(total) / perRun, 3)) ms):")
+        Console.out("time per operator type (mean of \(runs) run(s), total \(Format.fixed(Double(total) / perRun, 4)) ms):")
         for v in byType(session) {
             let pct = total > 0 ? Double(v.nanoseconds) * 100 / Double(total) : 0
             Console.out("  " + Format.pad(v.op, 30) + Format.pad("\(v.count)x", 6, right: true)
-                        + Format.pad(Format.fixed(Double(v.nanoseconds) / perRun, 3), 10, right: true) + " ms "
+                        + Format.pad(Format.fixed(Double(v.nanoseconds) / perRun, 4), 10, right: true) + " ms "
                         + Format.pad(Format.fixed(pct, 1), 6, right: true) + "%")
         }
         let shown = min(limit, rows.count)
@@ -129,7 +129,7 @@ enum ProfileReport {
         for r in stableSorted(rows, by: { $0.nanoseconds > $1.nanoseconds }).prefix(shown) {
             let pct = total > 0 ? Double(r.nanoseconds) * 100 / Double(total) : 0
             Console.out("  " + Format.pad(key(r.opType, r.domain), 30)
-                        + Format.pad(Format.fixed(Double(r.nanoseconds) / perRun, 3), 10, right: true) + " ms "
+                        + Format.pad(Format.fixed(Double(r.nanoseconds) / perRun, 4), 10, right: true) + " ms "
                         + Format.pad(Format.fixed(pct, 1), 6, right: true) + "%  " + r.node)
         }
     }
