@@ -260,6 +260,36 @@ void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const voi
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
 }
 
+typedef struct {
+    int mul, type;
+    const uint8_t *a, *b;
+    ptrdiff_t sa, sb;
+    const int64_t *offsets;
+    uint8_t *c;
+    size_t n;
+    const ok_qbinary_params *p;
+} q_rows_job;
+
+static void q_rows_range(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const q_rows_job *j = (const q_rows_job *)raw;
+    for (int64_t r = begin; r < end; r++) {
+        const void *a = j->a + j->offsets[2 * r], *b = j->b + j->offsets[2 * r + 1];
+        void *c = j->c + (size_t)r * j->n;
+        if (j->mul) ok_qmul(a, j->sa, b, j->sb, c, j->type, j->n, j->p);
+        else ok_qadd(a, j->sa, b, j->sb, c, j->type, j->n, j->p);
+    }
+}
+
+void ok_qbinary_rows_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
+                          const int64_t *offsets, size_t rows, void *c, int type, size_t n, const ok_qbinary_params *p) {
+    q_rows_job j = {mul, type, (const uint8_t *)a, (const uint8_t *)b, sa, sb, offsets, (uint8_t *)c, n, p};
+    // Rows per task: at least OK_Q_GRAIN elements (the element-wise kernels' grain).
+    const int64_t grain = n ? (int64_t)((OK_Q_GRAIN + n - 1) / n) : (int64_t)rows;
+    if (q_inline(pool, rows * n)) { q_rows_range(&j, 0, (int64_t)rows, 0); return; }
+    ok_pool_parallel_for((ok_pool *)pool, (int64_t)rows, grain, q_rows_range, &j);
+}
+
 void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     if (q_inline(pool, n)) { ok_qlut_apply(table, x, y, n); return; }
     q_job j = {4, x, 1, NULL, 0, y, 0, 0, 0, 0, 0, NULL, table};

@@ -155,6 +155,12 @@ OK_T512 static inline __m512i load16(const void *src, int type) {
     return type ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
 }
 
+/// The first lanes of m (the rest 0).
+OK_T512 static inline __m512i load16m(const void *src, int type, __mmask16 m) {
+    const __m128i b = _mm_maskz_loadu_epi8(m, src);
+    return type ? _mm512_cvtepi8_epi32(b) : _mm512_cvtepu8_epi32(b);
+}
+
 /// 16 int32 already inside the type's range -> 16 bytes (truncating narrow is exact).
 OK_T512 static inline void store16(void *dst, __m512i v) {
     _mm_storeu_si128((__m128i *)dst, _mm512_cvtepi32_epi8(v));
@@ -197,21 +203,20 @@ OK_T512 void ok_qbinary_avx512(int mul, const void *a, ptrdiff_t sa, const void 
     const int32_t a0 = type ? (int32_t)*(const int8_t *)a : (int32_t)*pa;
     const int32_t b0 = type ? (int32_t)*(const int8_t *)b : (int32_t)*pb;
     const __m512i ca = _mm512_set1_epi32(a0), cb = _mm512_set1_epi32(b0);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512i va = _mm512_sub_epi32(sa ? load16(pa + i, type) : ca, za);
-        const __m512i vb = _mm512_sub_epi32(sb ? load16(pb + i, type) : cb, zb);
+    // The last (partial) vector with masked loads and store: short rows (YOLO's
+    // score products broadcast over 20-element rows) paid the AVX2 kernel and its
+    // scalar tail for 4 elements of every row.
+    for (size_t i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1u);
+        const __m512i va = _mm512_sub_epi32(sa ? load16m(pa + i, type, m) : ca, za);
+        const __m512i vb = _mm512_sub_epi32(sb ? load16m(pb + i, type, m) : cb, zb);
         __m512 v;
         if (mul) {
             v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_mullo_epi32(va, vb)), ra);
         } else {
             v = _mm512_add_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(va), ra), _mm512_mul_ps(_mm512_cvtepi32_ps(vb), rb));
         }
-        store16(pc + i, requant16(v, zc, lo, hi));
-    }
-    if (i < n) {
-        const void *ta = sa ? (const void *)(pa + i) : a, *tb = sb ? (const void *)(pb + i) : b;
-        ok_qbinary_avx2(mul, ta, sa, tb, sb, pc + i, type, n - i, p);
+        _mm_mask_storeu_epi8(pc + i, m, _mm512_cvtepi32_epi8(requant16(v, zc, lo, hi)));
     }
 }
 /// 256-entry table of 64 indices at once. Cascade Lake has no vpermb (VBMI), so the table is

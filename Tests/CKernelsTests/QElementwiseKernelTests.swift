@@ -135,7 +135,8 @@ import Testing
                     for mul in [false, true] {
                         var p = params(type, mul: mul)
                         for (sa, sb) in [(1, 1), (0, 1), (1, 0), (0, 0)] {
-                            var c1 = [UInt8](repeating: 0, count: n), c2 = c1
+                            // 16 guard bytes after the n outputs: the masked tails must not write them.
+                            var c1 = [UInt8](repeating: 0xab, count: n + 16), c2 = c1
                             if mul {
                                 ok_qmul(a, sa, b, sb, &c1, type, n, &p)
                                 ok_qmul_reference(a, sa, b, sb, &c2, type, n, &p)
@@ -144,6 +145,7 @@ import Testing
                                 ok_qadd_reference(a, sa, b, sb, &c2, type, n, &p)
                             }
                             #expect(c1 == c2, "n \(n) type \(type) mul \(mul) strides \(sa) \(sb)")
+                            #expect(c1[n...].allSatisfy { $0 == 0xab }, "n \(n): bytes written past the output")
                         }
                     }
                 }

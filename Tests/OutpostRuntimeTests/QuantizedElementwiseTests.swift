@@ -188,6 +188,34 @@ enum QKit {
         #expect(y.integerValues() == [3, 5, 6, -128])
     }
 
+    /// An operand broadcast along the last axis (YOLO's score products, [.., 20] x
+    /// [.., 1]: every row in one kernel call, ok_qbinary_rows_pool) gives the bytes of
+    /// the same product with that operand expanded to the full shape, for both
+    /// operand orders, u8 and s8, rows shorter and longer than a vector.
+    @Test func innerAxisBroadcastMatchesExpandedOperand() throws {
+        var seed: UInt32 = 99
+        func next() -> Int { seed = seed &* 1_103_515_245 &+ 12345; return Int(seed >> 16) & 0xff }
+        for (inner, s8) in [(5, false), (20, true), (37, false)] {
+            let shape = [2, 3, inner]
+            let av = (0..<(6 * inner)).map { _ in next() }, bv = (0..<6).map { _ in next() }
+            let expanded = (0..<(6 * inner)).map { bv[$0 / inner] }
+            func t(_ v: [Int], _ shape: [Int]) -> Tensor {
+                s8 ? QKit.s8(v.map { $0 - 128 }, shape) : QKit.u8(v, shape)
+            }
+            func zp(_ z: Int) -> Tensor { s8 ? QKit.zpS8(z - 128) : QKit.zpU8(z) }
+            for bFirst in [false, true] {
+                func run(_ b: Tensor) throws -> [Int] {
+                    let x: [QKit.Operand] = [.input(t(av, shape)), .constant(QKit.scale(0.02)), .constant(zp(120))]
+                    let y: [QKit.Operand] = [.input(b), .constant(QKit.scale(0.05)), .constant(zp(7))]
+                    let out: [QKit.Operand] = [.constant(QKit.scale(0.1)), .constant(zp(100))]
+                    return try QKit.run("QLinearMul", domain: ms, (bFirst ? y + x : x + y) + out)[0].integerValues()
+                }
+                let broadcast = try run(t(bv, [2, 3, 1])), full = try run(t(expanded, shape))
+                #expect(broadcast == full, "inner \(inner) s8 \(s8) b first \(bFirst)")
+            }
+        }
+    }
+
     /// A constant operand broadcast over short rows is expanded at planning (one kernel
     /// call per run): same bytes as the per-row walk it replaces (operand as an input),
     /// either side, Add and Mul, u8 and s8.

@@ -93,6 +93,12 @@ void ok_dequantize_f32_pool(void *pool, const void *x, int tx, float *y, size_t 
 void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
                      size_t n, const ok_qbinary_params *p);
 void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
+/// Broadcasting rows in one call: output row r (n elements at c + r * n) from the rows
+/// at a + offsets[2r] and b + offsets[2r + 1] (bytes), inner strides sa, sb (0 or 1),
+/// as `rows` ok_qbinary_pool calls would compute them (a call per row from Swift cost
+/// more than YOLO's 20-element rows themselves).
+void ok_qbinary_rows_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
+                          const int64_t *offsets, size_t rows, void *c, int type, size_t n, const ok_qbinary_params *p);
 
 /// Name of the ISA path ok_quantize_f32 and friends dispatch to ("avx512", "avx2" or "scalar").
 const char *ok_qelementwise_isa(void);

@@ -10,6 +10,8 @@ final class QLinearBinaryOperator: Operator {
     enum Kind { case add, mul }
     let kind: Kind
     private var loop: BroadcastLoop?
+    /// loop's row offsets as the kernel's int64 (Int is 32-bit on armv7).
+    private var rowOffsets: [Int64] = []
     private var type = DType.uint8
     /// A constant operand broadcast to the output shape at planning (operand 0 or 1),
     /// when the other one already has that shape and the broadcast walk has short rows:
@@ -43,6 +45,7 @@ final class QLinearBinaryOperator: Operator {
         type = a.dtype
         let walk = BroadcastLoop(inputs: [a.shape, b.shape], output: shape)
         loop = walk
+        rowOffsets = walk.offsets.map { Int64($0) }
         expanded = nil
         if walk.rows > 1 && walk.inner < 64 {
             for (k, v, other) in [(1, b, a), (0, a, b)] where other.shape == shape && v.shape != shape {
@@ -88,10 +91,9 @@ final class QLinearBinaryOperator: Operator {
                             k == 1 ? UnsafeRawPointer(buf.base) : UnsafeRawPointer(pb), 1, pc, t, full, &p)
             return
         }
-        let n = loop.inner, s0 = loop.innerStrides[0], s1 = loop.innerStrides[1]
-        for r in 0..<loop.rows {
-            let xa = pa + loop.offsets[2 * r], xb = pb + loop.offsets[2 * r + 1], y = pc + r * n
-            ok_qbinary_pool(pool, kind == .add ? 0 : 1, xa, s0, xb, s1, y, t, n, &p)
+        rowOffsets.withUnsafeBufferPointer { o in
+            ok_qbinary_rows_pool(pool, kind == .add ? 0 : 1, pa, loop.innerStrides[0], pb, loop.innerStrides[1],
+                                 o.baseAddress, loop.rows, pc, t, loop.inner, &p)
         }
     }
 }
