@@ -148,6 +148,17 @@ OK_X86_PORTABLE void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, u
     ok_qlut_apply_reference(table, x, y, n);
 }
 
+void ok_qlut_apply_rows(const uint8_t table[256], const uint8_t *x, size_t n, size_t rows, uint8_t *y,
+                        ptrdiff_t y_stride) {
+    if (n >= 64) {
+        for (size_t r = 0; r < rows; r++) ok_qlut_apply(table, x + r * n, y + (ptrdiff_t)r * y_stride, n);
+        return;
+    }
+    // Short rows (a concat along the last axis of a few bytes): a lookup per byte.
+    for (size_t r = 0; r < rows; r++, x += n, y += y_stride)
+        for (size_t i = 0; i < n; i++) y[i] = table[x[i]];
+}
+
 OK_X86_PORTABLE void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     size_t i = 0;
     for (; i + 4 <= n; i += 4) {

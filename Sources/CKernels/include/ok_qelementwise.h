@@ -68,6 +68,10 @@ void ok_qlut_build(int function, float alpha, int type, float x_scale, int32_t x
 /// y[i] = table[x[i]] (bytes; works for uint8 and int8 alike). SIMD: 16 vpshufb lookups
 /// of 16-byte sub-tables selected by the high nibble.
 void ok_qlut_apply(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
+/// rows rows of n bytes: row r of x (contiguous) through the table into y + r * y_stride
+/// (QLinearConcat's requantized parts, one call for the whole part).
+void ok_qlut_apply_rows(const uint8_t table[256], const uint8_t *x, size_t n, size_t rows, uint8_t *y,
+                        ptrdiff_t y_stride);
 void ok_qlut_apply_reference(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);
 
 /// QLinearSoftmax: table[d] = expf(-d * x_scale) for d = 0..255 (the exponential of an

@@ -96,13 +96,12 @@ final class QLinearConcatOperator: Operator {
             }
             let src = t.raw.assumingMemoryBound(to: UInt8.self)
             let n = rowBytes[k]
-            for o in 0..<outer {
-                let d = y + o * outRowBytes + column
-                if copy {
-                    d.update(from: src + o * n, count: n)
-                } else {
-                    ok_qlut_apply(table, src + o * n, d, n)
-                }
+            // One C call per part (a Swift loop per row was 7.6 us on YOLO's box concat:
+            // 1200 rows of 2 bytes per part).
+            if copy {
+                ok_copy_blocks(y + column, outRowBytes, src, n, n, Int64(outer))
+            } else {
+                ok_qlut_apply_rows(table, src, n, outer, y + column, outRowBytes)
             }
             column += n
         }
