@@ -61,12 +61,24 @@ final class QLinearBinaryOperator: Operator {
                 break
             }
         }
+        planned = nil
+        if [1, 2, 4, 5, 6, 7].allSatisfy({ i in i >= inputs.count || inputs[i] == nil || inputs[i]?.constant != nil }),
+           let sa = inputs[1]?.constant, let sb = inputs[4]?.constant, let sc = inputs[6]?.constant {
+            func z(_ i: Int) -> Tensor? { optionalInput(inputs, i)?.constant }
+            planned = params(sa: sa, za: z(2), sb: sb, zb: z(5), sc: sc, zc: z(7))
+        }
+        expandedBase = expanded?.bytes.base
+        expandedOperand = expanded?.operand ?? -1
         return [TensorType(a.dtype, shape)]
     }
 
-    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        guard let a = inputs[0], let b = inputs[3], let sa = inputs[1], let sb = inputs[4], let sc = inputs[6],
-              let loop else { return }
+    /// Kernel parameters from constant scales and zero points, made once at planning.
+    private var planned: ok_qbinary_params?
+    /// expanded's bytes and operand, read every run without touching the Buffer.
+    private var expandedBase: UnsafeMutableRawPointer?
+    private var expandedOperand = -1
+
+    private func params(sa: Tensor, za: Tensor?, sb: Tensor, zb: Tensor?, sc: Tensor, zc: Tensor?) -> ok_qbinary_params {
         let fa = quantScale(sa), fb = quantScale(sb), fc = quantScale(sc)
         var p = ok_qbinary_params()
         if kind == .add {
@@ -76,19 +88,41 @@ final class QLinearBinaryOperator: Operator {
             p.a_scale = fa * fb / fc
             p.b_scale = 0
         }
-        p.a_zero_point = quantZeroPoint(optionalTensor(inputs, 2))
-        p.b_zero_point = quantZeroPoint(optionalTensor(inputs, 5))
-        p.c_zero_point = quantZeroPoint(optionalTensor(inputs, 7))
+        p.a_zero_point = quantZeroPoint(za)
+        p.b_zero_point = quantZeroPoint(zb)
+        p.c_zero_point = quantZeroPoint(zc)
         p.qmin = QuantType.qmin(type)
         p.qmax = QuantType.qmax(type)
+        return p
+    }
+
+    override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        guard let loop else { return }
+        var p: ok_qbinary_params
+        let pa: UnsafeMutableRawPointer, pb: UnsafeMutableRawPointer
+        if let q = planned, ctx.step != nil, let a = ctx.input(0, inputs), let b = ctx.input(3, inputs) {
+            // Pointers without Tensor copies (StepPointers), parameters from planning.
+            p = q
+            pa = a
+            pb = b
+        } else {
+            guard let a = inputs[0], let b = inputs[3], let sa = inputs[1], let sb = inputs[4], let sc = inputs[6] else {
+                return
+            }
+            p = params(sa: sa, za: optionalTensor(inputs, 2), sb: sb, zb: optionalTensor(inputs, 5), sc: sc,
+                       zc: optionalTensor(inputs, 7))
+            pa = a.raw
+            pb = b.raw
+        }
         let t = QuantType.code(type)
-        let pa = a.raw, pb = b.raw, pc = outputs[0].raw
+        let pc = ctx.output(0, outputs)
         let pool = UnsafeMutableRawPointer(ctx.pool)
-        if let (k, buf) = expanded {
+        if let buf = expandedBase {
+            let k = expandedOperand
             // One run over the whole output: the other operand has the output's shape.
             let full = loop.rows * loop.inner
-            ok_qbinary_pool(pool, kind == .add ? 0 : 1, k == 0 ? UnsafeRawPointer(buf.base) : UnsafeRawPointer(pa), 1,
-                            k == 1 ? UnsafeRawPointer(buf.base) : UnsafeRawPointer(pb), 1, pc, t, full, &p)
+            ok_qbinary_pool(pool, kind == .add ? 0 : 1, k == 0 ? UnsafeRawPointer(buf) : UnsafeRawPointer(pa), 1,
+                            k == 1 ? UnsafeRawPointer(buf) : UnsafeRawPointer(pb), 1, pc, t, full, &p)
             return
         }
         rowOffsets.withUnsafeBufferPointer { o in
