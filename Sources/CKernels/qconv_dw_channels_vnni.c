@@ -65,32 +65,6 @@ size_t ok_qdw_channels_bytes__vnni(void) {
     return 64 + OK_QALIGN64(16 * QDWCV_TILE_CELLS + QDWCV_SLACK) + 16 * 16 * 4 + 2 * 4 * (QDWCV_TILE_CELLS + 16);
 }
 
-/// idx[k] byte 16a + b = ((b / 4) & 1) * 64 + 16 * (b % 4) + 4k + a: with vpermt2b over
-/// (Z0, Z1) and over (Z2, Z3), where Zq holds rows 4q .. 4q+3 of a 16x16 byte matrix
-/// (16 bytes each), and a blend on b >= 8, output k holds columns 4k .. 4k+3 as rows:
-/// the transpose, 64 bytes at a time. (Constants: filled per call they cost ~0.2 us.)
-static const uint8_t QDWCV_TRANSPOSE[4][64] = {
-    {
-     0, 16, 32, 48, 64, 80, 96, 112, 0, 16, 32, 48, 64, 80, 96, 112,
-     1, 17, 33, 49, 65, 81, 97, 113, 1, 17, 33, 49, 65, 81, 97, 113,
-     2, 18, 34, 50, 66, 82, 98, 114, 2, 18, 34, 50, 66, 82, 98, 114,
-     3, 19, 35, 51, 67, 83, 99, 115, 3, 19, 35, 51, 67, 83, 99, 115},
-    {
-     4, 20, 36, 52, 68, 84, 100, 116, 4, 20, 36, 52, 68, 84, 100, 116,
-     5, 21, 37, 53, 69, 85, 101, 117, 5, 21, 37, 53, 69, 85, 101, 117,
-     6, 22, 38, 54, 70, 86, 102, 118, 6, 22, 38, 54, 70, 86, 102, 118,
-     7, 23, 39, 55, 71, 87, 103, 119, 7, 23, 39, 55, 71, 87, 103, 119},
-    {
-     8, 24, 40, 56, 72, 88, 104, 120, 8, 24, 40, 56, 72, 88, 104, 120,
-     9, 25, 41, 57, 73, 89, 105, 121, 9, 25, 41, 57, 73, 89, 105, 121,
-     10, 26, 42, 58, 74, 90, 106, 122, 10, 26, 42, 58, 74, 90, 106, 122,
-     11, 27, 43, 59, 75, 91, 107, 123, 11, 27, 43, 59, 75, 91, 107, 123},
-    {
-     12, 28, 44, 60, 76, 92, 108, 124, 12, 28, 44, 60, 76, 92, 108, 124,
-     13, 29, 45, 61, 77, 93, 109, 125, 13, 29, 45, 61, 77, 93, 109, 125,
-     14, 30, 46, 62, 78, 94, 110, 126, 14, 30, 46, 62, 78, 94, 110, 126,
-     15, 31, 47, 63, 79, 95, 111, 127, 15, 31, 47, 63, 79, 95, 111, 127}};
-
 /// pidx[k] byte 16i + p = ((p / 4) & 1) * 64 + 16k + 4 * (p % 4) + i: channel 4k + i of
 /// pixel p in the packed layout of qdwcv_outputs.
 static const uint8_t QDWCV_UNPACK[4][64] = {
@@ -122,13 +96,6 @@ static const uint8_t QDWCV_TAPS[64] = {
      8, 24, 40, 56, 9, 25, 41, 57, 10, 26, 42, 58, 11, 27, 43, 59,
      12, 28, 44, 60, 13, 29, 45, 61, 14, 30, 46, 62, 15, 31, 47, 63};
 
-/// z[q] = rows 4q .. 4q+3 of a 16x16 byte matrix -> o[k] = its columns 4k .. 4k+3.
-OK_QDWCV_TARGET static inline void transpose16x16_u8(const __m512i z[4], const __m512i idx[4], __m512i o[4]) {
-    const __mmask64 hi = 0xff00ff00ff00ff00ull;  // rows 8 .. 15 come from (z2, z3)
-    for (int k = 0; k < 4; k++)
-        o[k] = _mm512_mask_blend_epi8(hi, _mm512_permutex2var_epi8(z[0], idx[k], z[1]),
-                                      _mm512_permutex2var_epi8(z[2], idx[k], z[3]));
-}
 
 /// 16 bytes of row (channel) r of a block from plane x + r * P, pixels [p0, p0 + np).
 OK_QDWCV_TARGET static inline __m128i row16(const uint8_t *x, size_t P, int r, int nc, size_t p0, __mmask16 m,
@@ -141,7 +108,7 @@ OK_QDWCV_TARGET static inline __m128i row16(const uint8_t *x, size_t P, int r, i
 /// u8-domain bytes, 16 input pixels per byte transpose; cell[p] = byte offset of input
 /// pixel p's cell (P rounded up to 16; the extra entries are never stored to).
 OK_QDWCV_TARGET static void qdwcv_fill(size_t P, const uint32_t *cell, const uint8_t *x, int nc, __m128i flip,
-                                       const __m512i idx[4], uint8_t *tile) {
+                                       uint8_t *tile) {
     for (size_t p0 = 0; p0 < P; p0 += 16) {
         const int np = P - p0 < 16 ? (int)(P - p0) : 16;
         const __mmask16 m = (__mmask16)((1u << np) - 1u);
@@ -152,7 +119,7 @@ OK_QDWCV_TARGET static void qdwcv_fill(size_t P, const uint32_t *cell, const uin
             v = _mm512_inserti32x4(v, row16(x, P, 4 * q + 2, nc, p0, m, flip), 2);
             z[q] = _mm512_inserti32x4(v, row16(x, P, 4 * q + 3, nc, p0, m, flip), 3);
         }
-        transpose16x16_u8(z, idx, o);
+        ok_transpose16x16_u8(z, o);
         // o[k] holds pixels p0 + 4k .. + 3, 16 channel bytes each.
         const uint32_t *c = cell + p0;
         for (int k = 0; k < 4 && 4 * k < np; k++) {
@@ -306,11 +273,8 @@ OK_QDWCV_TARGET void ok_qdw_channels__vnni(const ok_qdw_geom *g, const uint8_t *
         }
         _mm512_storeu_si512(ocell + p, _mm512_setzero_si512());
     }
-    __m512i idx[4], pidx[4];
-    for (int k = 0; k < 4; k++) {
-        idx[k] = _mm512_loadu_si512(QDWCV_TRANSPOSE[k]);
-        pidx[k] = _mm512_loadu_si512(QDWCV_UNPACK[k]);
-    }
+    __m512i pidx[4];
+    for (int k = 0; k < 4; k++) pidx[k] = _mm512_loadu_si512(QDWCV_UNPACK[k]);
     const __m512i qidx = _mm512_loadu_si512(QDWCV_TAPS);
     // Padding = the zero-point byte, set once: the blocks only rewrite the input cells,
     // so only the cells around them (and the slack) are set here.
@@ -334,7 +298,7 @@ OK_QDWCV_TARGET void ok_qdw_channels__vnni(const ok_qdw_geom *g, const uint8_t *
         for (int j = 0; j < ng; j++)
             w[j] = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, at, wq + (size_t)c0 * ng + j, 4);
         const qdwcv_epi e = qdwcv_epi_make(ep, wsum, zxd, c0, nc);
-        qdwcv_fill(in_sp, cell, x + ((size_t)n * cout + c0) * in_sp, nc, flip, idx, tile);
+        qdwcv_fill(in_sp, cell, x + ((size_t)n * cout + c0) * in_sp, nc, flip, tile);
         char *yb = (char *)y + ((size_t)n * cout + c0) * out_sp * es;
         switch (ep->out) {
         case OK_QOUT_I32: qdwcv_outputs(g, Wp, ocell, tile, w, qidx, &e, nc, pidx, stage, yb, OK_QOUT_I32, 0); break;
