@@ -765,3 +765,31 @@ static int maxpool_2d_fast_f32(const ok_pool_params *prm, const float *x, float 
 DEFINE_MAXPOOL(ok_maxpool_indices_f32, max_window_f32, float, maxpool_2d_fast_f32)
 DEFINE_MAXPOOL(ok_maxpool_u8, max_window_u8, uint8_t, maxpool_2d_fast_u8)
 DEFINE_MAXPOOL(ok_maxpool_s8, max_window_s8, int8_t, maxpool_2d_fast_s8)
+
+typedef struct {
+    const ok_pool_params *prm;
+    const uint8_t *x;
+    uint8_t *y;
+    int s8;
+} maxpool8_job;
+
+/// Planes [begin, end) as a pool of their own (the same code on fewer planes).
+static void maxpool8_range(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const maxpool8_job *j = raw;
+    ok_pool_params sub = *j->prm;
+    sub.planes = end - begin;
+    const int64_t in_plane = sub.in[0] * sub.in[1] * sub.in[2], out_plane = sub.out[0] * sub.out[1] * sub.out[2];
+    const uint8_t *x = j->x + begin * in_plane;
+    uint8_t *y = j->y + begin * out_plane;
+    if (j->s8) ok_maxpool_s8(&sub, (const int8_t *)x, (int8_t *)y, NULL, 0);
+    else ok_maxpool_u8(&sub, x, y, NULL, 0);
+}
+
+void ok_maxpool8_pool(const ok_pool_params *prm, const void *x, void *y, int s8, ok_pool *pool) {
+    maxpool8_job j = {prm, (const uint8_t *)x, (uint8_t *)y, s8};
+    // As ok_pool_f32: tasks of at least ~32K window positions.
+    int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
+    int64_t grain = work > 0 ? 1 + 32768 / work : prm->planes;
+    ok_pool_parallel_for(pool, prm->planes, grain, maxpool8_range, &j);
+}

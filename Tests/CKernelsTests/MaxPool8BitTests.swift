@@ -19,6 +19,8 @@ func setPool2D(_ p: inout ok_pool_params, h: Int, w: Int, kh: Int, kw: Int, sh: 
 
 extension CKernelTests {
 @Suite(.serialized) struct MaxPool8BitTests {
+    static let pool2 = ok_pool_create(2)
+
     @Test func fastPathMatchesTheWindowLoop() {
         let all: UInt32 = 0xffff_ffff, noAVX512: UInt32 = 1 | (1 << OK_ISA_AVX2_FMA.rawValue) | (1 << OK_ISA_NEON.rawValue)
         for mask in [all, noAVX512] {
@@ -63,6 +65,29 @@ extension CKernelTests {
         ok_maxpool_s8(&p, xs, &fs, nil, 0)
         ok_maxpool_s8(&p, xs, &ss, &idx, 0)
         #expect(fs == ss, "s8 \(tag)")
+        // The planes split over two threads (layers large enough to be split).
+        var pu = [UInt8](repeating: 0, count: m), ps = [Int8](repeating: 0, count: m)
+        ok_maxpool8_pool(&p, xu, &pu, 0, Self.pool2)
+        ok_maxpool8_pool(&p, xs, &ps, 1, Self.pool2)
+        #expect(pu == slow && ps == ss, "two threads \(tag)")
+    }
+
+    /// Layers big enough for ok_maxpool8_pool to split their planes: YOLO's SPPF (5x5
+    /// stride 1, pads 2) and a 2x2 stride-2 pool, on every ISA path.
+    @Test func planesSplitOverThreads() {
+        let all: UInt32 = 0xffff_ffff, noAVX512: UInt32 = 1 | (1 << OK_ISA_AVX2_FMA.rawValue) | (1 << OK_ISA_NEON.rawValue)
+        for mask in [all, noAVX512] {
+            ok_cpu_restrict(mask)
+            var rng = TestRNG(31 &+ (mask & 0xff))
+            for (planes, h, k, st, pad) in [(40, 20, 5, 1, 2), (37, 64, 2, 2, 0)] {
+                var p = ok_pool_params()
+                p.planes = Int64(planes)
+                guard let (oh, ow) = setPool2D(&p, h: h, w: h, kh: k, kw: k, sh: st, sw: st, ph: pad, pw: pad) else { continue }
+                let xu = (0..<(planes * h * h)).map { _ in UInt8(rng.int(0, 255)) }
+                compareFastAndWindowLoop(&p, xu, outputs: planes * oh * ow, tag: "\(planes)x\(h)x\(h) k\(k) s\(st)")
+            }
+        }
+        ok_cpu_restrict(0xffff_ffff)
     }
 
     func check(seed: UInt32) {

@@ -42,5 +42,8 @@ void ok_global_max_pool_f32(const float *x, float *y, int64_t planes, int64_t n,
 void ok_maxpool_indices_f32(const ok_pool_params *prm, const float *x, float *y, int64_t *indices, int storage_order);
 void ok_maxpool_u8(const ok_pool_params *prm, const uint8_t *x, uint8_t *y, int64_t *indices, int storage_order);
 void ok_maxpool_s8(const ok_pool_params *prm, const int8_t *x, int8_t *y, int64_t *indices, int storage_order);
+/// 8-bit max pooling without indices, its planes split over the thread pool (pool may be
+/// NULL): the bytes of ok_maxpool_u8 (s8 = 0) / ok_maxpool_s8 (s8 = 1).
+void ok_maxpool8_pool(const ok_pool_params *prm, const void *x, void *y, int s8, ok_pool *pool);
 
 #endif

@@ -124,6 +124,11 @@ final class PoolOperator: Operator {
         guard let x = ctx.input(0, inputs) else { return }
         let y = ctx.output(0, outputs)
         let indices = withIndices ? ctx.output(1, outputs).assumingMemoryBound(to: Int64.self) : nil
+        if (dtype == .uint8 || dtype == .int8) && !withIndices {
+            // Planes over the pool (YOLO's SPPF pools ran on one thread at 2 threads).
+            ok_maxpool8_pool(&params, x, y, dtype == .int8 ? 1 : 0, ctx.pool)
+            return
+        }
         switch dtype {
         case .uint8:
             ok_maxpool_u8(&params, x.assumingMemoryBound(to: UInt8.self), y.assumingMemoryBound(to: UInt8.self), indices,
