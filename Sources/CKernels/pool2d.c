@@ -620,6 +620,66 @@ OK_POOL_VBMI static void pool8_2x2_tiled__vbmi(const uint8_t *x, int64_t R, int6
         _mm_mask_storeu_epi8(y + o, k, _mm512_castsi512_si128(_mm512_permutexvar_epi8(ip, v)));
     }
 }
+/// Stride-1 "same" pools (output plane = input plane) on planes of at most 64 bytes
+/// (YOLO's SPPF: 5x5 windows, pads 2, on 64 planes of 5x5): k = 64 / (H*W) whole planes
+/// per vector, and every window is (kh - 1) + (kw - 1) shifted copies of the vector
+/// (vpermb) max-ed in under masks that keep each lane's shifts inside its own row, then
+/// its own plane (padding contributes nothing, as the window loop skips it). The
+/// separable path paid ~100 ns of row-buffer setup per 25-byte plane.
+OK_POOL_VBMI static void pool8_small_planes__vbmi(const uint8_t *x, uint8_t *y, int64_t planes, int H, int W, int kh,
+                                                  int kw, int ph, int pw, int sgn) {
+    const int P = H * W, per = 64 / P, bytes = per * P;
+    uint8_t idx[64];
+    // Horizontal pass: lane i (column c = i % W within its plane) takes lane i + d for
+    // d in [-pw, kw - 1 - pw] when 0 <= c + d < W; the vertical pass the same with rows.
+    __m512i hidx[64], vidx[64];
+    __mmask64 hmask[64], vmask[64];
+    int nh = 0, nv = 0;
+    for (int d = -pw; d <= kw - 1 - pw; d++) {
+        if (d == 0) continue;
+        __mmask64 m = 0;
+        for (int i = 0; i < 64; i++) {
+            int c = (i % P) % W, ok = i < bytes && c + d >= 0 && c + d < W;
+            idx[i] = (uint8_t)(ok ? i + d : i);
+            if (ok) m |= (__mmask64)1 << i;
+        }
+        if (!m) continue;  // a shift past every row (windows wider than the plane)
+        hidx[nh] = _mm512_loadu_si512(idx);
+        hmask[nh++] = m;
+    }
+    for (int d = -ph; d <= kh - 1 - ph; d++) {
+        if (d == 0) continue;
+        __mmask64 m = 0;
+        for (int i = 0; i < 64; i++) {
+            int r = (i % P) / W, ok = i < bytes && r + d >= 0 && r + d < H;
+            idx[i] = (uint8_t)(ok ? i + d * W : i);
+            if (ok) m |= (__mmask64)1 << i;
+        }
+        if (!m) continue;
+        vidx[nv] = _mm512_loadu_si512(idx);
+        vmask[nv++] = m;
+    }
+    for (int64_t p = 0; p < planes; p += per) {
+        const int64_t np = planes - p < per ? planes - p : per;
+        const __mmask64 k = pool8_mask(np * P);
+        const __m512i v = _mm512_maskz_loadu_epi8(k, x + p * P);
+        __m512i h = v;
+        for (int t = 0; t < nh; t++) {
+            const __m512i s = _mm512_permutexvar_epi8(hidx[t], v);
+            h = sgn ? _mm512_mask_max_epi8(h, hmask[t], h, s) : _mm512_mask_max_epu8(h, hmask[t], h, s);
+        }
+        __m512i o = h;
+        for (int t = 0; t < nv; t++) {
+            const __m512i s = _mm512_permutexvar_epi8(vidx[t], h);
+            o = sgn ? _mm512_mask_max_epi8(o, vmask[t], o, s) : _mm512_mask_max_epu8(o, vmask[t], o, s);
+        }
+        _mm512_mask_storeu_epi8(y + p * P, k, o);
+    }
+}
+#define POOL8_SMALL_OK() ok_cpu_has_avx512_vbmi()
+#define POOL8_SMALL(x, planes, H, W, kh, kw, ph, pw, y, sgn)                                                    \
+    pool8_small_planes__vbmi((const uint8_t *)(x), (uint8_t *)(y), (planes), (int)(H), (int)(W), (int)(kh), \
+                             (int)(kw), (int)(ph), (int)(pw), (sgn))
 #define POOL8_USE_AVX512() pool8_use_avx512()
 #define POOL8_TILED_OK(W) (((W) & ((W) - 1)) == 0 && (W) <= 32 && ok_cpu_has_avx512_vbmi())
 #define POOL8_2X2_TILED(x, R, W, y, sgn) pool8_2x2_tiled__vbmi((const uint8_t *)(x), (R), (W), (uint8_t *)(y), (sgn))
@@ -629,6 +689,8 @@ OK_POOL_VBMI static void pool8_2x2_tiled__vbmi(const uint8_t *x, int64_t R, int6
 #define POOL8_S1(t, kw, n, y, sgn) pool8_s1__avx512bw((const uint8_t *)(t), (kw), (n), (uint8_t *)(y), (sgn))
 #else
 #define POOL8_USE_AVX512() 0
+#define POOL8_SMALL_OK() 0
+#define POOL8_SMALL(x, planes, H, W, kh, kw, ph, pw, y, sgn) ((void)(x), (void)(y))
 #define POOL8_TILED_OK(W) 0
 #define POOL8_2X2_TILED(x, R, W, y, sgn) ((void)(x), (void)(y))
 #define POOL8_2X2(a, b, n, y, sgn) ((void)(a), (void)(b), (void)(y))
@@ -652,6 +714,12 @@ OK_POOL_VBMI static void pool8_2x2_tiled__vbmi(const uint8_t *x, int64_t R, int6
         if (W > 4096 || W <= 0) return 0;                                                           \
         const int64_t in_plane = H * W, out_plane = OH * OW;                                        \
         const int v512 = POOL8_USE_AVX512();                                                        \
+        if (v512 && sh == 1 && sw == 1 && OH == H && OW == W && H * W <= 64 && ph < kh && pw < kw &&  \
+            kh <= 64 && kw <= 64 &&                                                                 \
+            POOL8_SMALL_OK()) {                                                                     \
+            POOL8_SMALL(x, prm->planes, H, W, kh, kw, ph, pw, y, SGN);                              \
+            return 1;                                                                               \
+        }                                                                                           \
         if (v512 && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && 2 * OH <= H &&  \
             2 * OW <= W && OH > 0 && OW > 0) {                                                      \
             /* Every window whole (no window check needed): one pass over each pair of */           \

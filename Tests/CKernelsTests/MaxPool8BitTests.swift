@@ -79,12 +79,33 @@ extension CKernelTests {
         for mask in [all, noAVX512] {
             ok_cpu_restrict(mask)
             var rng = TestRNG(31 &+ (mask & 0xff))
-            for (planes, h, k, st, pad) in [(40, 20, 5, 1, 2), (37, 64, 2, 2, 0)] {
+            for (planes, h, k, st, pad) in [(40, 20, 5, 1, 2), (37, 64, 2, 2, 0), (200, 5, 5, 1, 2)] {
                 var p = ok_pool_params()
                 p.planes = Int64(planes)
                 guard let (oh, ow) = setPool2D(&p, h: h, w: h, kh: k, kw: k, sh: st, sw: st, ph: pad, pw: pad) else { continue }
                 let xu = (0..<(planes * h * h)).map { _ in UInt8(rng.int(0, 255)) }
                 compareFastAndWindowLoop(&p, xu, outputs: planes * oh * ow, tag: "\(planes)x\(h)x\(h) k\(k) s\(st)")
+            }
+        }
+        ok_cpu_restrict(0xffff_ffff)
+    }
+
+    /// Stride-1 "same" pools on planes of at most 64 bytes (whole planes per vector,
+    /// shifted copies under row / plane masks): YOLO's SPPF 5x5 on 5x5, 8x8 (one plane
+    /// per vector), windows wider than the plane, 1-row planes, plane counts that leave
+    /// a partial last vector; u8 and s8 with extremes.
+    @Test func smallSamePools() {
+        let all: UInt32 = 0xffff_ffff, noAVX512: UInt32 = 1 | (1 << OK_ISA_AVX2_FMA.rawValue) | (1 << OK_ISA_NEON.rawValue)
+        for mask in [all, noAVX512] {
+            ok_cpu_restrict(mask)
+            var rng = TestRNG(4242 &+ (mask & 0xff))
+            for (planes, h, w, k) in [(64, 5, 5, 5), (3, 5, 5, 5), (7, 8, 8, 3), (5, 3, 3, 7), (9, 1, 9, 3), (11, 4, 6, 5),
+                                      (2, 7, 9, 3)] {
+                var p = ok_pool_params()
+                p.planes = Int64(planes)
+                guard let (oh, ow) = setPool2D(&p, h: h, w: w, kh: k, kw: k, sh: 1, sw: 1, ph: k / 2, pw: k / 2) else { continue }
+                let xu = (0..<(planes * h * w)).map { i in i % 4 == 0 ? [0, 255, 127, 128][rng.int(0, 3)] : UInt8(rng.int(0, 255)) }
+                compareFastAndWindowLoop(&p, xu, outputs: planes * oh * ow, tag: "\(planes)x\(h)x\(w) k\(k) same")
             }
         }
         ok_cpu_restrict(0xffff_ffff)
