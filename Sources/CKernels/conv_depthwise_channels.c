@@ -202,13 +202,13 @@ static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
             if (ep && ep->bias) bias[c] = ep->bias[c0 + c];
         }
         memset(tile, 0, sizeof(float) * (size_t)Hp * Wp * vw);
-        if (vw == 16) dwc_fill__avx512(j, n, c0, nc, Wp, tile);
+        if (OK_AVX512_BUILT && vw == 16) dwc_fill__avx512(j, n, c0, nc, Wp, tile);
         else dwc_fill(j, n, c0, nc, Wp, tile);
         int a = post ? OK_ACT_NONE : act;
         float fp0 = ep ? ep->p0 : 0, fp1 = ep ? ep->p1 : 0;
-        if (vw == 16) dwc_block__avx512(p, Wp, tile, wt, bias, a, fp0, fp1, out);
+        if (OK_AVX512_BUILT && vw == 16) dwc_block__avx512(p, Wp, tile, wt, bias, a, fp0, fp1, out);
         else dwc_block__avx2(p, Wp, tile, wt, bias, a, fp0, fp1, out);
-        if (vw == 16) dwc_store__avx512(j, n, c0, nc, out);
+        if (OK_AVX512_BUILT && vw == 16) dwc_store__avx512(j, n, c0, nc, out);
         else dwc_store(j, n, c0, nc, out);
         if (post) {
             size_t P = (size_t)p->out_shape[0] * p->out_shape[1];

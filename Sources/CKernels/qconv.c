@@ -152,7 +152,7 @@ static size_t dw_channel_bytes(const ok_conv_params *p) {
 /// geometry the kernel takes. Whether it runs is decided again per call (VNNI
 /// enabled, weights that fit s8, the input zero point, the epilogue).
 static int direct_geometry(const ok_conv_params *p) {
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     if (ok_qconv_algorithm(p) != 0 || p->ndim != 2 || p->group != 1 || p->cout > OK_QDIRECT_MAX_COUT) return 0;
     qgeom g = to3(p);
     ok_qdw_geom d = dw_geom2(&g);
@@ -170,7 +170,7 @@ static size_t direct_taps(const ok_conv_params *p) {
 }
 
 static size_t direct_weight_bytes(const ok_conv_params *p) {
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     size_t cp = (size_t)ok_qconv_direct_coutp(p->cout);
     return OK_QALIGN64(sizeof(int32_t) * direct_taps(p) * cp) + OK_QALIGN64(sizeof(int32_t) * cp);
 #else
@@ -353,7 +353,7 @@ static int dw_direct_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t
 /// Per-thread depthwise workspace: the portable path's planes or the AVX-512 / VNNI tiles.
 static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     size_t b = dw_plane_bytes(g, hp, wp);
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     ok_qdw_geom d = dw_geom2(g);
     size_t t = ok_qdw_tile_bytes__avx512(&d);
     if (t > b) b = t;
@@ -375,7 +375,7 @@ OK_SETUP size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     gemm_dims(p, &M, &K, &N);
     size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N) + narrow_bytes(&g, p->cin / p->group);
     size_t gemm = col + ok_qgemm_workspace_size(M, N, K, threads);
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     if (direct_geometry(p)) {
         ok_qdw_geom d = dw_geom2(&g);
         size_t direct = ok_qconv_direct_bytes__vnni(&d, p->cin);

@@ -92,10 +92,12 @@ void ok_qgemm_u8s8_4x8__scalar(int kg, const void *a, const void *b, int32_t *ti
 
 static const ok_qgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, 1, 1, 0, ok_qgemm_u8s8_4x8__scalar, ok_qepi__scalar,
                                               "ok_qgemm_u8s8_4x8__scalar"};
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
 static const ok_qgemm_kernel_desc k_vnni = {OK_ISA_AVX512_VNNI, 12, 32, 4, 1, 0, ok_qgemm_u8s8_12x32__avx512vnni,
                                             ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni", ok_qpack_b_panel__avx512vnni,
                                             ok_qgemm_u8s8_12x32__avx512vnni_fused};
+#endif
+#if OK_Q_X86
 static const ok_qgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, 2, 2, 0, ok_qgemm_u8s8_6x16__avx2, ok_qepi__avx2,
                                             "ok_qgemm_u8s8_6x16__avx2", ok_qpack_b_panel__avx2,
                                             ok_qgemm_u8s8_6x16__avx2_fused};
@@ -114,7 +116,9 @@ static const ok_qgemm_kernel_desc k_i8mm = {OK_ISA_NEON_I8MM, 8, 8, 8, 1, 0, ok_
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa) {
     switch (isa) {
 #if OK_Q_X86
+#if OK_AVX512_BUILT
     case OK_ISA_AVX512_VNNI: return &k_vnni;
+#endif
     case OK_ISA_AVX2_FMA: return &k_avx2;
 #endif
 #if OK_Q_NEON
@@ -130,7 +134,9 @@ const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa) {
 
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_current(void) {
 #if OK_Q_X86
+#if OK_AVX512_BUILT
     if (ok_isa_enabled(OK_ISA_AVX512_VNNI)) return &k_vnni;
+#endif
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
 #endif
 #if OK_Q_NEON

@@ -39,12 +39,14 @@ static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kern
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
                                             "ok_sgemm_kernel_6x16__avx2_fma",
                                             ok_sgemm_kernel_6x16__avx2_fma_rowa, 1, 256, 72, 512};
+#if OK_AVX512_BUILT
 static const ok_sgemm_kernel_desc k_avx512 = {OK_ISA_AVX512, 12, 32, ok_sgemm_kernel_12x32__avx512,
                                               "ok_sgemm_kernel_12x32__avx512",
                                               ok_sgemm_kernel_12x32__avx512_rowa, 1,
                                               OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC,
                                               ok_sgemm_kernel_12x32_edge__avx512,
                                               ok_sgemm_kernel_12x32__avx512_rowb};
+#endif
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
@@ -56,7 +58,9 @@ static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 #if OK_HAVE_X86
+#if OK_AVX512_BUILT
     if (isa == OK_ISA_AVX512) return &k_avx512;
+#endif
     if (isa == OK_ISA_AVX2_FMA) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -68,7 +72,9 @@ const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void) {
 #if OK_HAVE_X86
+#if OK_AVX512_BUILT
     if (ok_isa_enabled(OK_ISA_AVX512)) return &k_avx512;
+#endif
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -140,7 +146,7 @@ static void apply_epilogue_isa(int isa, float *c, ptrdiff_t ldc, int rows, int c
                                const ok_epilogue *ep) {
     if (!ep || (!ep->bias && ep->activation == OK_ACT_NONE)) return;
 #if OK_HAVE_X86
-    if (isa == OK_ISA_AVX512) {
+    if (OK_ISA_IS_AVX512(isa)) {
         ok_apply_epilogue__avx512(c, ldc, rows, cols, row0, col0, ep);
         return;
     }
