@@ -34,7 +34,10 @@ arch_vars() {
       # budget, docs/size-budget.md footprint6). Detection then never reports them,
       # so dispatch cannot pick a tier that is not there. Host builds (`swift build`:
       # tests, benchmarks, outpost-dev) keep every tier.
-      arch_cflags=(-DOK_NO_AVX512); arch_swift_cc=() ;;
+      # -DOK_X86_DEVICE: the GEMM / convolution drivers (per call, not per element)
+      # compiled for size, the hottest AVX2 kernels 64-byte aligned
+      # (Sources/CKernels/ok_portable.h: OK_X86_DRIVER, OK_X86_HOT).
+      arch_cflags=(-DOK_NO_AVX512 -DOK_X86_DEVICE); arch_swift_cc=() ;;
     *) echo "unknown architecture '$1' (arm64, armhf, x86_64)" >&2; return 1 ;;
   esac
   sysroot="$cross_dir/sysroot-$arch"

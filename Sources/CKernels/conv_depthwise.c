@@ -253,7 +253,7 @@ OK_DW_AVX2 static inline __m256 dw_load_s2(const float *p) {
 }
 
 /// One plane from the tile: 8 outputs per step. `cheap`: activation applied here.
-OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+OK_X86_HOT OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom *t, const float *tile,
                                            const float *w, float bias, int act, float fp0, float fp1, float *y) {
     const __m256 bv = _mm256_set1_ps(bias), p0 = _mm256_set1_ps(fp0), p1 = _mm256_set1_ps(fp1);
     float rowbuf[8];

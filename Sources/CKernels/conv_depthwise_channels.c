@@ -120,7 +120,7 @@ OK_DWC_AVX512 static void dwc_block__avx512(const ok_conv_params *p, int Wp, con
 
 
 /// AVX2 twin of dwc_block__avx512: 8 channels per vector.
-OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
+OK_X86_HOT OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
                                         const float *bias8, int act, float fp0, float fp1, float *out) {
     const __m256 p0 = _mm256_set1_ps(fp0), p1 = _mm256_set1_ps(fp1), bias = _mm256_load_ps(bias8);
     int OH = p->out_shape[0], OW = p->out_shape[1], KH = p->kernel[0], KW = p->kernel[1];

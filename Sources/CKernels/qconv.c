@@ -849,7 +849,7 @@ static int direct_conv(ok_pool *pool, const ok_conv_params *p, const qgeom *g, c
 
 // ---------------------------------------------------------------- driver
 
-void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
+OK_X86_DRIVER void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
               void *y, const ok_qepilogue *ep, void *workspace) {
     const qconv_header *h = packed_w;
     const char *wdata = (const char *)packed_w + 64;

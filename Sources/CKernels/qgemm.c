@@ -453,7 +453,7 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
+OK_X86_DRIVER void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
                          const int32_t *za, const int32_t *ra, const void *pb, const int32_t *zb,
                          const int32_t *cb, void *C, ptrdiff_t ldc, const ok_qepilogue *ep) {
     qjob g;
@@ -596,7 +596,7 @@ static void pack_parallel(ok_pool *pool, const ok_qgemm_kernel_desc *k, const vo
     ok_pool_parallel_for((size_t)rows * K >= 65536 ? pool : NULL, npanels, grain, qpack_task, &j);
 }
 
-void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa,
+OK_X86_DRIVER void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa,
               const int32_t *za, int za_per, const void *packed_a, const void *B, int tb, ptrdiff_t rsb,
               ptrdiff_t csb, const int32_t *zb, int zb_per, const void *packed_b, void *C, ptrdiff_t ldc,
               const ok_qepilogue *ep, void *workspace) {

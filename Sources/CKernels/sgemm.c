@@ -1,6 +1,7 @@
 // Float32 GEMM driver: blocking, packing, threading, dispatch, epilogue.
 // See SGEMM.md for the design and measured figures.
 #include "sgemm_internal.h"
+#include "ok_portable.h"
 #include "ok_elementwise.h"
 
 #include <math.h>
@@ -466,7 +467,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+OK_X86_DRIVER static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
                       const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b,
                       ok_sgemm_pack_b_fn pack_b, void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep,
                       void *workspace) {
