@@ -115,7 +115,7 @@ typedef struct {
 /// kernel offset) x output positions [j0, j0+ncp) written straight into the
 /// NR-column panels of the block, 8 rows at a time (built in an L1 buffer, then
 /// each panel receives 8*NR contiguous floats). The [K, N] matrix never exists.
-static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, int ncp) {
+OK_X86_HOT static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, int ncp) {
     const im2col_ctx *c = raw;
     const geom3 *g = c->g;
     const int N = c->N, OW = g->out[2], OH = g->out[1];

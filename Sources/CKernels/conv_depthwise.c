@@ -462,7 +462,7 @@ typedef struct {
     int isa;
 } dw_job;
 
-static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const dw_job *j = raw;
     const ok_conv_params *p = j->p;

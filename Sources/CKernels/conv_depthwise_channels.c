@@ -177,7 +177,7 @@ OK_DWC_AVX512 static void dwc_store__avx512(const dwc_job *j, int n, int c0, int
     }
 }
 
-static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const dwc_job *j = raw;
     const ok_conv_params *p = j->p;

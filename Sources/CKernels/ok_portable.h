@@ -25,10 +25,12 @@
 //   kernel, split the product into tasks and hand them to the pool (the tasks,
 //   packers and kernels they start are separate functions and keep -O3). Compiled
 //   for size there.
-// - OK_X86_HOT marks the AVX2 kernels that take most of a run: they start on a
-//   64-byte boundary there, so their loops sit at the same offsets within cache
-//   lines whatever the size work moves around them (ok_qepi__avx2 at an address
-//   ≡ 16 mod 64 instead of 48 made int8 mobilenet 3.5% slower, code unchanged).
+// - OK_X86_HOT marks the functions that take most of a run (the AVX2 kernels, the
+//   GEMM / depthwise tasks and the packers and im2col they call; perf of `outpost
+//   bench`): they start on a 64-byte boundary there, so their loops sit at the same
+//   offsets within cache lines whatever the size work moves around them
+//   (ok_qepi__avx2 at an address ≡ 16 mod 64 instead of 48 made int8 mobilenet
+//   3.5% slower, code unchanged).
 #if defined(__x86_64__) && defined(OK_X86_DEVICE)
 #define OK_X86_DRIVER __attribute__((minsize))
 #define OK_X86_HOT __attribute__((aligned(64)))

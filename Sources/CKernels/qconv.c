@@ -16,7 +16,7 @@ typedef struct {
 static size_t narrow_bytes(const qgeom *g, int cig);  // the narrow im2col's padded planes
 
 // 1-D and 2-D convolutions as 3-D with leading axes of size 1.
-static qgeom to3(const ok_conv_params *p) {
+OK_X86_DRIVER static qgeom to3(const ok_conv_params *p) {  // per call: O(1)
     int in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
     int off = 3 - p->ndim;
     for (int i = 0; i < p->ndim; i++) {
@@ -417,7 +417,7 @@ static inline void pad_bytes(uint8_t *d, uint8_t v, int n) {
 /// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
 /// [oh0, oh1) of every output depth), padding = zx (as a byte); only the rows of
 /// input channels [ci0, ci1) (threads split the channels: their rows are disjoint).
-static void im2col(const qgeom *g, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1, int ci0,
+OK_X86_HOT static void im2col(const qgeom *g, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1, int ci0,
                    int ci1) {
     uint8_t *dst = cols + (size_t)ci0 * g->kd * g->kh * g->kw * g->od * (size_t)(oh1 - oh0) * g->ow;
     const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
@@ -656,7 +656,7 @@ static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const flo
     }
 }
 
-static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     const dw_job *j = raw;
     const qgeom *g = &j->g;
     char *base = j->ws + (size_t)thread * j->ws_stride;

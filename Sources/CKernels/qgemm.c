@@ -171,7 +171,7 @@ static size_t panels_bytes_max(int rows, int K) {
     return OK_QALIGN64((size_t)(rows + OK_QNR_MAX) * (size_t)(K + OK_QKU_MAX) * OK_QES_MAX);
 }
 
-void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
+OK_X86_HOT void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
                      int es, int dst_s8, void *panels, int32_t *sums) {
     const int KP = ok_q_round_up(K, ku);
     const int flip = (t == OK_QTYPE_U8) == (dst_s8 != 0) ? 0x80 : 0;  // u8 -> s8 or s8 -> u8: xor 0x80
@@ -369,7 +369,7 @@ static inline void tile_rows(const qjob *g, ok_qfuse *f, int cached, int ic, int
 /// GEMMs are 64 x 125).
 enum { QROW_CACHE = 256, QCOL_CACHE = 512 };
 
-static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const qjob *g = raw;
     const ok_qgemm_kernel_desc *k = g->k;

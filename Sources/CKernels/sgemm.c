@@ -214,7 +214,7 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
 }
 
 /// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of B into NR-column panels.
-static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
+OK_X86_HOT static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
                          int p0, int kc) {
     if (csb == 1 && (nr == 32 || nr == 16 || nr == 8)) {
         // Row-major B: walk each source row once (sequential reads), scattering
@@ -367,7 +367,7 @@ typedef struct {
 // One task = one column block [jc, jc+nc) x one row range [m0, m1). Loop order
 // (BLIS): K blocks (B block packed once, stays in L2/L3), then MC row blocks
 // (A block packed, L2), then NR column panels (L1) x MR row panels (registers).
-static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const gemm_job *g = raw;
     const ok_sgemm_kernel_desc *k = g->k;
     const int MR = k->mr, NR = k->nr;
