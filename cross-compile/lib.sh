@@ -30,8 +30,8 @@ arch_vars() {
       swift_triple=x86_64-unknown-linux-gnu; qemu=
       # The x86-64 device build carries the portable and AVX2(+FMA) kernel tiers only:
       # OK_NO_AVX512 leaves the AVX-512 / AVX-512-VNNI tiers out (edge x86 gateways,
-      # Atom/Celeron/N100 and Ryzen Embedded, have no AVX-512; −124 KB of the 1 MB
-      # budget, docs/size-budget.md footprint6). Detection then never reports them,
+      # Atom/Celeron/N100 and Ryzen Embedded, have no AVX-512; −150 KB towards the
+      # 1 MB budget, docs/size-budget.md footprint6). Detection then never reports them,
       # so dispatch cannot pick a tier that is not there. Host builds (`swift build`:
       # tests, benchmarks, outpost-dev) keep every tier.
       # -DOK_X86_DEVICE: the GEMM / convolution drivers (per call, not per element)
