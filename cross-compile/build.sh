@@ -19,7 +19,7 @@ if [[ $arch == x86_64 ]]; then
   swiftc_args=(-Xswiftc -Xfrontend -Xswiftc -clang-target -Xswiftc -Xfrontend -Xswiftc "$clang_triple"
                -Xswiftc -use-ld=lld -Xlinker "$embedded_dir/libswiftUnicodeDataTables.a" -Xlinker -lm)
   for o in "${size_swift[@]}"; do swiftc_args+=(-Xswiftc "$o"); done
-  for o in "${size_c[@]}"; do swiftc_args+=(-Xcc "$o"); done
+  for o in "${arch_cflags[@]}" "${size_c[@]}"; do swiftc_args+=(-Xcc "$o"); done
   for o in "${size_ld[@]}"; do swiftc_args+=(-Xlinker "$o"); done
 else
   ensure_sysroot

@@ -28,7 +28,16 @@ arch_vars() {
     x86_64|amd64)
       arch=x86_64; deb_arch=amd64; gnu_triple=x86_64-linux-gnu; clang_triple=x86_64-unknown-linux-gnu
       swift_triple=x86_64-unknown-linux-gnu; qemu=
-      arch_cflags=(); arch_swift_cc=() ;;
+      # The x86-64 device build carries the portable and AVX2(+FMA) kernel tiers only:
+      # OK_NO_AVX512 leaves the AVX-512 / AVX-512-VNNI tiers out (edge x86 gateways,
+      # Atom/Celeron/N100 and Ryzen Embedded, have no AVX-512; −150 KB towards the
+      # 1 MB budget, docs/size-budget.md footprint6). Detection then never reports them,
+      # so dispatch cannot pick a tier that is not there. Host builds (`swift build`:
+      # tests, benchmarks, outpost-dev) keep every tier.
+      # -DOK_X86_DEVICE: the GEMM / convolution drivers (per call, not per element)
+      # compiled for size, the hottest AVX2 kernels 64-byte aligned
+      # (Sources/CKernels/ok_portable.h: OK_X86_DRIVER, OK_X86_HOT).
+      arch_cflags=(-DOK_NO_AVX512 -DOK_X86_DEVICE); arch_swift_cc=() ;;
     *) echo "unknown architecture '$1' (arm64, armhf, x86_64)" >&2; return 1 ;;
   esac
   sysroot="$cross_dir/sysroot-$arch"

@@ -3,6 +3,7 @@
 #include "ok_conv.h"
 #include "conv_direct.h"
 #include "sgemm_internal.h"
+#include "ok_portable.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,7 @@ typedef struct {
 /// kernel offset) x output positions [j0, j0+ncp) written straight into the
 /// NR-column panels of the block, 8 rows at a time (built in an L1 buffer, then
 /// each panel receives 8*NR contiguous floats). The [K, N] matrix never exists.
-static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, int ncp) {
+OK_X86_HOT static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, int ncp) {
     const im2col_ctx *c = raw;
     const geom3 *g = c->g;
     const int N = c->N, OW = g->out[2], OH = g->out[1];
@@ -221,7 +222,7 @@ static void im2col_block(void *raw, float *dst, int nr, int p0, int kc, int j0, 
 void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x, const float *w, float *y,
                          const ok_epilogue *ep);
 
-void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void *packed_w, float *y,
+OK_X86_DRIVER void ok_conv(ok_pool *pool, const ok_conv_params *p, const float *x, const void *packed_w, float *y,
              const ok_epilogue *ep, void *workspace) {
     const ok_conv_header *h = packed_w;
     const char *data = (const char *)packed_w + 64;

@@ -253,7 +253,7 @@ OK_DW_AVX2 static inline __m256 dw_load_s2(const float *p) {
 }
 
 /// One plane from the tile: 8 outputs per step. `cheap`: activation applied here.
-OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom *t, const float *tile,
+OK_X86_HOT OK_DW_AVX2 static void dw_tile_plane__avx2(const dw_geom *g, const dw_tile_geom *t, const float *tile,
                                            const float *w, float bias, int act, float fp0, float fp1, float *y) {
     const __m256 bv = _mm256_set1_ps(bias), p0 = _mm256_set1_ps(fp0), p1 = _mm256_set1_ps(fp1);
     float rowbuf[8];
@@ -462,7 +462,7 @@ typedef struct {
     int isa;
 } dw_job;
 
-static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const dw_job *j = raw;
     const ok_conv_params *p = j->p;
@@ -479,7 +479,7 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
 #if OK_HAVE_X86
     dw_tile_geom tg;
     // AVX-512 (16 outputs per vector) for 3x3 rows of >= 12 outputs; AVX2 otherwise.
-    int wide = j->isa == OK_ISA_AVX512 && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.OW >= 12 &&
+    int wide = OK_ISA_IS_AVX512(j->isa) && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.OW >= 12 &&
                dw_tile_plan(&g, 16, &tg);
     if (wide || (j->isa != OK_ISA_SCALAR && dw_tile_plan(&g, 8, &tg))) {
         float tile[OK_DW_TILE_FLOATS] __attribute__((aligned(64)));
@@ -499,7 +499,7 @@ static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
                 dw_tile_plane__avx2(&g, &tg, tile, j->w + (size_t)c * g.KH * g.KW, bias, post ? OK_ACT_NONE : act,
                                     ep ? ep->p0 : 0, ep ? ep->p1 : 0, y);
             size_t n = (size_t)g.OH * g.OW;
-            if (post && j->isa == OK_ISA_AVX512 && act != OK_ACT_TANH) {
+            if (post && OK_ISA_IS_AVX512(j->isa) && act != OK_ACT_TANH) {
                 ok_epilogue e2 = {NULL, OK_BIAS_NONE, act, 0, 0, 0};
                 ok_apply_epilogue__avx512(y, 0, 1, (int)n, 0, 0, &e2);
             } else if (act == OK_ACT_SIGMOID) ok_unary_f32(OK_UNARY_SIGMOID, y, y, n, 0, 0);
@@ -589,8 +589,8 @@ void ok_depthwise_planes(ok_pool *pool, const ok_conv_params *p, const float *x,
 #if OK_HAVE_X86
     // Rows shorter than 8 outputs leave most lanes of a row vector idle: vectorise
     // across channels instead (kws: 25x5 planes).
-    if (j.isa == OK_ISA_AVX512 || j.isa == OK_ISA_AVX2_FMA) {
-        int vw = j.isa == OK_ISA_AVX512 ? 16 : 8;
+    if (OK_ISA_IS_AVX512(j.isa) || j.isa == OK_ISA_AVX2_FMA) {
+        int vw = OK_ISA_IS_AVX512(j.isa) ? 16 : 8;
         if (p->ndim == 2 && p->out_shape[1] < (vw == 16 ? 17 : 8) && ok_depthwise_channels_fits(p, vw)) {
             ok_depthwise_channels(pool, p, x, w, y, j.ep, vw);
             return;

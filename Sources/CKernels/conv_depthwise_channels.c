@@ -120,7 +120,7 @@ OK_DWC_AVX512 static void dwc_block__avx512(const ok_conv_params *p, int Wp, con
 
 
 /// AVX2 twin of dwc_block__avx512: 8 channels per vector.
-OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
+OK_X86_HOT OK_DWC_AVX2 static void dwc_block__avx2(const ok_conv_params *p, int Wp, const float *tile, const float *wt,
                                         const float *bias8, int act, float fp0, float fp1, float *out) {
     const __m256 p0 = _mm256_set1_ps(fp0), p1 = _mm256_set1_ps(fp1), bias = _mm256_load_ps(bias8);
     int OH = p->out_shape[0], OW = p->out_shape[1], KH = p->kernel[0], KW = p->kernel[1];
@@ -177,7 +177,7 @@ OK_DWC_AVX512 static void dwc_store__avx512(const dwc_job *j, int n, int c0, int
     }
 }
 
-static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const dwc_job *j = raw;
     const ok_conv_params *p = j->p;
@@ -202,13 +202,13 @@ static void dwc_task(void *raw, int64_t begin, int64_t end, int thread) {
             if (ep && ep->bias) bias[c] = ep->bias[c0 + c];
         }
         memset(tile, 0, sizeof(float) * (size_t)Hp * Wp * vw);
-        if (vw == 16) dwc_fill__avx512(j, n, c0, nc, Wp, tile);
+        if (OK_AVX512_BUILT && vw == 16) dwc_fill__avx512(j, n, c0, nc, Wp, tile);
         else dwc_fill(j, n, c0, nc, Wp, tile);
         int a = post ? OK_ACT_NONE : act;
         float fp0 = ep ? ep->p0 : 0, fp1 = ep ? ep->p1 : 0;
-        if (vw == 16) dwc_block__avx512(p, Wp, tile, wt, bias, a, fp0, fp1, out);
+        if (OK_AVX512_BUILT && vw == 16) dwc_block__avx512(p, Wp, tile, wt, bias, a, fp0, fp1, out);
         else dwc_block__avx2(p, Wp, tile, wt, bias, a, fp0, fp1, out);
-        if (vw == 16) dwc_store__avx512(j, n, c0, nc, out);
+        if (OK_AVX512_BUILT && vw == 16) dwc_store__avx512(j, n, c0, nc, out);
         else dwc_store(j, n, c0, nc, out);
         if (post) {
             size_t P = (size_t)p->out_shape[0] * p->out_shape[1];

@@ -22,7 +22,7 @@
 
 #include <string.h>
 
-#if OK_HAVE_X86
+#if OK_HAVE_X86 && OK_AVX512_BUILT  // AVX-512 only (OK_NO_AVX512: the stubs below)
 #include <immintrin.h>
 
 enum {

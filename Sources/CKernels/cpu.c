@@ -24,7 +24,7 @@ static uint32_t detect(void) {
     // AVX-512: F (ebx 16), DQ (17), BW (30), VL (31), and the OS saving opmask and
     // ZMM state (XCR0 bits 5, 6, 7) besides SSE/AVX (bits 1, 2).
     int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
-    if (f && dq && bw && vl && (lo & 0xe6) == 0xe6) {
+    if (OK_AVX512_BUILT && f && dq && bw && vl && (lo & 0xe6) == 0xe6) {
         mask |= 1u << OK_ISA_AVX512;
         if ((c >> 11) & 1) mask |= 1u << OK_ISA_AVX512_VNNI;  // cpuid.7.0 ECX bit 11: AVX512_VNNI
         vbmi_supported = (c >> 1) & 1;                         // cpuid.7.0 ECX bit 1: AVX512_VBMI
@@ -109,7 +109,8 @@ void ok_cpu_restrict(uint32_t mask) {
     allowed_mask = mask | (1u << OK_ISA_SCALAR);
 }
 
-int ok_isa_enabled(ok_isa isa) { return (ok_cpu_enabled_isas() >> isa) & 1; }
+// The name in parentheses: with OK_NO_AVX512, ok_cpu.h defines a macro of that name.
+int (ok_isa_enabled)(ok_isa isa) { return (ok_cpu_enabled_isas() >> isa) & 1; }
 
 int ok_cpu_has_avx512_vbmi(void) {
 #if defined(__x86_64__) || defined(__i386__)

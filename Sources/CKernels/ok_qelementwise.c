@@ -219,6 +219,9 @@ void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t c
 }
 
 // ---- pool-parallel entry points ---------------------------------------------------
+// (OK_X86_DRIVER, x86-64 device build: split into pool tasks, per call; the loops
+// are the dispatchers' kernels, separate functions. At -O3 q_range and
+// ok_qbinary_pool each inlined -O3 copies of the minsize portable twins, 3 KB each.)
 
 #include "include/ok_pool.h"
 #define OK_Q_GRAIN 32768
@@ -231,7 +234,7 @@ typedef struct {
     const uint8_t *table;
 } q_job;
 
-static void q_range(void *c, int64_t begin, int64_t end, int thread) {
+OK_X86_DRIVER static void q_range(void *c, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const q_job *j = (const q_job *)c;
     const size_t n = (size_t)(end - begin);
@@ -248,20 +251,20 @@ static void q_range(void *c, int64_t begin, int64_t end, int thread) {
 
 static int q_inline(void *pool, size_t n) { return pool == NULL || n <= 2 * OK_Q_GRAIN || ok_pool_threads((ok_pool *)pool) < 2; }
 
-void ok_quantize_f32_pool(void *pool, const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
+OK_X86_DRIVER void ok_quantize_f32_pool(void *pool, const float *x, void *y, int ty, size_t n, float scale, int32_t zero_point,
                           int32_t qmin, int32_t qmax) {
     if (q_inline(pool, n)) { ok_quantize_f32(x, y, ty, n, scale, zero_point, qmin, qmax); return; }
     q_job j = {0, x, 1, NULL, 0, y, ty, scale, zero_point, qmin, qmax, NULL, NULL};
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
 }
 
-void ok_dequantize_f32_pool(void *pool, const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
+OK_X86_DRIVER void ok_dequantize_f32_pool(void *pool, const void *x, int tx, float *y, size_t n, float scale, int32_t zero_point) {
     if (q_inline(pool, n)) { ok_dequantize_f32(x, tx, y, n, scale, zero_point); return; }
     q_job j = {1, x, 1, NULL, 0, y, tx, scale, zero_point, 0, 0, NULL, NULL};
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);
 }
 
-void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
+OK_X86_DRIVER void ok_qbinary_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
                      size_t n, const ok_qbinary_params *p) {
     if (q_inline(pool, n)) {
         if (mul) ok_qmul(a, sa, b, sb, c, type, n, p); else ok_qadd(a, sa, b, sb, c, type, n, p);
@@ -281,7 +284,7 @@ typedef struct {
     const ok_qbinary_params *p;
 } q_rows_job;
 
-static void q_rows_range(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_DRIVER static void q_rows_range(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const q_rows_job *j = (const q_rows_job *)raw;
     for (int64_t r = begin; r < end; r++) {
@@ -292,7 +295,7 @@ static void q_rows_range(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void ok_qbinary_rows_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
+OK_X86_DRIVER void ok_qbinary_rows_pool(void *pool, int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb,
                           const int64_t *offsets, size_t rows, void *c, int type, size_t n, const ok_qbinary_params *p) {
     q_rows_job j = {mul, type, (const uint8_t *)a, (const uint8_t *)b, sa, sb, offsets, (uint8_t *)c, n, p};
     // Rows per task: at least OK_Q_GRAIN elements (the element-wise kernels' grain).
@@ -301,7 +304,7 @@ void ok_qbinary_rows_pool(void *pool, int mul, const void *a, ptrdiff_t sa, cons
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)rows, grain, q_rows_range, &j);
 }
 
-void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
+OK_X86_DRIVER void ok_qlut_apply_pool(void *pool, const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n) {
     if (q_inline(pool, n)) { ok_qlut_apply(table, x, y, n); return; }
     q_job j = {4, x, 1, NULL, 0, y, 0, 0, 0, 0, 0, NULL, table};
     ok_pool_parallel_for((ok_pool *)pool, (int64_t)n, OK_Q_GRAIN, q_range, &j);

@@ -16,7 +16,7 @@ typedef struct {
 static size_t narrow_bytes(const qgeom *g, int cig);  // the narrow im2col's padded planes
 
 // 1-D and 2-D convolutions as 3-D with leading axes of size 1.
-static qgeom to3(const ok_conv_params *p) {
+OK_X86_DRIVER static qgeom to3(const ok_conv_params *p) {  // per call: O(1)
     int in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, pb[3] = {0, 0, 0};
     int off = 3 - p->ndim;
     for (int i = 0; i < p->ndim; i++) {
@@ -153,7 +153,7 @@ static size_t dw_channel_bytes(const ok_conv_params *p) {
 /// geometry the kernel takes. Whether it runs is decided again per call (VNNI
 /// enabled, weights that fit s8, the input zero point, the epilogue).
 static int direct_geometry(const ok_conv_params *p) {
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     if (ok_qconv_algorithm(p) != 0 || p->ndim != 2 || p->group != 1 || p->cout > OK_QDIRECT_MAX_COUT) return 0;
     qgeom g = to3(p);
     ok_qdw_geom d = dw_geom2(&g);
@@ -171,7 +171,7 @@ static size_t direct_taps(const ok_conv_params *p) {
 }
 
 static size_t direct_weight_bytes(const ok_conv_params *p) {
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     size_t cp = (size_t)ok_qconv_direct_coutp(p->cout);
     return OK_QALIGN64(sizeof(int32_t) * direct_taps(p) * cp) + OK_QALIGN64(sizeof(int32_t) * cp);
 #else
@@ -354,7 +354,7 @@ static int dw_direct_vnni(const qgeom *g, const qconv_header *h, int tx, int32_t
 /// Per-thread depthwise workspace: the portable path's planes or the AVX-512 / VNNI tiles.
 static size_t dw_thread_bytes(const qgeom *g, int *hp, int *wp) {
     size_t b = dw_plane_bytes(g, hp, wp);
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     ok_qdw_geom d = dw_geom2(g);
     size_t t = ok_qdw_tile_bytes__avx512(&d);
     if (t > b) b = t;
@@ -377,7 +377,7 @@ OK_SETUP size_t ok_qconv_workspace_size(const ok_conv_params *p, int threads) {
     gemm_dims(p, &M, &K, &N);
     size_t col = ok_qconv_algorithm(p) == 1 ? 0 : OK_QALIGN64((size_t)K * N) + narrow_bytes(&g, p->cin / p->group);
     size_t gemm = col + ok_qgemm_workspace_size(M, N, K, threads);
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
     if (direct_geometry(p)) {
         ok_qdw_geom d = dw_geom2(&g);
         size_t direct = ok_qconv_direct_bytes__vnni(&d, p->cin);
@@ -419,7 +419,7 @@ static inline void pad_bytes(uint8_t *d, uint8_t v, int n) {
 /// cols[k][n] (k = (ci, kd, kh, kw), n = output position among output rows
 /// [oh0, oh1) of every output depth), padding = zx (as a byte); only the rows of
 /// input channels [ci0, ci1) (threads split the channels: their rows are disjoint).
-static void im2col(const qgeom *g, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1, int ci0,
+OK_X86_HOT static void im2col(const qgeom *g, const uint8_t *x, uint8_t zx, uint8_t *cols, int oh0, int oh1, int ci0,
                    int ci1) {
     uint8_t *dst = cols + (size_t)ci0 * g->kd * g->kh * g->kw * g->od * (size_t)(oh1 - oh0) * g->ow;
     const int same = g->od == 1 && g->id == 1 && g->kd == 1 && g->sw == 1 && g->sh == 1 && g->ow == g->iw;
@@ -707,7 +707,7 @@ static void dw_plane_generic(const qgeom *g, const int16_t *P, int wp, const flo
     }
 }
 
-static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void dw_task(void *raw, int64_t begin, int64_t end, int thread) {
     const dw_job *j = raw;
     const qgeom *g = &j->g;
     char *base = j->ws + (size_t)thread * j->ws_stride;
@@ -959,7 +959,7 @@ static int direct_conv(ok_pool *pool, const ok_conv_params *p, const qgeom *g, c
 
 // ---------------------------------------------------------------- driver
 
-void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
+OK_X86_DRIVER void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *x, int tx, int32_t zx, const void *packed_w,
               void *y, const ok_qepilogue *ep, void *workspace) {
     const qconv_header *h = packed_w;
     const char *wdata = (const char *)packed_w + 64;

@@ -92,10 +92,12 @@ void ok_qgemm_u8s8_4x8__scalar(int kg, const void *a, const void *b, int32_t *ti
 
 static const ok_qgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, 1, 1, 0, ok_qgemm_u8s8_4x8__scalar, ok_qepi__scalar,
                                               "ok_qgemm_u8s8_4x8__scalar"};
-#if OK_Q_X86
+#if OK_Q_X86 && OK_AVX512_BUILT
 static const ok_qgemm_kernel_desc k_vnni = {OK_ISA_AVX512_VNNI, 12, 32, 4, 1, 0, ok_qgemm_u8s8_12x32__avx512vnni,
                                             ok_qepi__avx512, "ok_qgemm_u8s8_12x32__avx512vnni", ok_qpack_b_panel__avx512vnni,
                                             ok_qgemm_u8s8_12x32__avx512vnni_fused};
+#endif
+#if OK_Q_X86
 static const ok_qgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, 2, 2, 0, ok_qgemm_u8s8_6x16__avx2, ok_qepi__avx2,
                                             "ok_qgemm_u8s8_6x16__avx2", ok_qpack_b_panel__avx2,
                                             ok_qgemm_u8s8_6x16__avx2_fused};
@@ -114,7 +116,9 @@ static const ok_qgemm_kernel_desc k_i8mm = {OK_ISA_NEON_I8MM, 8, 8, 8, 1, 0, ok_
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa) {
     switch (isa) {
 #if OK_Q_X86
+#if OK_AVX512_BUILT
     case OK_ISA_AVX512_VNNI: return &k_vnni;
+#endif
     case OK_ISA_AVX2_FMA: return &k_avx2;
 #endif
 #if OK_Q_NEON
@@ -130,7 +134,9 @@ const ok_qgemm_kernel_desc *ok_qgemm_kernel_for(int isa) {
 
 const ok_qgemm_kernel_desc *ok_qgemm_kernel_current(void) {
 #if OK_Q_X86
+#if OK_AVX512_BUILT
     if (ok_isa_enabled(OK_ISA_AVX512_VNNI)) return &k_vnni;
+#endif
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
 #endif
 #if OK_Q_NEON
@@ -165,7 +171,7 @@ static size_t panels_bytes_max(int rows, int K) {
     return OK_QALIGN64((size_t)(rows + OK_QNR_MAX) * (size_t)(K + OK_QKU_MAX) * OK_QES_MAX);
 }
 
-void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
+OK_X86_HOT void ok_qpack_panels(const void *S, int t, ptrdiff_t rs, ptrdiff_t cs, int r0, int rows, int K, int w, int ku,
                      int es, int dst_s8, void *panels, int32_t *sums) {
     const int KP = ok_q_round_up(K, ku);
     const int flip = (t == OK_QTYPE_U8) == (dst_s8 != 0) ? 0x80 : 0;  // u8 -> s8 or s8 -> u8: xor 0x80
@@ -363,7 +369,7 @@ static inline void tile_rows(const qjob *g, ok_qfuse *f, int cached, int ic, int
 /// GEMMs are 64 x 125).
 enum { QROW_CACHE = 256, QCOL_CACHE = 512 };
 
-static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     (void)thread;
     const qjob *g = raw;
     const ok_qgemm_kernel_desc *k = g->k;
@@ -447,7 +453,7 @@ static void qtask(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
+OK_X86_DRIVER void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc *k, int M, int N, int K, const void *pa,
                          const int32_t *za, const int32_t *ra, const void *pb, const int32_t *zb,
                          const int32_t *cb, void *C, ptrdiff_t ldc, const ok_qepilogue *ep) {
     qjob g;
@@ -592,7 +598,7 @@ static void pack_parallel(ok_pool *pool, const ok_qgemm_kernel_desc *k, const vo
     ok_pool_parallel_for((size_t)rows * K >= 65536 ? pool : NULL, npanels, grain, qpack_task, &j);
 }
 
-void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa,
+OK_X86_DRIVER void ok_qgemm(ok_pool *pool, int M, int N, int K, const void *A, int ta, ptrdiff_t rsa, ptrdiff_t csa,
               const int32_t *za, int za_per, const void *packed_a, const void *B, int tb, ptrdiff_t rsb,
               ptrdiff_t csb, const int32_t *zb, int zb_per, const void *packed_b, void *C, ptrdiff_t ldc,
               const ok_qepilogue *ep, void *workspace) {

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "ok_qgemm.h"
 #include "ok_cpu.h"
+#include "ok_portable.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define OK_Q_X86 1

@@ -235,7 +235,7 @@ OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2(int kg, const void *a, const void *
 
 // The AVX2 kernel with the epilogue fused (uniform zero points): accumulators start at
 // the correction + bias; rows past mr are skipped, columns past nr go through a buffer.
-OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
+OK_X86_HOT OK_AVX2_TARGET void ok_qgemm_u8s8_6x16__avx2_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C,
                                                    ptrdiff_t ldc, int mr, int nr) {
     const ok_qi32u *pa = a;
     const __m256i *pb = b;
@@ -420,7 +420,7 @@ OK_AVX512_TARGET void ok_qepi__avx512(const ok_qepi *e, const int32_t *acc, ptrd
 }
 
 // 8 columns per step, scalar tail.
-OK_AVX2_TARGET void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0,
+OK_X86_HOT OK_AVX2_TARGET void ok_qepi__avx2(const ok_qepi *e, const int32_t *acc, ptrdiff_t ldt, int rows, int cols, int row0,
                                   int col0) {
     const ok_qepilogue *ep = e->ep;
     const int col_scale = ep->scale && ep->scale_per == OK_QPER_COL;
@@ -508,7 +508,7 @@ OK_VNNI_TARGET void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t l
 
 // AVX2 layout (16 columns, pairs of k, int16): 2 rows of 16 bytes, sign-extended,
 // word unpacks -> 2 x 16 int16 pairs; column sums by vpmaddwd with 1s.
-OK_AVX2_TARGET void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel,
+OK_X86_HOT OK_AVX2_TARGET void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel,
                                            int32_t *sums) {
     const __m128i fv = _mm_set1_epi8((char)flip);
     const __m256i ones = _mm256_set1_epi16(1);

@@ -161,7 +161,7 @@ double ok_qgemm_peak_gops(int isa, double seconds) {
     double ops_per_iter = 0;
     int32_t (*fn)(long) = 0;
 #if OK_Q_X86
-    if (isa == OK_ISA_AVX512_VNNI && (ok_cpu_supported_isas() >> OK_ISA_AVX512_VNNI & 1)) {
+    if (OK_AVX512_BUILT && isa == OK_ISA_AVX512_VNNI && (ok_cpu_supported_isas() >> OK_ISA_AVX512_VNNI & 1)) {
         fn = peak_vnni;
         ops_per_iter = 16.0 * 64 * 2;
     }
@@ -178,7 +178,7 @@ double ok_fma_peak_gflops(int isa, double seconds) {
     double ops_per_iter = 0;
     int32_t (*fn)(long) = 0;
 #if OK_Q_X86
-    if (isa == OK_ISA_AVX512 && (ok_cpu_supported_isas() >> OK_ISA_AVX512 & 1)) {
+    if (OK_AVX512_BUILT && isa == OK_ISA_AVX512 && (ok_cpu_supported_isas() >> OK_ISA_AVX512 & 1)) {
         fn = peak_fma512;
         ops_per_iter = 24.0 * 16 * 2;
     }

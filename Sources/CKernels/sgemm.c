@@ -1,6 +1,7 @@
 // Float32 GEMM driver: blocking, packing, threading, dispatch, epilogue.
 // See SGEMM.md for the design and measured figures.
 #include "sgemm_internal.h"
+#include "ok_portable.h"
 #include "ok_elementwise.h"
 
 #include <math.h>
@@ -39,12 +40,14 @@ static const ok_sgemm_kernel_desc k_scalar = {OK_ISA_SCALAR, 4, 8, ok_sgemm_kern
 static const ok_sgemm_kernel_desc k_avx2 = {OK_ISA_AVX2_FMA, 6, 16, ok_sgemm_kernel_6x16__avx2_fma,
                                             "ok_sgemm_kernel_6x16__avx2_fma",
                                             ok_sgemm_kernel_6x16__avx2_fma_rowa, 1, 256, 72, 512};
+#if OK_AVX512_BUILT
 static const ok_sgemm_kernel_desc k_avx512 = {OK_ISA_AVX512, 12, 32, ok_sgemm_kernel_12x32__avx512,
                                               "ok_sgemm_kernel_12x32__avx512",
                                               ok_sgemm_kernel_12x32__avx512_rowa, 1,
                                               OK_AVX512_KC, OK_AVX512_MC, OK_AVX512_NC,
                                               ok_sgemm_kernel_12x32_edge__avx512,
                                               ok_sgemm_kernel_12x32__avx512_rowb};
+#endif
 #endif
 #if OK_HAVE_NEON
 #if defined(__aarch64__)
@@ -56,7 +59,9 @@ static const ok_sgemm_kernel_desc k_neon = {OK_ISA_NEON, 4, 8, ok_sgemm_kernel_4
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 #if OK_HAVE_X86
+#if OK_AVX512_BUILT
     if (isa == OK_ISA_AVX512) return &k_avx512;
+#endif
     if (isa == OK_ISA_AVX2_FMA) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -68,7 +73,9 @@ const ok_sgemm_kernel_desc *ok_sgemm_kernel_for(int isa) {
 
 const ok_sgemm_kernel_desc *ok_sgemm_kernel_current(void) {
 #if OK_HAVE_X86
+#if OK_AVX512_BUILT
     if (ok_isa_enabled(OK_ISA_AVX512)) return &k_avx512;
+#endif
     if (ok_isa_enabled(OK_ISA_AVX2_FMA)) return &k_avx2;
 #endif
 #if OK_HAVE_NEON
@@ -140,7 +147,7 @@ static void apply_epilogue_isa(int isa, float *c, ptrdiff_t ldc, int rows, int c
                                const ok_epilogue *ep) {
     if (!ep || (!ep->bias && ep->activation == OK_ACT_NONE)) return;
 #if OK_HAVE_X86
-    if (isa == OK_ISA_AVX512) {
+    if (OK_ISA_IS_AVX512(isa)) {
         ok_apply_epilogue__avx512(c, ldc, rows, cols, row0, col0, ep);
         return;
     }
@@ -207,7 +214,7 @@ static void pack_a_block(float *dst, int mr, const float *A, ptrdiff_t rsa, ptrd
 }
 
 /// Packs depth [p0, p0+kc) x columns [j0, j0+nc) of B into NR-column panels.
-static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
+OK_X86_HOT static void pack_b_block(float *dst, int nr, const float *B, ptrdiff_t rsb, ptrdiff_t csb, int N, int j0, int nc,
                          int p0, int kc) {
     if (csb == 1 && (nr == 32 || nr == 16 || nr == 8)) {
         // Row-major B: walk each source row once (sequential reads), scattering
@@ -360,7 +367,7 @@ typedef struct {
 // One task = one column block [jc, jc+nc) x one row range [m0, m1). Loop order
 // (BLIS): K blocks (B block packed once, stays in L2/L3), then MC row blocks
 // (A block packed, L2), then NR column panels (L1) x MR row panels (registers).
-static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
+OK_X86_HOT static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     const gemm_job *g = raw;
     const ok_sgemm_kernel_desc *k = g->k;
     const int MR = k->mr, NR = k->nr;
@@ -460,7 +467,7 @@ static void gemm_task(void *raw, int64_t begin, int64_t end, int thread) {
     }
 }
 
-static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
+OK_X86_DRIVER static void sgemm_run(ok_pool *pool, int M, int N, int K, float alpha, const float *A, ptrdiff_t rsa, ptrdiff_t csa,
                       const void *packed_a, const float *B, ptrdiff_t rsb, ptrdiff_t csb, const void *packed_b,
                       ok_sgemm_pack_b_fn pack_b, void *pack_b_ctx, float *C, ptrdiff_t ldc, const ok_epilogue *ep,
                       void *workspace) {

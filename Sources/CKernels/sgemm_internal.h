@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "ok_sgemm.h"
 #include "ok_cpu.h"
+#include "ok_portable.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define OK_HAVE_X86 1

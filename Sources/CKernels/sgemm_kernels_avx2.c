@@ -31,7 +31,7 @@
     }
 
 
-OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
+OK_X86_HOT OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float *b, float *c, ptrdiff_t ldc,
                                              int load_c, const ok_epilogue *ep, int row0, int col0) {
     __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (load_c) {
@@ -83,7 +83,7 @@ OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma(int kc, const float *a, const float 
 
 /// Same tile, A read in place from six row-major rows (a + i*lda + p): no packing
 /// of A at all when A is row-major with alpha 1 (the rows stream sequentially).
-OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
+OK_X86_HOT OK_AVX2 void ok_sgemm_kernel_6x16__avx2_fma_rowa(int kc, const float *a, ptrdiff_t lda, const float *b, float *c,
                                                   ptrdiff_t ldc, int load_c, const ok_epilogue *ep, int row0,
                                                   int col0) {
     __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;

@@ -32,4 +32,20 @@ int ok_isa_enabled(ok_isa isa);
 /// their level, so OUTPOST_ISA still restricts them.
 int ok_cpu_has_avx512_vbmi(void);
 
+/// OK_NO_AVX512: set only by the x86-64 device build's C flags (cross-compile/lib.sh,
+/// the Embedded `outpost` of the amd64 .deb): the AVX-512 and AVX-512-VNNI tiers are
+/// not compiled in (edge x86 gateways have no AVX-512; issue 5's 1 MB budget,
+/// docs/size-budget.md). Detection then never reports them (ok_cpu_supported_isas),
+/// and in C ok_isa_enabled(OK_ISA_AVX512 / _VNNI) is the constant 0, so dispatch
+/// cannot select them and their code is dropped; OK_ISA_IS_AVX512(isa) is the same
+/// test for an ISA chosen earlier. Host builds (`swift build`, tests, benchmarks,
+/// outpost-dev) keep every tier.
+#if defined(OK_NO_AVX512) && (defined(__x86_64__) || defined(__i386__))
+#define OK_AVX512_BUILT 0
+#define ok_isa_enabled(isa) ((isa) != OK_ISA_AVX512 && (isa) != OK_ISA_AVX512_VNNI && ok_isa_enabled(isa))
+#else
+#define OK_AVX512_BUILT 1
+#endif
+#define OK_ISA_IS_AVX512(isa) (OK_AVX512_BUILT && (isa) == OK_ISA_AVX512)
+
 #endif

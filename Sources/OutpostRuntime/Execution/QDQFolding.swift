@@ -50,9 +50,13 @@ public struct QDQFolding {
     }
 
     static let msDomain = "com.microsoft"
-    /// Ops whose integer form is the same op (data movement / selection).
-    static let passThrough: Set<String> = ["MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
-                                           "Slice", "Split", "Resize", "Identity"]
+    /// The op types run() rewrites, in the order of its `switch`; from MaxPool on, the
+    /// ops whose integer form is the same op (data movement / selection). ASCII without
+    /// K or Å: byte comparison is String equality (wordIndex).
+    static let foldedOpTypes: StaticString = """
+        Conv MatMul Gemm Add Mul Concat GlobalAveragePool Sigmoid LeakyRelu \
+        MaxPool Reshape Flatten Transpose Squeeze Unsqueeze Slice Split Resize Identity
+        """
 
     /// Rewrites every foldable pattern; returns the recognised patterns it left alone.
     @discardableResult
@@ -64,19 +68,19 @@ public struct QDQFolding {
             let node = graph.nodes[index]
             guard node.domain.isEmpty, readsDequantized(node, ctx) else { continue }
             let result: Rewrite
-            switch node.opType {
-            case "Conv": result = foldConv(node, &ctx)
-            case "MatMul": result = foldMatMul(node, &ctx)
-            case "Gemm": result = foldGemm(node, &ctx)
-            case "Add", "Mul": result = foldBinary(node, &ctx)
-            case "Concat": result = foldConcat(node, &ctx)
-            case "GlobalAveragePool": result = foldUnaryLUT(node, "QLinearGlobalAveragePool", &ctx)
-            case "Sigmoid": result = foldUnaryLUT(node, "QLinearSigmoid", &ctx)
-            case "LeakyRelu": result = foldUnaryLUT(node, "QLinearLeakyRelu", &ctx)
+            // The op type's index in a table, then a jump on it (no String comparison per case).
+            switch wordIndex(node.opType, in: QDQFolding.foldedOpTypes) {
+            case 0: result = foldConv(node, &ctx)  // Conv
+            case 1: result = foldMatMul(node, &ctx)  // MatMul
+            case 2: result = foldGemm(node, &ctx)  // Gemm
+            case 3, 4: result = foldBinary(node, &ctx)  // Add, Mul
+            case 5: result = foldConcat(node, &ctx)  // Concat
+            case 6: result = foldUnaryLUT(node, "QLinearGlobalAveragePool", &ctx)  // GlobalAveragePool
+            case 7: result = foldUnaryLUT(node, "QLinearSigmoid", &ctx)  // Sigmoid
+            case 8: result = foldUnaryLUT(node, "QLinearLeakyRelu", &ctx)  // LeakyRelu
+            case .some(9...18): result = foldPassThrough(node, &ctx)  // MaxPool … Identity
             default:
-                if QDQFolding.passThrough.contains(node.opType) {
-                    result = foldPassThrough(node, &ctx)
-                } else if node.opType == "DequantizeLinear" || node.opType == "QuantizeLinear" {
+                if node.opType == "DequantizeLinear" || node.opType == "QuantizeLinear" {
                     continue
                 } else {
                     result = .miss(String(outlined: "no integer form of \(node.opType) (runs in float between DequantizeLinear and QuantizeLinear)"))

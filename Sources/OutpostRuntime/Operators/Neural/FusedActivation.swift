@@ -5,6 +5,9 @@ import COutpostSystem
 /// or MatMul node (attributes "outpost.activation" and "outpost.activation_params";
 /// besides the ONNX activations, "SiLU" = x·sigmoid(x) from the Conv→Sigmoid·Mul fusion).
 /// The kernels apply it in their epilogue, while the output tile is still in cache.
+/// FusedActivation.init(node:)'s activations, in the order of its `switch`.
+private let fusedActivationNames: StaticString = "Relu Clip LeakyRelu Sigmoid HardSigmoid HardSwish Tanh SiLU"
+
 struct FusedActivation {
     var kind: ok_activation
     var p0: Float
@@ -23,18 +26,19 @@ struct FusedActivation {
         let name = try node.string("outpost.activation", default: "")
         let params = try node.floats("outpost.activation_params") ?? []
         func param(_ i: Int, _ fallback: Float) -> Float { i < params.count ? params[i] : fallback }
-        switch name {
-        case "": self = .none
-        case "Relu": self.init(kind: OK_ACT_RELU, p0: 0, p1: 0)
-        case "Clip":
+        if name.isEmpty { self = .none; return }
+        // The name's index in a table, then a jump on it (no String comparison per case).
+        switch wordIndex(name, in: fusedActivationNames) {
+        case 0: self.init(kind: OK_ACT_RELU, p0: 0, p1: 0)  // Relu
+        case 1:  // Clip
             self.init(kind: OK_ACT_CLIP, p0: param(0, -Float.greatestFiniteMagnitude),
                       p1: param(1, Float.greatestFiniteMagnitude))
-        case "LeakyRelu": self.init(kind: OK_ACT_LEAKY_RELU, p0: param(0, 0.01), p1: 0)
-        case "Sigmoid": self.init(kind: OK_ACT_SIGMOID, p0: 0, p1: 0)
-        case "HardSigmoid": self.init(kind: OK_ACT_HARD_SIGMOID, p0: param(0, 0.2), p1: param(1, 0.5))
-        case "HardSwish": self.init(kind: OK_ACT_HARD_SWISH, p0: 0, p1: 0)
-        case "Tanh": self.init(kind: OK_ACT_TANH, p0: 0, p1: 0)
-        case "SiLU": self.init(kind: OK_ACT_SILU, p0: 0, p1: 0)
+        case 2: self.init(kind: OK_ACT_LEAKY_RELU, p0: param(0, 0.01), p1: 0)  // LeakyRelu
+        case 3: self.init(kind: OK_ACT_SIGMOID, p0: 0, p1: 0)  // Sigmoid
+        case 4: self.init(kind: OK_ACT_HARD_SIGMOID, p0: param(0, 0.2), p1: param(1, 0.5))  // HardSigmoid
+        case 5: self.init(kind: OK_ACT_HARD_SWISH, p0: 0, p1: 0)  // HardSwish
+        case 6: self.init(kind: OK_ACT_TANH, p0: 0, p1: 0)  // Tanh
+        case 7: self.init(kind: OK_ACT_SILU, p0: 0, p1: 0)  // SiLU
         default:
             throw node.unsupported("outpost.activation", "fused activation '\(name)' is not one the kernels implement")
         }
