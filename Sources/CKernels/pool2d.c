@@ -444,6 +444,13 @@ static int pool_is_global(const ok_pool_params *prm) {
     return 1;
 }
 
+/// Planes per task when a pool's planes are split over threads: at least ~32K window
+/// positions per task (float and 8-bit pools alike).
+static int64_t pool_plane_grain(const ok_pool_params *prm) {
+    int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
+    return work > 0 ? 1 + 32768 / work : prm->planes;
+}
+
 void ok_pool_f32(const ok_pool_params *prm, const float *x, float *y, ok_pool *pool) {
     if (pool_is_global(prm)) {
         int64_t n = prm->in[0] * prm->in[1] * prm->in[2];
@@ -452,9 +459,7 @@ void ok_pool_f32(const ok_pool_params *prm, const float *x, float *y, ok_pool *p
         return;
     }
     pool_job job = {prm, x, y};
-    int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
-    int64_t grain = work > 0 ? 1 + 32768 / work : prm->planes;
-    ok_pool_parallel_for(pool, prm->planes, grain, pool_range, &job);
+    ok_pool_parallel_for(pool, prm->planes, pool_plane_grain(prm), pool_range, &job);
 }
 
 // ---- global pooling ---------------------------------------------------------------
@@ -856,8 +861,5 @@ static void maxpool8_range(void *raw, int64_t begin, int64_t end, int thread) {
 
 void ok_maxpool8_pool(const ok_pool_params *prm, const void *x, void *y, int s8, ok_pool *pool) {
     maxpool8_job j = {prm, (const uint8_t *)x, (uint8_t *)y, s8};
-    // As ok_pool_f32: tasks of at least ~32K window positions.
-    int64_t work = prm->out[0] * prm->out[1] * prm->out[2] * prm->kernel[0] * prm->kernel[1] * prm->kernel[2];
-    int64_t grain = work > 0 ? 1 + 32768 / work : prm->planes;
-    ok_pool_parallel_for(pool, prm->planes, grain, maxpool8_range, &j);
+    ok_pool_parallel_for(pool, prm->planes, pool_plane_grain(prm), maxpool8_range, &j);
 }
