@@ -39,9 +39,6 @@ struct GraphOptimizer {
 
     // ---- helpers -----------------------------------------------------------
 
-    private func consumerCounts() -> [String: Int] { graph.consumerCounts() }
-    private func producers() -> [String: Int] { graph.producers() }
-
     private func constant(_ name: String) -> Tensor? {
         name.isEmpty ? nil : graph.initializers[name]
     }
@@ -59,8 +56,8 @@ struct GraphOptimizer {
     // ---- Conv + BatchNormalization ------------------------------------------
 
     func foldBatchNormIntoConv() throws(OutpostError) {
-        let counts = consumerCounts()
-        let producer = producers()
+        let counts = graph.consumerCounts()
+        let producer = graph.producers()
         var removed = NodeIndexSet()
         for (bnIndex, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" && bn.domain.isEmpty {
             guard bn.outputs.count == 1 || (bn.outputs.count > 1 && bn.outputs.dropFirst().allSatisfy({ $0.isEmpty })),
@@ -111,8 +108,8 @@ struct GraphOptimizer {
     // ---- Conv/Gemm/MatMul + activation --------------------------------------
 
     func fuseActivations() throws(OutpostError) {
-        let counts = consumerCounts()
-        let producer = producers()
+        let counts = graph.consumerCounts()
+        let producer = graph.producers()
         var removed = NodeIndexSet()
         for (actIndex, act) in graph.nodes.enumerated() where act.domain.isEmpty && act.outputs.count == 1 {
             guard let (kind, params) = activationOf(act),
@@ -137,8 +134,8 @@ struct GraphOptimizer {
     // ---- Conv + SiLU (x * sigmoid(x)) ---------------------------------------
 
     func fuseSiLU() throws(OutpostError) {
-        let counts = consumerCounts()
-        let producer = producers()
+        let counts = graph.consumerCounts()
+        let producer = graph.producers()
         var removed = NodeIndexSet()
         for (mulIndex, mul) in graph.nodes.enumerated()
         where mul.opType == "Mul" && mul.domain.isEmpty && mul.inputs.count == 2 && mul.outputs.count == 1 {

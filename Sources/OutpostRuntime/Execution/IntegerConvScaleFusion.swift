@@ -34,20 +34,18 @@ struct IntegerConvScaleFusion {
             guard let t = graph.initializers[name] else { return false }
             return t.count == 1 && t.dtype == .float32
         }
-        func isScalar(_ name: String) -> Bool {
-            if isScalarInitializer(name) { return true }
+        // A DynamicQuantizeLinear's y_scale output (a scalar by definition).
+        func isDynamicScale(_ name: String) -> Bool {
             guard let p = producer[name] else { return false }
             let n = graph.nodes[p]
-            if n.opType == "DynamicQuantizeLinear" && n.domain.isEmpty { return n.outputs.count > 1 && n.outputs[1] == name }
-            if n.opType == "Mul" && n.domain.isEmpty && n.inputs.count == 2 {
-                return n.inputs.allSatisfy { input in
-                    if isScalarInitializer(input) { return true }
-                    guard let q = producer[input] else { return false }
-                    let d = graph.nodes[q]
-                    return d.opType == "DynamicQuantizeLinear" && d.domain.isEmpty && d.outputs.count > 1 && d.outputs[1] == input
-                }
-            }
-            return false
+            return n.opType == "DynamicQuantizeLinear" && n.domain.isEmpty && n.outputs.count > 1 && n.outputs[1] == name
+        }
+        func isScalar(_ name: String) -> Bool {
+            if isScalarInitializer(name) || isDynamicScale(name) { return true }
+            guard let p = producer[name] else { return false }
+            let n = graph.nodes[p]
+            guard n.opType == "Mul" && n.domain.isEmpty && n.inputs.count == 2 else { return false }
+            return n.inputs.allSatisfy { isScalarInitializer($0) || isDynamicScale($0) }
         }
         func perChannelShape(_ dims: [Int], _ c: Int) -> Bool {
             dims == [1, c, 1, 1] || dims == [c, 1, 1]

@@ -104,8 +104,7 @@ final class QGemmOperator: Operator {
         }
         workspaceBytes = ok_qgemm_workspace_size(Int32(M), Int32(N), Int32(K), Int32(neuralPlannedThreads))
         cachedEpilogue = nil
-        let constants = [1, 2, 4, 5, 6, 7, 8].allSatisfy { i in i >= inputs.count || inputs[i] == nil || inputs[i]?.constant != nil }
-        if constants, packedB != nil, let sa = sa.constant, let sb = sb.constant {
+        if constantOrOmitted(inputs, [1, 2, 4, 5, 6, 7, 8]), packedB != nil, let sa = sa.constant, let sb = sb.constant {
             func c(_ i: Int) -> Tensor? { optionalInput(inputs, i)?.constant }
             let (ep, za) = epilogue(sa: sa, za: c(2), sb: sb, zb: c(5), bias: c(6), ys: c(7), yz: c(8))
             cachedEpilogue = ep

@@ -62,8 +62,7 @@ final class QLinearBinaryOperator: Operator {
             }
         }
         planned = nil
-        if [1, 2, 4, 5, 6, 7].allSatisfy({ i in i >= inputs.count || inputs[i] == nil || inputs[i]?.constant != nil }),
-           let sa = inputs[1]?.constant, let sb = inputs[4]?.constant, let sc = inputs[6]?.constant {
+        if constantOrOmitted(inputs, [1, 2, 4, 5, 6, 7]), let sa = inputs[1]?.constant, let sb = inputs[4]?.constant, let sc = inputs[6]?.constant {
             func z(_ i: Int) -> Tensor? { optionalInput(inputs, i)?.constant }
             planned = params(sa: sa, za: z(2), sb: sb, zb: z(5), sc: sc, zc: z(7))
         }

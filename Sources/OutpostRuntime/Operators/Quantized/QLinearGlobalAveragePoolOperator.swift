@@ -40,27 +40,32 @@ final class QLinearGlobalAveragePoolOperator: Operator {
         }
         if spatial == 0 && batch * channels > 0 { throw node.shapeError("X has no spatial positions") }
         planned = nil
-        if let xsc = xs.constant, let ysc = ys.constant, xz == nil || xz?.constant != nil, yz == nil || yz?.constant != nil {
-            planned = (quantScale(xsc) / quantScale(ysc) / Float(spatial), quantZeroPoint(xz?.constant),
-                       quantZeroPoint(yz?.constant))
+        if constantOrOmitted(inputs, [1, 2, 3, 4]), let xsc = xs.constant, let ysc = ys.constant {
+            planned = requantization(xsc, xz?.constant, ysc, yz?.constant)
         }
         return [TensorType(x.dtype, out)]
     }
 
+    private typealias Requantization = (multiplier: Float, xz: Int32, yz: Int32)
+
     /// Multiplier and zero points from constant operands, computed once at planning.
-    private var planned: (multiplier: Float, xz: Int32, yz: Int32)?
+    private var planned: Requantization?
+
+    private func requantization(_ xs: Tensor, _ xz: Tensor?, _ ys: Tensor, _ yz: Tensor?) -> Requantization {
+        (quantScale(xs) / quantScale(ys) / Float(spatial), quantZeroPoint(xz), quantZeroPoint(yz))
+    }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        if let q = planned, let step = ctx.step, let x = step.input(0) {
-            ok_qglobal_avgpool(x, step.output(0), QuantType.code(type), batch, channels, spatial, channelsLast ? 1 : 0,
-                               q.xz, q.multiplier, q.yz)
-            return
+        let q: Requantization, x: UnsafeMutableRawPointer, y: UnsafeMutableRawPointer
+        if let p = planned, let step = ctx.step, let xp = step.input(0) {
+            (q, x, y) = (p, xp, step.output(0))
+        } else {
+            guard let xt = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
+            if outputs[0].count == 0 { return }
+            (q, x, y) = (requantization(xs, optionalTensor(inputs, 2), ys, optionalTensor(inputs, 4)), xt.raw,
+                         outputs[0].raw)
         }
-        guard let x = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
-        if outputs[0].count == 0 { return }
-        let multiplier = quantScale(xs) / quantScale(ys) / Float(spatial)
-        ok_qglobal_avgpool(x.raw, outputs[0].raw, QuantType.code(type), batch, channels, spatial,
-                           channelsLast ? 1 : 0, quantZeroPoint(optionalTensor(inputs, 2)), multiplier,
-                           quantZeroPoint(optionalTensor(inputs, 4)))
+        ok_qglobal_avgpool(x, y, QuantType.code(type), batch, channels, spatial, channelsLast ? 1 : 0, q.xz, q.multiplier,
+                           q.yz)
     }
 }

@@ -37,6 +37,12 @@ extension Operator {
         index < inputs.count ? inputs[index] : nil
     }
 
+    /// Whether each of these inputs is omitted or a constant: the operands an operator
+    /// may turn into kernel parameters once, at planning.
+    func constantOrOmitted(_ inputs: [ValueType?], _ indices: [Int]) -> Bool {
+        indices.allSatisfy { optionalInput(inputs, $0).map { $0.constant != nil } ?? true }
+    }
+
     /// The zero point's type must be the quantized tensor's type.
     func requireSameType(_ zp: ValueType?, _ t: ValueType, _ what: String) throws(OutpostError) {
         guard let zp else { return }
@@ -55,7 +61,6 @@ extension Operator {
     return Int32(truncatingIfNeeded: t.integer(at: i))
 }
 
-/// Optional run-time input `index`.
 /// A per-tensor scale and zero point known at planning (constant inputs), and the
 /// element count: what a Quantize/DequantizeLinear run needs without reading its
 /// input tensors (see `StepPointers`). nil for per-axis layouts or computed operands.
@@ -73,6 +78,7 @@ struct PlannedQuantization {
     }
 }
 
+/// Optional run-time input `index`.
 @inline(__always) func optionalTensor(_ inputs: [Tensor?], _ index: Int) -> Tensor? {
     index < inputs.count ? inputs[index] : nil
 }
