@@ -99,6 +99,7 @@ OK_X86_PORTABLE void ok_dequantize_f32(const void *x, int tx, float *y, size_t n
 
 OK_X86_PORTABLE void ok_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
 #if defined(__x86_64__)
+    if (OK_Q_AVX512) { ok_minmax_f32_avx512(x, n, min_out, max_out); return; }
     if (OK_Q_AVX2) { ok_minmax_f32_avx2(x, n, min_out, max_out); return; }
 #endif
     ok_minmax_f32_reference(x, n, min_out, max_out);

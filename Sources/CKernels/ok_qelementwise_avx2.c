@@ -61,20 +61,11 @@ OK_T void ok_dequantize_f32_avx2(const void *x, int tx, float *y, size_t n, floa
     if (i < n) ok_dequantize_f32_reference(in + i, tx, y + i, n - i, scale, zp);
 }
 
-OK_T void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx) {
-    __m256 vmin = _mm256_set1_ps(__builtin_inff()), vmax = _mm256_set1_ps(-__builtin_inff());
-    size_t i = 0;
-    // min_ps / max_ps return the second operand when the first is NaN: NaNs in x are skipped.
-    for (; i + 8 <= n; i += 8) {
-        const __m256 v = _mm256_loadu_ps(x + i);
-        vmin = _mm256_min_ps(v, vmin);
-        vmax = _mm256_max_ps(v, vmax);
-    }
-    float lmin[8], lmax[8];
-    _mm256_storeu_ps(lmin, vmin);
-    _mm256_storeu_ps(lmax, vmax);
+/// Combines a vector kernel's lane minima / maxima with the scalar tail's (NaN: skipped).
+static void minmax_finish(const float *lmin, const float *lmax, int lanes, const float *x, size_t i, size_t n,
+                          float *mn, float *mx) {
     float a = lmin[0], b = lmax[0];
-    for (int k = 1; k < 8; k++) {
+    for (int k = 1; k < lanes; k++) {
         if (lmin[k] < a) a = lmin[k];
         if (lmax[k] > b) b = lmax[k];
     }
@@ -87,6 +78,32 @@ OK_T void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx) {
     if (a > b) { a = __builtin_nanf(""); b = a; }  // nothing but NaN
     *mn = a;
     *mx = b;
+}
+
+// Four independent minimum / maximum chains: one chain waited for min_ps's latency
+// every vector (0.49 us for 8000 floats, half of a DynamicQuantizeLinear on kws).
+OK_T void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx) {
+    __m256 n0 = _mm256_set1_ps(__builtin_inff()), x0 = _mm256_set1_ps(-__builtin_inff());
+    __m256 n1 = n0, n2 = n0, n3 = n0, x1 = x0, x2 = x0, x3 = x0;
+    size_t i = 0;
+    // min_ps / max_ps return the second operand when the first is NaN: NaNs in x are skipped.
+    for (; i + 32 <= n; i += 32) {
+        const __m256 v0 = _mm256_loadu_ps(x + i), v1 = _mm256_loadu_ps(x + i + 8);
+        const __m256 v2 = _mm256_loadu_ps(x + i + 16), v3 = _mm256_loadu_ps(x + i + 24);
+        n0 = _mm256_min_ps(v0, n0); x0 = _mm256_max_ps(v0, x0);
+        n1 = _mm256_min_ps(v1, n1); x1 = _mm256_max_ps(v1, x1);
+        n2 = _mm256_min_ps(v2, n2); x2 = _mm256_max_ps(v2, x2);
+        n3 = _mm256_min_ps(v3, n3); x3 = _mm256_max_ps(v3, x3);
+    }
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        n0 = _mm256_min_ps(v, n0);
+        x0 = _mm256_max_ps(v, x0);
+    }
+    float lmin[8], lmax[8];
+    _mm256_storeu_ps(lmin, _mm256_min_ps(_mm256_min_ps(n0, n1), _mm256_min_ps(n2, n3)));
+    _mm256_storeu_ps(lmax, _mm256_max_ps(_mm256_max_ps(x0, x1), _mm256_max_ps(x2, x3)));
+    minmax_finish(lmin, lmax, 8, x, i, n, mn, mx);
 }
 
 OK_T void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
@@ -178,6 +195,30 @@ OK_T512 void ok_quantize_f32_avx512(const float *x, void *y, int ty, size_t n, f
     }
     for (; i + 16 <= n; i += 16) store16(out + i, requant16(_mm512_div_ps(_mm512_loadu_ps(x + i), s), z, lo, hi));
     if (i < n) ok_quantize_f32_reference(x + i, out + i, ty, n - i, scale, zp, qmin, qmax);
+}
+
+OK_T512 void ok_minmax_f32_avx512(const float *x, size_t n, float *mn, float *mx) {
+    __m512 n0 = _mm512_set1_ps(__builtin_inff()), x0 = _mm512_set1_ps(-__builtin_inff());
+    __m512 n1 = n0, n2 = n0, n3 = n0, x1 = x0, x2 = x0, x3 = x0;
+    size_t i = 0;
+    // (NaN lanes: as in the AVX2 kernel, the accumulator is kept.)
+    for (; i + 64 <= n; i += 64) {
+        const __m512 v0 = _mm512_loadu_ps(x + i), v1 = _mm512_loadu_ps(x + i + 16);
+        const __m512 v2 = _mm512_loadu_ps(x + i + 32), v3 = _mm512_loadu_ps(x + i + 48);
+        n0 = _mm512_min_ps(v0, n0); x0 = _mm512_max_ps(v0, x0);
+        n1 = _mm512_min_ps(v1, n1); x1 = _mm512_max_ps(v1, x1);
+        n2 = _mm512_min_ps(v2, n2); x2 = _mm512_max_ps(v2, x2);
+        n3 = _mm512_min_ps(v3, n3); x3 = _mm512_max_ps(v3, x3);
+    }
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_loadu_ps(x + i);
+        n0 = _mm512_min_ps(v, n0);
+        x0 = _mm512_max_ps(v, x0);
+    }
+    float lmin[16], lmax[16];
+    _mm512_storeu_ps(lmin, _mm512_min_ps(_mm512_min_ps(n0, n1), _mm512_min_ps(n2, n3)));
+    _mm512_storeu_ps(lmax, _mm512_max_ps(_mm512_max_ps(x0, x1), _mm512_max_ps(x2, x3)));
+    minmax_finish(lmin, lmax, 16, x, i, n, mn, mx);
 }
 
 OK_T512 void ok_dequantize_f32_avx512(const void *x, int tx, float *y, size_t n, float scale, int32_t zp) {

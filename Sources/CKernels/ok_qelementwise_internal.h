@@ -9,6 +9,7 @@ void ok_quantize_f32_avx2(const float *x, void *y, int ty, size_t n, float scale
                           int32_t qmin, int32_t qmax);
 void ok_dequantize_f32_avx2(const void *x, int tx, float *y, size_t n, float scale, int32_t zp);
 void ok_minmax_f32_avx2(const float *x, size_t n, float *mn, float *mx);
+void ok_minmax_f32_avx512(const float *x, size_t n, float *mn, float *mx);
 void ok_qbinary_avx2(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
                      size_t n, const ok_qbinary_params *p);
 void ok_qlut_apply_avx2(const uint8_t table[256], const uint8_t *x, uint8_t *y, size_t n);

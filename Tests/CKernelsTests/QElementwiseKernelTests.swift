@@ -98,9 +98,12 @@ import Testing
     @Test func minmaxMatchesReference() {
         eachLevel {
             var rng = RNG(state: 11)
-            for n in [1, 5, 8, 9, 40, 333] {
+            // Up to 1000: the unrolled loops (32 / 64 floats), the single-vector loop and the tail.
+            for n in [1, 5, 8, 9, 40, 333, 64, 100, 1000] {
                 var x = (0..<n).map { _ in rng.float(50) }
                 if n > 4 { x[3] = .nan }
+                // The extremes in the last unrolled chain's lanes and in the tail.
+                if n == 1000 { x[63] = -75; x[999] = 90; x[50] = .nan }
                 var a0: Float = 0, a1: Float = 0, b0: Float = 0, b1: Float = 0
                 ok_minmax_f32(x, n, &a0, &a1)
                 ok_minmax_f32_reference(x, n, &b0, &b1)
