@@ -4,6 +4,9 @@
 /// 0. `QDQFolding` (QDQFolding.swift): DequantizeLinear → op → QuantizeLinear
 ///    patterns become integer operators (QLinearConv, QGemm, QLinearAdd, ...). First,
 ///    so the float passes below only see what stays float.
+///    Then the dynamic-quantization rewrites: `IntegerConvScaleFusion` (ConvInteger /
+///    MatMulInteger → Cast → Mul [→ Add] as one operator with a float epilogue) and
+///    `DynamicQuantizeReluFold` (Relu → DynamicQuantizeLinear as one operator).
 /// 1. `foldBatchNormIntoConv`: Conv → BatchNormalization with constant parameters
 ///    becomes one Conv with a new bias and a per-output-channel weight scale
 ///    (`outpost.weight_scale`) that Conv applies while packing its weights.
@@ -32,6 +35,7 @@ struct GraphOptimizer {
         try QDQFolding(graph: graph).run()
         QLinearSiLUFusion(graph: graph).run()
         IntegerConvScaleFusion(graph: graph).run()
+        DynamicQuantizeReluFold(graph: graph).run()
         try foldBatchNormIntoConv()
         try fuseActivations()
         try fuseSiLU()

@@ -215,29 +215,53 @@ final class DequantizeLinearOperator: Operator {
 ///   y_scale = (x_max - x_min) / 255 (1/255 when the range is empty),
 ///   y_zero_point = round_half_even(saturate(0 - x_min / y_scale)),
 ///   y = saturate(round_half_even(x / y_scale) + y_zero_point).
+/// With `outpost.rectified` (DynamicQuantizeReluFold) the node stands for
+/// DynamicQuantizeLinear(Relu(x)): x_min is 0, so the zero point is 0 and the uint8
+/// clamp turns every x ≤ 0 into the 0 the Relu would have given.
 final class DynamicQuantizeLinearOperator: Operator {
+    let rectified: Bool
+
+    override init(node: Node, opset: Int) {
+        rectified = node.attributes[DynamicQuantizeReluFold.attribute] != nil
+        super.init(node: node, opset: opset)
+    }
+
+    /// x's element count, known at planning.
+    private var count = 0
+
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
         try requireDType(x, [.float32], "input x")
+        count = x.count
         return [TensorType(.uint8, x.shape), TensorType(.float32, []), TensorType(.uint8, [])]
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        // Through the step's pointers when planned (no Tensor copies), else the Tensors.
+        if let step = ctx.step, let x = step.input(0) {
+            quantize(x.assumingMemoryBound(to: Float.self), count, step.output(0), step.output(1), step.output(2), ctx)
+            return
+        }
         guard let x = inputs[0] else { return }
-        let n = x.count
+        quantize(x.floats, x.count, outputs[0].raw, outputs[1].raw, outputs[2].raw, ctx)
+    }
+
+    private func quantize(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ y: UnsafeMutableRawPointer,
+                          _ yScale: UnsafeMutableRawPointer, _ yZeroPoint: UnsafeMutableRawPointer,
+                          _ ctx: ExecutionContext) {
         var mn: Float = 0, mx: Float = 0
-        if n > 0 { ok_minmax_f32(x.floats, n, &mn, &mx) }
+        if n > 0 { ok_minmax_f32(x, n, &mn, &mx) }
         let maxx = mx > 0 ? mx : 0     // NaN range (all NaN) -> 0
-        let minx = mn < 0 ? mn : 0
+        let minx = mn < 0 && !rectified ? mn : 0
         let scale = (maxx == minx ? Float(1) : (maxx - minx)) / 255
         var zp = 0 - minx / scale
         if !(zp >= 0) { zp = 0 }
         if zp > 255 { zp = 255 }
         let zpi = zp.rounded(.toNearestOrEven)
-        outputs[1].floats[0] = scale
-        outputs[2].pointer(UInt8.self)[0] = UInt8(zpi)
+        yScale.storeBytes(of: scale, as: Float.self)
+        yZeroPoint.storeBytes(of: UInt8(zpi), as: UInt8.self)
         if n > 0 {
-            ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x.floats, outputs[0].raw, 0, n, scale, Int32(zpi), 0, 255)
+            ok_quantize_f32_pool(UnsafeMutableRawPointer(ctx.pool), x, y, 0, n, scale, Int32(zpi), 0, 255)
         }
     }
 }

@@ -8,7 +8,8 @@ import CKernels
 ///   w per tensor or per output channel.
 /// - ConvInteger: x, w, x_zero_point?, w_zero_point?; y = acc as int32.
 /// - ConvInteger with `outpost.float_scale` (IntegerConvScaleFusion): inputs 4 and 5 are
-///   S (float scalar) and B? (float, one value or one per output channel);
+///   S (float scalar) and B? (float, one value or one per output channel), input 6 an
+///   optional second factor of S (S · S2);
 ///   y = float(acc) * S + B[c] as float32, from the kernel's epilogue.
 ///
 /// Constant weights (with a constant zero point) are packed once at planning.
@@ -44,6 +45,10 @@ final class QuantizedConvOperator: Operator {
     let floatScaled: Bool
     /// Its float bias, one per output channel (B broadcast), and scale.
     private var floatParams = Buffer(zeroedBytes: 0)
+    /// The float epilogue (constant or no bias) and the operands a run reads through the
+    /// step's pointers (`FloatScaleOperands`); nil: the Tensor path.
+    private var plannedFloatEpilogue: ok_qepilogue?
+    private var floatOperands: FloatScaleOperands?
 
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         self.kind = kind
@@ -127,6 +132,8 @@ final class QuantizedConvOperator: Operator {
         }
         cachedEpilogue = nil
         biasCopy = nil
+        plannedFloatEpilogue = floatScaled ? plannedFloatScaleEpilogue(floatParams, channels: cout, inputs, per: OK_QPER_ROW) : nil
+        floatOperands = floatScaled ? FloatScaleOperands(inputs, activation: x.dtype) : nil
         if (zx == nil || zx?.constant != nil) && ((kind == .integer && !floatScaled) || constantScales) {
             cachedEpilogue = plannedEpilogue(inputs)
             cachedZx = quantZeroPoint(zx?.constant)
@@ -198,6 +205,13 @@ final class QuantizedConvOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if var ep = plannedFloatEpilogue, let pw = packedBase, let step = ctx.step, let x = step.input(0),
+           let run = floatOperands?.read(step) {
+            floatParams.base.storeBytes(of: run.scale, toByteOffset: cout * 4, as: Float.self)  // where ep.scale points
+            var p = params
+            ok_qconv(neuralPool(ctx), &p, x, QuantType.code(xType), run.zeroPoint, pw, step.output(0), &ep, ctx.scratch)
+            return
+        }
         if var ep = cachedEpilogue, let pw = packedBase {
             var p = params
             if let step = ctx.step, let x = step.input(0) {
@@ -235,7 +249,8 @@ final class QuantizedConvOperator: Operator {
             }
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            ep = floatScaleEpilogue(floatParams, channels: cout, s: s, bias: optionalTensor(inputs, 5), per: OK_QPER_ROW)
+            ep = floatScaleEpilogue(floatParams, channels: cout, s: s, s2: optionalTensor(inputs, 6),
+                                    bias: optionalTensor(inputs, 5), per: OK_QPER_ROW)
         } else {
             ep.out = Int32(OK_QOUT_I32.rawValue)
         }

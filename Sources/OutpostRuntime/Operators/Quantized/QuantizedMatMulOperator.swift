@@ -9,8 +9,8 @@ import CKernels
 /// - MatMulInteger: A, B, a_zero_point?, b_zero_point?; Y = acc as int32 (a zero point per
 ///   tensor or per row of A, b per tensor or per column).
 /// - MatMulInteger with `outpost.float_scale` (IntegerConvScaleFusion): inputs 4 and 5 are
-///   S (float scalar) and bias? (float, one value or one per column); Y = float(acc) * S +
-///   bias[n] as float32, from the kernel's epilogue.
+///   S (float scalar) and bias? (float, one value or one per column), input 6 an optional
+///   second factor of S; Y = float(acc) * S + bias[n] as float32, from the kernel's epilogue.
 ///
 /// A constant B (with a constant zero point) is packed once per batch matrix at planning;
 /// when B has no batch dimensions A's batches fold into M.
@@ -36,6 +36,11 @@ final class QuantizedMatMulOperator: Operator {
     let floatScaled: Bool
     /// Its float bias per column (broadcast) and the scale after it.
     private var floatParams = Buffer(zeroedBytes: 0)
+    /// The float epilogue (constant or no bias) and the operands a run reads through the
+    /// step's pointers, for one GEMM on a packed B (nil: the Tensor path).
+    private var plannedFloatEpilogue: ok_qepilogue?
+    private var floatOperands: FloatScaleOperands?
+    private var packedBBase: UnsafeMutableRawPointer?
 
     init(node: Node, opset: Int, kind: Kind) throws(OutpostError) {
         self.kind = kind
@@ -136,6 +141,10 @@ final class QuantizedMatMulOperator: Operator {
             packedB = buf
         }
         workspaceBytes = ok_qgemm_workspace_size(Int32(gemmM), Int32(N), Int32(K), Int32(neuralPlannedThreads))
+        packedBBase = packedB?.base
+        let oneGemm = floatScaled && packedB != nil && aOffsets.count == 1 && !zaPerRow && K > 0
+        plannedFloatEpilogue = oneGemm ? plannedFloatScaleEpilogue(floatParams, channels: N, inputs, per: OK_QPER_COL) : nil
+        floatOperands = oneGemm ? FloatScaleOperands(inputs, activation: a.dtype) : nil
         return [TensorType(outType, outShape)]
     }
 
@@ -146,6 +155,20 @@ final class QuantizedMatMulOperator: Operator {
     }
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
+        if var ep = plannedFloatEpilogue, let pb = packedBBase, let step = ctx.step, let a = step.input(0),
+           let run = floatOperands?.read(step) {
+            floatParams.base.storeBytes(of: run.scale, toByteOffset: N * 4, as: Float.self)  // where ep.scale points
+            let za = params.base.assumingMemoryBound(to: Int32.self)
+            za[0] = run.zeroPoint
+            // (B's zero points were written next to za when B was packed at planning.)
+            let zb = params.base.advanced(by: zbOffset).assumingMemoryBound(to: Int32.self)
+            ok_qgemm(neuralPool(ctx), Int32(gemmM), Int32(N), Int32(K),
+                     a, QuantType.code(aType), K, 1, za, Int32(OK_QPER_TENSOR.rawValue), nil,
+                     nil, QuantType.code(bType), N, 1, zb,
+                     Int32(zbPerCol ? OK_QPER_COL.rawValue : OK_QPER_TENSOR.rawValue), pb,
+                     step.output(0), N, &ep, ctx.scratch)
+            return
+        }
         guard let a = inputs[0], let b = inputs[bIndex] else { return }
         let y = outputs[0]
         if y.count == 0 { return }
@@ -174,7 +197,8 @@ final class QuantizedMatMulOperator: Operator {
             ep.qmax = hi
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            ep = floatScaleEpilogue(floatParams, channels: N, s: s, bias: optionalTensor(inputs, 5), per: OK_QPER_COL)
+            ep = floatScaleEpilogue(floatParams, channels: N, s: s, s2: optionalTensor(inputs, 6),
+                                    bias: optionalTensor(inputs, 5), per: OK_QPER_COL)
             if K == 0 {
                 // float(0) * S + bias, as the unfused Cast / Mul / Add compute it.
                 let f = floatParams.base.assumingMemoryBound(to: Float.self), yp = y.floats

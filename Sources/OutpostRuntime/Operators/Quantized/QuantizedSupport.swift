@@ -135,14 +135,16 @@ struct QuantizedActivation {
 
 extension Operator {
     /// The operands IntegerConvScaleFusion appends to ConvInteger / MatMulInteger: S, a
-    /// float32 scalar (input 4), and an optional float32 bias of one value or one per
-    /// output channel / column (input 5).
+    /// float32 scalar (input 4), an optional float32 bias of one value or one per
+    /// output channel / column (input 5), and optionally S's second factor (input 6: the
+    /// scale is then S · S2, the Mul the fusion took in).
     /// Their epilogue, float(acc) * S + bias: S goes to params[channels], the bias
     /// (broadcast) to params[0 ..< channels], per output row (convolution channels) or
     /// per column (MatMul). params holds channels + 1 floats.
-    func floatScaleEpilogue(_ params: Buffer, channels: Int, s: Tensor, bias: Tensor?, per: ok_qper) -> ok_qepilogue {
+    func floatScaleEpilogue(_ params: Buffer, channels: Int, s: Tensor, s2: Tensor?, bias: Tensor?,
+                            per: ok_qper) -> ok_qepilogue {
         let f = params.base.assumingMemoryBound(to: Float.self)
-        f[channels] = s.floats[0]
+        f[channels] = s2.map { s.floats[0] * $0.floats[0] } ?? s.floats[0]
         var ep = ok_qepilogue()
         ep.out = Int32(OK_QOUT_F32.rawValue)
         ep.scale = UnsafePointer(f + channels)
@@ -156,15 +158,62 @@ extension Operator {
         return ep
     }
 
+    /// The float epilogue with a constant (or no) bias, built at planning for the
+    /// pointer path (`FloatScaleOperands`); nil when the bias is computed.
+    func plannedFloatScaleEpilogue(_ params: Buffer, channels: Int, _ inputs: [ValueType?],
+                                   per: ok_qper) -> ok_qepilogue? {
+        let bias = optionalInput(inputs, 5)
+        if bias != nil && bias?.constant == nil { return nil }
+        return floatScaleEpilogue(params, channels: channels, s: Tensor(shape: [], floats: [1]), s2: nil,
+                                  bias: bias?.constant, per: per)
+    }
+
     func checkFloatScaleOperands(_ inputs: [ValueType?], channels: Int, _ what: String) throws(OutpostError) {
         let s = try required(inputs, 4)
         try requireDType(s, [.float32], "scale S")
         try requireScalar(s, "scale S")
+        if let s2 = optionalInput(inputs, 6) {
+            try requireDType(s2, [.float32], "scale factor S2")
+            try requireScalar(s2, "scale factor S2")
+        }
         if let b = optionalInput(inputs, 5) {
             try requireDType(b, [.float32], "bias B")
             if b.count != 1 && b.count != channels {
                 throw node.shapeError("bias B has \(b.count) values for \(channels) \(what)")
             }
         }
+    }
+}
+
+/// IntegerConvScaleFusion's per-run operands of a fused ConvInteger / MatMulInteger for a
+/// run through the step's pointers (quantize_dynamic's layers: the per-run Tensor
+/// accesses and bias copy were a sixth of each small ConvInteger on kws): the
+/// activation's zero point (input 2), S (input 4) and S2 (input 6), each known at
+/// planning (a constant, or absent) or read from its pointer each run (nil here).
+struct FloatScaleOperands {
+    var zeroPoint: Int32?
+    var s: Float?
+    var s2: Float?
+    let hasS2: Bool
+    let signedZeroPoint: Bool
+
+    init(_ inputs: [ValueType?], activation: DType) {
+        func input(_ i: Int) -> ValueType? { i < inputs.count ? inputs[i] : nil }
+        let zp = input(2), s2 = input(6)
+        zeroPoint = zp == nil ? 0 : zp?.constant.map { quantZeroPoint($0) }
+        s = input(4)?.constant.map { $0.floats[0] }
+        self.s2 = s2 == nil ? 1 : s2?.constant.map { $0.floats[0] }
+        hasS2 = s2 != nil
+        signedZeroPoint = activation == .int8
+    }
+
+    /// This run's zero point and scale S · S2 (the fused Mul's product, in its order);
+    /// nil when an operand has no pointer (a constant not materialised: use the Tensors).
+    @inline(__always) func read(_ step: StepPointers) -> (zeroPoint: Int32, scale: Float)? {
+        guard let z = zeroPoint ?? step.input(2).map({ signedZeroPoint ? Int32($0.load(as: Int8.self))
+                                                                          : Int32($0.load(as: UInt8.self)) }),
+              let a = s ?? step.input(4)?.load(as: Float.self),
+              let b = s2 ?? step.input(6)?.load(as: Float.self) else { return nil }
+        return (z, hasS2 ? a * b : a)
     }
 }
