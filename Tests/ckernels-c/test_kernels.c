@@ -4,6 +4,7 @@
 // suite cannot run. Exit code 0 = all good.
 //   test_kernels [--bench]
 #include "ckernels.h"
+#include "ok_qelementwise.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -440,6 +441,53 @@ static void bench(void) {
     ok_cpu_restrict(0xffffffffu);
 }
 
+/// ok_minmax_f32 (the dispatched path: AVX2 / AVX-512 on x86-64, NEON on aarch64) against
+/// its reference twin: lengths around every vector and unroll width, NaNs skipped
+/// wherever they fall, extremes in the tail, all-NaN input.
+static void test_minmax(void) {
+    const size_t lengths[] = {1, 3, 4, 7, 15, 16, 17, 31, 63, 64, 65, 100, 1000};
+    float *x = xalloc(sizeof(float) * 1000);
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+        const size_t n = lengths[li];
+        for (int trial = 0; trial < 4; trial++) {
+            for (size_t i = 0; i < n; i++) x[i] = frand() * 50.0f;
+            if (trial >= 1) x[(size_t)irand(0, (int)n - 1)] = NAN;
+            if (trial >= 2) x[n - 1] = trial == 2 ? 75.0f : -75.0f;
+            if (trial == 3) for (size_t i = 0; i < n; i += 5) x[i] = NAN;
+            float a, b, ra, rb;
+            ok_minmax_f32(x, n, &a, &b);
+            ok_minmax_f32_reference(x, n, &ra, &rb);
+            int same = (a == ra || (a != a && ra != ra)) && (b == rb || (b != b && rb != rb));
+            if (!same) {
+                printf("FAIL minmax n=%zu trial %d: got [%g, %g] want [%g, %g]\n", n, trial, a, b, ra, rb);
+                failures++;
+            }
+        }
+    }
+    // A NaN, then the minimum and the maximum in the same lane of the same chain one and
+    // two 16 / 32 / 64-float steps later: a chain that let the NaN through loses them.
+    for (int p = 0; p < 64; p++) {
+        for (int step = 16; step <= 64; step *= 2) {
+            const size_t n = 200;
+            for (size_t i = 0; i < n; i++) x[i] = frand();
+            x[p] = NAN;
+            x[p + step] = -9.0f;
+            x[p + 2 * step] = 9.0f;
+            float a, b;
+            ok_minmax_f32(x, n, &a, &b);
+            if (a != -9.0f || b != 9.0f) {
+                printf("FAIL minmax NaN at %d, extremes %d and %d later: got [%g, %g]\n", p, step, 2 * step, a, b);
+                failures++;
+            }
+        }
+    }
+    x[0] = NAN; x[1] = NAN;
+    float a, b;
+    ok_minmax_f32(x, 2, &a, &b);
+    if (a == a || b == b) { printf("FAIL minmax of NaNs only: got [%g, %g]\n", a, b); failures++; }
+    free(x);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) { bench(); return 0; }
     ok_pool *pool2 = ok_pool_create(2);
@@ -468,6 +516,7 @@ int main(int argc, char **argv) {
         test_qdepthwise(pool2);
     }
     ok_cpu_restrict(0xffffffffu);
+    test_minmax();
     ok_pool_destroy(pool2);
     printf(failures ? "%d FAILURES\n" : "all passed\n", failures);
     return failures ? 1 : 0;
