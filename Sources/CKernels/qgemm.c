@@ -8,7 +8,7 @@
 #include <string.h>
 
 /// Below this many multiply-adds ok_qgemm runs on one thread (see ok_qgemm).
-enum { OK_QGEMM_MIN_PARALLEL_MACS = 1 << 19 };
+enum { OK_QGEMM_MIN_PARALLEL_MACS = 1 << 18 };
 
 // ---------------------------------------------------------------- the rounding rule
 
@@ -494,10 +494,14 @@ OK_X86_DRIVER void ok_qgemm_packed_run(ok_pool *pool, const ok_qgemm_kernel_desc
     int threads = ok_pool_threads(pool);
     // Small products stay on the calling thread: handing half of a product to a worker
     // (publishing the job, the worker's chunk, waiting for it) costs about as much as
-    // the half itself below ~0.5M multiply-adds (~1-2 us on the VNNI kernel). It was
+    // the half itself below ~0.25M multiply-adds (~0.5-1 us on the VNNI kernel). It was
     // 1M: at 2 threads perf showed two thirds of MobileNet's GEMM time on the calling
     // thread; 512K: int8 mobilenet 0.177-0.178 -> 0.170-0.174 ms at 2 threads, kws and
-    // yolo unchanged (256K made kws slower).
+    // yolo unchanged. 256K (2026-11-29, session 9, 8 rounds alternating, the VM's second
+    // vCPU checked healthy before and after): kws int8 at 2 threads 0.0153 -> 0.0142 ms
+    // (its four 512,000-MAC pointwise layers and conv1 now split), mobilenet 0.162 ->
+    // 0.159 ms, tiny and yolo unchanged; 128K no better. (Earlier trials of 256K that
+    // found kws slower ran in the VM's phases where a second thread gains nothing.)
     if ((int64_t)M * N * K < OK_QGEMM_MIN_PARALLEL_MACS) threads = 1;
     int nblocks = (N + nc - 1) / nc;
     g.mgroups = 1;
