@@ -546,11 +546,12 @@ enum { OK_QNARROW_MAX_BYTES = 64 * 1024 };
 /// Rows of up to 8 outputs within 16 input bytes (vpshufb, AVX2 or the scalar loop).
 static int narrow_rows8(const qgeom *g) { return g->ow <= 8 && (g->ow - 1) * g->sw < 16; }
 
-/// Strided rows of up to 32 outputs within 64 input bytes (vpermb): YOLO's stride-2
+/// Rows of up to 32 outputs within 64 input bytes (vpermb): YOLO's stride-2
 /// downsamplers (20- and 10-wide outputs) spent 13% of the int8 model in the generic
-/// loop's per-row bounds logic. Stride 1 stays on the generic loop, whose full-width
-/// rows are one memcpy per tap.
-static int narrow_rows32(const qgeom *g) { return g->sw >= 2 && g->ow <= 32 && (g->ow - 1) * g->sw < 64; }
+/// loop's per-row bounds logic, and its stride-1 3x3 layers on 10x10 and 20x20 planes
+/// copied one 10- or 20-byte row per memcpy (48 -> 48 channels on 10x10: 4320 rows,
+/// ~4.5 us of the layer's 12.6).
+static int narrow_rows32(const qgeom *g) { return g->ow <= 32 && (g->ow - 1) * g->sw < 64; }
 
 static int narrow_wide_enabled(void) {
 #if OK_Q_X86
@@ -578,10 +579,12 @@ static size_t narrow_bytes(const qgeom *g, int cig) {
     return narrow_plan(g, cig, &ng, 1) ? OK_QALIGN64((size_t)cig * ng.hp * ng.wp + 16) : 0;
 }
 
-/// The padded planes: zx everywhere, the input at (ph, pw); 16 bytes of slack after.
-static void narrow_fill(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *x, uint8_t zx, uint8_t *P) {
+/// The padded planes: zx everywhere, the input at (ph, pw); 16 bytes of slack after
+/// when `slack` (the last planes: a pool task's slack would be the next task's plane).
+static void narrow_fill(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *x, uint8_t zx, uint8_t *P,
+                        int slack) {
     size_t plane = (size_t)ng->hp * ng->wp;
-    memset(P, zx, plane * cig + 16);
+    memset(P, zx, plane * cig + (slack ? 16 : 0));
     for (int ci = 0; ci < cig; ci++)
         for (int ih = 0; ih < g->ih; ih++)
             memcpy(P + ci * plane + (size_t)(ih + g->ph) * ng->wp + g->pw, x + ((size_t)ci * g->ih + ih) * g->iw,
@@ -633,26 +636,39 @@ __attribute__((target("avx2,ssse3"))) static void narrow_cols__avx2(const qgeom 
 #endif
 
 #if OK_Q_X86
-/// Rows of up to 32 outputs: per (tap, output row) one masked 64-byte load (only the
-/// bytes the row reads: nothing past the planes), one vpermb (the stride) and one
-/// masked store of the row.
+/// The low n bits (n <= 64).
+static inline uint64_t low_bits(int n) { return n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1); }
+
+/// Rows of up to 32 outputs: per (tap, group of R output rows) one masked 64-byte load
+/// (only the bytes the rows read: nothing past the planes), one vpermb (the rows'
+/// stride and the columns' stride) and one masked store of the R rows, which are
+/// contiguous in cols. R is as many rows as fit in 64 input and 64 output bytes: 5 on a
+/// 10x10 plane (padded rows 12 apart), 3 on 20x20, 2 for YOLO's stride-2 10-wide rows.
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi"))) static void
 narrow_cols__vbmi(const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *P, uint8_t *cols, int oh0, int oh1) {
-    size_t plane = (size_t)ng->hp * ng->wp;
+    const size_t plane = (size_t)ng->hp * ng->wp, rstep = (size_t)g->sh * ng->wp;
+    const int span = (g->ow - 1) * g->sw + 1;  // input bytes of one output row
+    int R = 1;
+    while ((R + 1) * g->ow <= 64 && (size_t)R * rstep + (size_t)span <= 64) R++;
     uint8_t idx[64];
-    for (int i = 0; i < 64; i++) idx[i] = (uint8_t)(i < g->ow ? i * g->sw : 0);
+    for (int i = 0; i < 64; i++) idx[i] = (uint8_t)(i < R * g->ow ? (size_t)(i / g->ow) * rstep + (size_t)(i % g->ow) * g->sw : 0);
     const __m512i pat = _mm512_loadu_si512(idx);
-    const int span = (g->ow - 1) * g->sw + 1;
-    const __mmask64 kin = span >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << span) - 1);
-    const __mmask64 kout = ((__mmask64)1 << g->ow) - 1;
-    const size_t rstep = (size_t)g->sh * ng->wp;
+    const int rows = oh1 - oh0, groups = rows / R, rest = rows % R;
+    const __mmask64 kin = low_bits((int)((size_t)(R - 1) * rstep) + span), kout = low_bits(R * g->ow);
+    const __mmask64 kin_rest = rest ? low_bits((int)((size_t)(rest - 1) * rstep) + span) : 0;
+    const __mmask64 kout_rest = low_bits(rest * g->ow);
     uint8_t *dst = cols;
     for (int ci = 0; ci < cig; ci++)
         for (int kh = 0; kh < g->kh; kh++)
             for (int kw = 0; kw < g->kw; kw++) {
                 const uint8_t *src = P + ci * plane + (size_t)(oh0 * g->sh + kh * g->dh) * ng->wp + kw * g->dw;
-                for (int oh = oh0; oh < oh1; oh++, dst += g->ow, src += rstep)
+                for (int q = 0; q < groups; q++, dst += R * g->ow, src += R * rstep)
                     _mm512_mask_storeu_epi8(dst, kout, _mm512_permutexvar_epi8(pat, _mm512_maskz_loadu_epi8(kin, src)));
+                if (rest) {
+                    _mm512_mask_storeu_epi8(dst, kout_rest,
+                                            _mm512_permutexvar_epi8(pat, _mm512_maskz_loadu_epi8(kin_rest, src)));
+                    dst += rest * g->ow;
+                }
             }
 }
 #endif
@@ -670,6 +686,42 @@ static void narrow_cols(const qgeom *g, const narrow_geom *ng, int cig, const ui
     }
 #endif
     narrow_cols_scalar(g, ng, cig, P, cols, oh0, oh1);
+}
+
+/// Narrow im2col of a whole layer (one row block) over the pool: each task pads and
+/// copies its channels' planes and writes their rows of cols (a channel's taps are
+/// contiguous rows there). YOLO's stride-1 10x10 / 20x20 layers ran it on one thread
+/// at 2 threads. Small layers (under 16 KB of columns) stay on the calling thread.
+typedef struct {
+    const qgeom *g;
+    const narrow_geom *ng;
+    const uint8_t *x;
+    uint8_t zx;
+    uint8_t *P, *cols;
+    int cig;
+} narrow_job;
+
+static void narrow_task(void *raw, int64_t begin, int64_t end, int thread) {
+    (void)thread;
+    const narrow_job *j = raw;
+    const qgeom *g = j->g;
+    const size_t plane = (size_t)j->ng->hp * j->ng->wp, in_plane = (size_t)g->ih * g->iw;
+    const size_t per_channel = (size_t)g->kh * g->kw * g->oh * g->ow;
+    const int c0 = (int)begin, n = (int)(end - begin);
+    narrow_fill(g, j->ng, n, j->x + (size_t)c0 * in_plane, j->zx, j->P + (size_t)c0 * plane, end == j->cig);
+    narrow_cols(g, j->ng, n, j->P + (size_t)c0 * plane, j->cols + (size_t)c0 * per_channel, 0, g->oh);
+}
+
+static void narrow_im2col_pool(ok_pool *pool, const qgeom *g, const narrow_geom *ng, int cig, const uint8_t *x,
+                               uint8_t zx, uint8_t *P, uint8_t *cols) {
+    const size_t bytes = (size_t)cig * g->kh * g->kw * g->oh * g->ow;
+    if (!pool || ok_pool_threads(pool) < 2 || cig < 2 || bytes < 16 * 1024) {
+        narrow_fill(g, ng, cig, x, zx, P, 1);
+        narrow_cols(g, ng, cig, P, cols, 0, g->oh);
+        return;
+    }
+    narrow_job j = {g, ng, x, zx, P, cols, cig};
+    ok_pool_parallel_for(pool, cig, (cig + 2 * ok_pool_threads(pool) - 1) / (2 * ok_pool_threads(pool)), narrow_task, &j);
 }
 
 // ---------------------------------------------------------------- depthwise
@@ -1060,11 +1112,14 @@ OK_X86_DRIVER void ok_qconv(ok_pool *pool, const ok_conv_params *p, const void *
             // (YOLO's neck.n3, K = 864, 20 rows: 15 + 5 rows, 81 -> 74 us as one).
             if ((size_t)K * N <= 512 * 1024) rows = g.oh;
             if (rows < 1) rows = 1;
-            if (padded) narrow_fill(&g, &ngeo, cig, xg, (uint8_t)zx, padded);
+            // One row block (small planes): padding and columns together, over the pool.
+            const int whole = rows >= g.oh;
+            if (padded && !whole) narrow_fill(&g, &ngeo, cig, xg, (uint8_t)zx, padded, 1);
             for (int oh0 = 0; oh0 < g.oh; oh0 += rows) {
                 int oh1 = oh0 + rows < g.oh ? oh0 + rows : g.oh;
                 int nb = g.od == 1 ? (oh1 - oh0) * g.ow : N;
-                if (padded) narrow_cols(&g, &ngeo, cig, padded, cols, oh0, oh1);
+                if (padded && whole) narrow_im2col_pool(pool, &g, &ngeo, cig, xg, (uint8_t)zx, padded, cols);
+                else if (padded) narrow_cols(&g, &ngeo, cig, padded, cols, oh0, oh1);
                 else im2col_block_pool(pool, &g, cig, xg, (uint8_t)zx, cols, oh0, oh1, (size_t)K * nb);
                 ok_qgemm(pool, M, nb, K, NULL, 0, 0, 0, NULL, 0, pw, cols, tx, nb, 1, &zx, OK_QPER_TENSOR, NULL,
                          (char *)C + (size_t)oh0 * g.ow * es, N, &eg, ws);

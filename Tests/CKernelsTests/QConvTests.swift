@@ -193,12 +193,14 @@ extension CKernelTests {
         }
     }
 
-    /// Strided convolutions whose output rows are 9-32 wide (the padded-plane im2col
-    /// with one vpermb per row on AVX-512 VBMI: YOLO's 40x40 and 20x20 downsamplers)
-    /// and the edges of its bounds (a 64-byte input span, 33-wide rows that stay on the
-    /// generic loop, stride 3, dilation, asymmetric pads), groups, batch 2, every
-    /// output type, every int8 path, one and two threads.
-    @Test func stridedWideRowsIm2col() {
+    /// Convolutions whose output rows are 9-32 wide (the padded-plane im2col with one
+    /// vpermb per group of rows on AVX-512 VBMI): YOLO's 40x40 and 20x20 downsamplers and
+    /// its stride-1 3x3 layers on 10x10 and 20x20 planes (5 and 3 rows per vpermb, the
+    /// columns built over the pool at 2 threads from 16 KB), 32-wide stride-1 rows (one
+    /// row per vpermb), and the edges of its bounds (a 64-byte input span, 33-wide rows
+    /// that stay on the generic loop, stride 3, dilation, asymmetric pads), groups,
+    /// batch 2, every output type, every int8 path, one and two threads.
+    @Test func wideRowsIm2col() {
         let pool2 = ok_pool_create(2)
         defer { ok_pool_destroy(pool2) }
         // cin, cout, group, in, stride, kernel, dilation, pad begin, pad end
@@ -207,6 +209,9 @@ extension CKernelTests {
             (5, 7, 1, [9, 65], [2, 2], [3, 3], [1, 1], [1, 1], [1, 1]), (3, 4, 1, [6, 66], [1, 2], [1, 3], [1, 1], [0, 1], [0, 0]),
             (4, 6, 2, [11, 50], [3, 3], [3, 5], [1, 2], [2, 1], [0, 3]), (6, 5, 1, [7, 40], [2, 2], [1, 1], [1, 1], [0, 0], [0, 0]),
             (2, 3, 1, [8, 19], [1, 2], [3, 3], [2, 1], [1, 0], [2, 1]),
+            (48, 48, 1, [10, 10], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1]), (24, 24, 1, [20, 20], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1]),
+            (96, 64, 1, [20, 20], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1]), (5, 6, 1, [7, 32], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1]),
+            (3, 5, 1, [6, 33], [1, 1], [3, 3], [1, 1], [1, 1], [1, 1]), (4, 6, 2, [9, 12], [1, 1], [3, 3], [1, 1], [0, 1], [2, 0]),
         ]
         for isa in availableQISAs() {
             withQISA(isa) {
@@ -215,8 +220,8 @@ extension CKernelTests {
                     let s = Shape.conv2D(cin: f.0, cout: f.1, group: f.2, batch: 1 + i % 2, input: f.3, stride: f.4,
                                          kernel: f.5, dilation: f.6, padBegin: f.7, padEnd: f.8)
                     for out in [OK_QOUT_U8, OK_QOUT_I32, OK_QOUT_F32, OK_QOUT_S8] {
-                        run(s, out: out, pool: out == OK_QOUT_U8 ? pool2 : nil, rng: &rng, extreme: (i + Int(out.rawValue)) % 2 == 0,
-                            tag: "strided wide rows \(String(cString: ok_isa_name(isa)))")
+                        run(s, out: out, pool: out == OK_QOUT_U8 || out == OK_QOUT_F32 ? pool2 : nil, rng: &rng,
+                            extreme: (i + Int(out.rawValue)) % 2 == 0, tag: "wide rows \(String(cString: ok_isa_name(isa)))")
                     }
                 }
             }
