@@ -115,17 +115,8 @@ static void minmax_f32_neon(const float *x, size_t n, float *mn, float *mx) {
         n2 = vminnmq_f32(n2, v2); x2 = vmaxnmq_f32(x2, v2);
         n3 = vminnmq_f32(n3, v3); x3 = vmaxnmq_f32(x3, v3);
     }
-    float a = vminnmvq_f32(vminnmq_f32(vminnmq_f32(n0, n1), vminnmq_f32(n2, n3)));
-    float b = vmaxnmvq_f32(vmaxnmq_f32(vmaxnmq_f32(x0, x1), vmaxnmq_f32(x2, x3)));
-    if (i < n) {
-        float ta, tb;
-        ok_minmax_f32_reference(x + i, n - i, &ta, &tb);
-        if (ta < a) a = ta;   // NaN (a tail of NaNs only) compares false
-        if (tb > b) b = tb;
-    }
-    if (a > b) { a = NAN; b = a; }  // nothing but NaN
-    *mn = a;
-    *mx = b;
+    ok_minmax_finish_f32(vminnmvq_f32(vminnmq_f32(vminnmq_f32(n0, n1), vminnmq_f32(n2, n3))),
+                         vmaxnmvq_f32(vmaxnmq_f32(vmaxnmq_f32(x0, x1), vmaxnmq_f32(x2, x3))), x, i, n, mn, mx);
 }
 #endif
 

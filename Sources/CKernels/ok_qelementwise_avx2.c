@@ -61,7 +61,7 @@ OK_T void ok_dequantize_f32_avx2(const void *x, int tx, float *y, size_t n, floa
     if (i < n) ok_dequantize_f32_reference(in + i, tx, y + i, n - i, scale, zp);
 }
 
-/// Combines a vector kernel's lane minima / maxima with the scalar tail's (NaN: skipped).
+/// Reduces a vector kernel's lane minima / maxima and adds the scalar tail's.
 static void minmax_finish(const float *lmin, const float *lmax, int lanes, const float *x, size_t i, size_t n,
                           float *mn, float *mx) {
     float a = lmin[0], b = lmax[0];
@@ -69,15 +69,7 @@ static void minmax_finish(const float *lmin, const float *lmax, int lanes, const
         if (lmin[k] < a) a = lmin[k];
         if (lmax[k] > b) b = lmax[k];
     }
-    if (i < n) {
-        float ta, tb;
-        ok_minmax_f32_reference(x + i, n - i, &ta, &tb);
-        if (ta < a) a = ta;   // NaN (empty tail of NaNs) compares false
-        if (tb > b) b = tb;
-    }
-    if (a > b) { a = __builtin_nanf(""); b = a; }  // nothing but NaN
-    *mn = a;
-    *mx = b;
+    ok_minmax_finish_f32(a, b, x, i, n, mn, mx);
 }
 
 // Four independent minimum / maximum chains: one chain waited for min_ps's latency

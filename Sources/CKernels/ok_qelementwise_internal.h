@@ -4,6 +4,20 @@
 #define OUTPOST_OK_QELEMENTWISE_INTERNAL_H
 #include "include/ok_qelementwise.h"
 
+/// The end of a vector minmax kernel: folds the scalar tail x[i..n) into its minimum a
+/// and maximum b (NaNs skipped, as the reference does); nothing but NaN gives NaN, NaN.
+static inline void ok_minmax_finish_f32(float a, float b, const float *x, size_t i, size_t n, float *mn, float *mx) {
+    if (i < n) {
+        float ta, tb;
+        ok_minmax_f32_reference(x + i, n - i, &ta, &tb);
+        if (ta < a) a = ta;  // NaN (a tail of NaNs only) compares false
+        if (tb > b) b = tb;
+    }
+    if (a > b) a = b = __builtin_nanf("");  // the lanes' +inf / -inf: nothing but NaN
+    *mn = a;
+    *mx = b;
+}
+
 #if defined(__x86_64__)
 void ok_quantize_f32_avx2(const float *x, void *y, int ty, size_t n, float scale, int32_t zp,
                           int32_t qmin, int32_t qmax);
