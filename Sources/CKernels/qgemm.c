@@ -316,9 +316,14 @@ static void init_fuse(const qjob *g, ok_qfuse *f) {
     f->pack = g->pack;
     f->qlo = ep->qmin;
     f->qhi = ep->qmax;
+    f->colc = f->colc_buf;
+    f->cols = f->cols_buf;
+    f->colfb = f->colfb_buf;
 }
 
-static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
+/// Column constants of columns [j0, j0 + nr) into colc / cols / colfb (from index 0;
+/// cols and colfb only when the epilogue has them per column).
+static void fuse_cols_to(const qjob *g, const ok_qfuse *f, int j0, int nr, int32_t *colc, float *cols, float *colfb) {
     const ok_qepilogue *ep = g->e.ep;
     int colb = ep->bias && ep->bias_per == OK_QPER_COL;
     uint32_t za = (uint32_t)g->e.za0;
@@ -327,14 +332,22 @@ static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
     const int32_t *cb = g->e.cb + j0;
     if (colb) {
         const int32_t *b = ep->bias + j0;
-        for (int j = 0; j < nr; j++) f->colc[j] = (int32_t)(za * (uint32_t)cb[j] + (uint32_t)b[j]);
+        for (int j = 0; j < nr; j++) colc[j] = (int32_t)(za * (uint32_t)cb[j] + (uint32_t)b[j]);
     } else {
-        for (int j = 0; j < nr; j++) f->colc[j] = (int32_t)(za * (uint32_t)cb[j]);
+        for (int j = 0; j < nr; j++) colc[j] = (int32_t)(za * (uint32_t)cb[j]);
     }
     if (f->col_scale)
-        for (int j = 0; j < nr; j++) f->cols[j] = ep->scale[j0 + j];
+        for (int j = 0; j < nr; j++) cols[j] = ep->scale[j0 + j];
     if (f->has_fb && f->col_fb)
-        for (int j = 0; j < nr; j++) f->colfb[j] = ep->fbias[j0 + j];
+        for (int j = 0; j < nr; j++) colfb[j] = ep->fbias[j0 + j];
+}
+
+/// The same into the tile's own buffers, pointed to.
+static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
+    fuse_cols_to(g, f, j0, nr, f->colc_buf, f->cols_buf, f->colfb_buf);
+    f->colc = f->colc_buf;
+    f->cols = f->cols_buf;
+    f->colfb = f->colfb_buf;
 }
 
 /// Row constants of rows [i0, i0 + n) into rowc / rows / rowfb (from index 0).
@@ -381,8 +394,9 @@ OK_X86_HOT static void qtask(void *raw, int64_t begin, int64_t end, int thread) 
     int32_t rc[QROW_CACHE + 16];
     float rs[QROW_CACHE + 16], rfb[QROW_CACHE + 16];
     // Column constants of the current column block [jc, j1), rows-first order only.
-    int32_t cc[QCOL_CACHE + OK_QNR_MAX];
-    float cs[QCOL_CACHE + OK_QNR_MAX], cfb[QCOL_CACHE + OK_QNR_MAX];
+    // (64-byte aligned: the kernels load a tile's entries, at multiples of NR, as vectors.)
+    int32_t cc[QCOL_CACHE + OK_QNR_MAX] __attribute__((aligned(64)));
+    float cs[QCOL_CACHE + OK_QNR_MAX] __attribute__((aligned(64))), cfb[QCOL_CACHE + OK_QNR_MAX] __attribute__((aligned(64)));
     if (g->fuse) init_fuse(g, &fz);
     for (int64_t t = begin; t < end; t++) {
         int mg = (int)(t % g->mgroups), nb = (int)(t / g->mgroups);
@@ -403,10 +417,7 @@ OK_X86_HOT static void qtask(void *raw, int64_t begin, int64_t end, int thread) 
             if (ccached)
                 for (int jr = jc; jr < j1; jr += NR) {
                     int nr = j1 - jr < NR ? j1 - jr : NR;
-                    fuse_cols(g, &fz, jr, nr);
-                    memcpy(cc + (jr - jc), fz.colc, sizeof fz.colc);
-                    memcpy(cs + (jr - jc), fz.cols, sizeof fz.cols);
-                    memcpy(cfb + (jr - jc), fz.colfb, sizeof fz.colfb);
+                    fuse_cols_to(g, &fz, jr, nr, cc + (jr - jc), cs + (jr - jc), cfb + (jr - jc));
                 }
             if (g->rows_first) {
                 // Fused tiles row panel by row panel (see qjob.rows_first).
@@ -418,9 +429,9 @@ OK_X86_HOT static void qtask(void *raw, int64_t begin, int64_t end, int thread) 
                     for (int jr = jc; jr < j1; jr += NR) {
                         int nr = j1 - jr < NR ? j1 - jr : NR;
                         if (ccached) {
-                            memcpy(fz.colc, cc + (jr - jc), sizeof fz.colc);
-                            memcpy(fz.cols, cs + (jr - jc), sizeof fz.cols);
-                            memcpy(fz.colfb, cfb + (jr - jc), sizeof fz.colfb);
+                            fz.colc = cc + (jr - jc);
+                            fz.cols = cs + (jr - jc);
+                            fz.colfb = cfb + (jr - jc);
                         } else {
                             fuse_cols(g, &fz, jr, nr);
                         }
