@@ -353,13 +353,30 @@ static void fuse_cols(const qjob *g, ok_qfuse *f, int j0, int nr) {
 /// Row constants of rows [i0, i0 + n) into rowc / rows / rowfb (from index 0).
 static void fuse_rows(const qjob *g, const ok_qfuse *f, int i0, int n, int32_t *rowc, float *rows, float *rowfb) {
     const ok_qepilogue *ep = g->e.ep;
-    int rowb = ep->bias && ep->bias_per != OK_QPER_COL;
-    uint32_t zb = (uint32_t)g->e.zb0;
-    for (int i = 0; i < n; i++) {
-        int m = i0 + i;
-        rowc[i] = (int32_t)((rowb ? (uint32_t)ep->bias[m] : 0u) - zb * (uint32_t)g->e.ra[m]);
-        rows[i] = f->col_scale ? 0.0f : ep->scale ? ep->scale[ep->scale_per == OK_QPER_ROW ? m : 0] : 1.0f;
-        rowfb[i] = f->has_fb && !f->col_fb ? ep->fbias[m] : 0.0f;
+    const uint32_t zb = (uint32_t)g->e.zb0;
+    const int32_t *ra = g->e.ra + i0;
+    // One branch-free loop per array and case, which the compiler vectorizes (the
+    // per-element conditions made this a scalar loop: ~1/3 of qtask on MobileNet).
+    if (ep->bias && ep->bias_per != OK_QPER_COL) {
+        const int32_t *b = ep->bias + i0;
+        for (int i = 0; i < n; i++) rowc[i] = (int32_t)((uint32_t)b[i] - zb * (uint32_t)ra[i]);
+    } else {
+        for (int i = 0; i < n; i++) rowc[i] = (int32_t)(0u - zb * (uint32_t)ra[i]);
+    }
+    if (f->col_scale) {
+        for (int i = 0; i < n; i++) rows[i] = 0.0f;
+    } else if (ep->scale && ep->scale_per == OK_QPER_ROW) {
+        const float *sc = ep->scale + i0;
+        for (int i = 0; i < n; i++) rows[i] = sc[i];
+    } else {
+        const float v = ep->scale ? ep->scale[0] : 1.0f;
+        for (int i = 0; i < n; i++) rows[i] = v;
+    }
+    if (f->has_fb && !f->col_fb) {
+        const float *fb = ep->fbias + i0;
+        for (int i = 0; i < n; i++) rowfb[i] = fb[i];
+    } else {
+        for (int i = 0; i < n; i++) rowfb[i] = 0.0f;
     }
 }
 
