@@ -593,6 +593,14 @@ static void qpack_task(void *raw, int64_t begin, int64_t end, int thread) {
     if (j->is_b && j->k->pack_b_panel && j->rs == 1) {
         // Row-major B: whole panels through the ISA's interleaving packer.
         int flip = j->t == OK_QTYPE_U8 ? 0x80 : 0;
+#if OK_Q_X86 && OK_AVX512_BUILT
+        if (j->k->pack_b_panel == ok_qpack_b_panel__avx512vnni)  // two panels per 512-bit pass
+            for (; r0 + 2 * j->w <= r1; r0 += 2 * j->w) {
+                char *pa = j->panels + (size_t)(r0 / j->w) * j->pbytes;
+                ok_qpack_b_pair__avx512vnni((const uint8_t *)j->S + r0, j->cs, j->K, flip, pa, pa + j->pbytes,
+                                            j->sums + r0);
+            }
+#endif
         for (; r0 + j->w <= r1; r0 += j->w)
             j->k->pack_b_panel((const uint8_t *)j->S + r0, j->cs, j->K, flip, j->panels + (size_t)(r0 / j->w) * j->pbytes,
                                j->sums + r0);

@@ -116,6 +116,9 @@ void ok_qgemm_u8s8_12x32__avx512vnni_fused(int kg, const void *a, const void *b,
 void ok_qgemm_u8s8_6x16__avx2_fused(int kg, const void *a, const void *b, const ok_qfuse *f, void *C, ptrdiff_t ldc,
                                     int mr, int nr);
 void ok_qpack_b_panel__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
+/// Two adjacent full panels (64 columns) of the same layout, into panel_a and panel_b.
+void ok_qpack_b_pair__avx512vnni(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel_a, void *panel_b,
+                                 int32_t *sums);
 void ok_qpack_b_panel__avx2(const uint8_t *src, ptrdiff_t ld, int K, int flip, void *panel, int32_t *sums);
 #endif
 #if OK_Q_NEON
