@@ -226,6 +226,21 @@ void ok_qsoftmax(const void *x, void *y, int type, size_t outer, size_t n, size_
 
 void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t channels, size_t spatial,
                         int channels_last, int32_t x_zero_point, float multiplier, int32_t y_zero_point) {
+#if defined(__x86_64__)
+    // Channel-major planes of fewer than 2^22 bytes (the int32 sums and their float
+    // conversion are then exactly the reference's int64 ones).
+    if (OK_Q_AVX512 && !channels_last && spatial < ((size_t)1 << 22)) {
+        ok_qglobal_avgpool_avx512(x, y, type, batch * channels, spatial, x_zero_point, multiplier, y_zero_point);
+        return;
+    }
+#endif
+    ok_qglobal_avgpool_reference(x, y, type, batch, channels, spatial, channels_last, x_zero_point, multiplier,
+                                 y_zero_point);
+}
+
+OK_X86_PORTABLE void ok_qglobal_avgpool_reference(const void *x, void *y, int type, size_t batch, size_t channels,
+                                                  size_t spatial, int channels_last, int32_t x_zero_point,
+                                                  float multiplier, int32_t y_zero_point) {
     const float lo = type ? -128.0f : 0.0f, hi = type ? 127.0f : 255.0f, zy = (float)y_zero_point;
     const int64_t bias = (int64_t)x_zero_point * (int64_t)spatial;
     for (size_t b = 0; b < batch; b++) {

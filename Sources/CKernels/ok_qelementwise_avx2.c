@@ -213,6 +213,47 @@ OK_T512 void ok_minmax_f32_avx512(const float *x, size_t n, float *mn, float *mx
     minmax_finish(lmin, lmax, 16, x, i, n, mn, mx);
 }
 
+/// QLinearGlobalAveragePool on channel-major planes (spatial < 2^22 bytes each): each
+/// plane's bytes summed with vpsadbw (s8 flipped to u8 first, 128 per byte taken off
+/// after), 16 planes' sums requantized as one vector with the reference's operations:
+/// (float)(sum - zp * spatial) * multiplier, rint, + y zero point, clamp (NaN -> lo).
+/// MobileNet's 1024 planes of 16 bytes: 3.3 us as the scalar loop.
+OK_T512 void ok_qglobal_avgpool_avx512(const void *x, void *y, int type, size_t planes, size_t spatial,
+                                       int32_t x_zero_point, float multiplier, int32_t y_zero_point) {
+    const uint8_t *in = (const uint8_t *)x;
+    uint8_t *out = (uint8_t *)y;
+    const __m512i flip = _mm512_set1_epi8(type ? (char)0x80 : 0);
+    // (sum over the plane of x) - zp * spatial, with the flip's 128 * spatial taken off.
+    const int32_t off = (int32_t)((int64_t)x_zero_point * (int64_t)spatial + (type ? 128 * (int64_t)spatial : 0));
+    const __m512 m = _mm512_set1_ps(multiplier), zy = _mm512_set1_ps((float)y_zero_point);
+    const __m512 lo = _mm512_set1_ps(type ? -128.0f : 0.0f), hi = _mm512_set1_ps(type ? 127.0f : 255.0f);
+    const size_t full = spatial / 64;
+    const __mmask64 tail = spatial % 64 ? (((__mmask64)1 << (spatial % 64)) - 1) : 0;
+    int32_t sums[16] __attribute__((aligned(64)));
+    for (size_t p0 = 0; p0 < planes; p0 += 16) {
+        const size_t np = planes - p0 < 16 ? planes - p0 : 16;
+        for (size_t c = 0; c < np; c++) {
+            const uint8_t *px = in + (p0 + c) * spatial;
+            __m512i acc = _mm512_setzero_si512();
+            for (size_t q = 0; q < full; q++)
+                acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(px + 64 * q), flip),
+                                                             _mm512_setzero_si512()));
+            if (tail) {
+                // Flip only the loaded bytes: the masked-off ones must stay 0 in the sum.
+                const __m512i v = _mm512_maskz_loadu_epi8(tail, px + 64 * full);
+                acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, _mm512_maskz_mov_epi8(tail, flip)),
+                                                            _mm512_setzero_si512()));
+            }
+            sums[c] = (int32_t)_mm512_reduce_add_epi64(acc) - off;
+        }
+        const __mmask16 k = (__mmask16)((1u << np) - 1u);
+        __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_load_epi32(k, sums)), m);
+        v = _mm512_add_ps(_mm512_roundscale_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), zy);
+        v = _mm512_min_ps(_mm512_max_ps(v, lo), hi);
+        _mm_mask_storeu_epi8(out + p0, k, _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(v)));
+    }
+}
+
 OK_T512 void ok_dequantize_f32_avx512(const void *x, int tx, float *y, size_t n, float scale, int32_t zp) {
     const __m512 s = _mm512_set1_ps(scale);
     const __m512i z = _mm512_set1_epi32(zp);

@@ -31,6 +31,8 @@ void ok_qlut_apply_avx512(const uint8_t table[256], const uint8_t *x, uint8_t *y
 void ok_quantize_f32_avx512(const float *x, void *y, int ty, size_t n, float scale, int32_t zp,
                             int32_t qmin, int32_t qmax);
 void ok_dequantize_f32_avx512(const void *x, int tx, float *y, size_t n, float scale, int32_t zp);
+void ok_qglobal_avgpool_avx512(const void *x, void *y, int type, size_t planes, size_t spatial, int32_t x_zero_point,
+                               float multiplier, int32_t y_zero_point);
 void ok_qbinary_avx512(int mul, const void *a, ptrdiff_t sa, const void *b, ptrdiff_t sb, void *c, int type,
                        size_t n, const ok_qbinary_params *p);
 #endif

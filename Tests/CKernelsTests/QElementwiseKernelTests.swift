@@ -211,6 +211,34 @@ import Testing
         #expect(out == [1, 9])   // (6 - 3) / 3 = 1; (31 - 3) / 3 = 9.33 -> 9
     }
 
+    /// QLinearGlobalAveragePool's vector path (AVX-512: vpsadbw sums, 16 planes requantized
+    /// at once) against the reference loop: plane sizes around 64-byte loads (1 to 200),
+    /// plane counts around 16, u8 and s8, zero points at both ends, multipliers that
+    /// round, clamp at both ends and are NaN, channels last (the reference path too).
+    @Test func globalAveragePoolMatchesReference() {
+        eachLevel {
+            var rng = RNG(state: 23)
+            for spatial in [1, 3, 16, 49, 63, 64, 65, 200] {
+                for planes in [1, 15, 16, 17, 40] {
+                    let x = (0..<(planes * spatial)).map { _ in UInt8(rng.int(0, 255)) }
+                    for type: Int32 in [0, 1] {
+                        let zps: [Int32] = type == 0 ? [0, 255, 131] : [-128, 127, 3]
+                        for (zx, zy) in [(zps[0], zps[1]), (zps[1], zps[0]), (zps[2], zps[2])] {
+                            for mult in [Float(1) / Float(spatial), 0.37, 3.0 / Float(spatial), .nan] {
+                                for last: Int32 in [0, 1] {
+                                    var a = [UInt8](repeating: 0, count: planes), b = a
+                                    ok_qglobal_avgpool(x, &a, type, 1, planes, spatial, last, zx, mult, zy)
+                                    ok_qglobal_avgpool_reference(x, &b, type, 1, planes, spatial, last, zx, mult, zy)
+                                    #expect(a == b, "spatial \(spatial) planes \(planes) type \(type) zx \(zx) mult \(mult)")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func lookupMatchesReference() {
         eachLevel {
             var rng = RNG(state: 17)

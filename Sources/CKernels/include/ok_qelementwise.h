@@ -87,6 +87,8 @@ void ok_qsoftmax(const void *x, void *y, int type, size_t outer, size_t n, size_
 /// * multiplier) + y_zero_point), multiplier = x_scale / y_scale / spatial.
 void ok_qglobal_avgpool(const void *x, void *y, int type, size_t batch, size_t channels, size_t spatial,
                         int channels_last, int32_t x_zero_point, float multiplier, int32_t y_zero_point);
+void ok_qglobal_avgpool_reference(const void *x, void *y, int type, size_t batch, size_t channels, size_t spatial,
+                                  int channels_last, int32_t x_zero_point, float multiplier, int32_t y_zero_point);
 
 /// The same loops split over a thread pool (`pool` is an ok_pool *, NULL = this thread)
 /// when n is large; results are identical to the single-threaded calls.
