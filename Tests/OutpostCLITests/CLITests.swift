@@ -184,10 +184,11 @@ import Testing
         let qdq = try outpost(["inspect", "models/int8/kws-qdq-u8s8", "--layers"])
         #expect(qdq.status == 0, "\(qdq.stderr)")
         #expect(qdq.stdout.contains("quantization: QDQ"))
-        #expect(qdq.stdout.contains("layers after optimisation: 11 int8"))
+        #expect(qdq.stdout.contains("layers after optimisation: 12 int8"))
         #expect(qdq.stdout.contains("QLinearConv"))
-        // AveragePool has no integer form: listed with the reason.
-        #expect(qdq.stdout.contains("AveragePool") && qdq.stdout.contains("not folded"))
+        #expect(qdq.stdout.contains("int8    com.microsoft::QLinearAveragePool"))
+        // Softmax has no integer form: listed with the reason.
+        #expect(qdq.stdout.contains("Softmax") && qdq.stdout.contains("not folded"))
         let qop = try outpost(["inspect", "models/int8/mobilenet-qop-u8s8-pc"])
         #expect(qop.stdout.contains("quantization: QOperator"))
         let dyn = try outpost(["inspect", "models/int8/mlp-dyn-u8"])

@@ -174,6 +174,42 @@ import Testing
         #expect(cl == 0)
     }
 
+    /// DQ → AveragePool → Q: windows covering the plane (kws' classifier average, on
+    /// ok_qglobal_avgpool) and 2x2 / 3x1 windows with strides (the operator's loop) fold
+    /// into QLinearAveragePool, whose outputs stay within one quantization step of the
+    /// float pattern (the unoptimised session); padded or ceil-mode windows stay float.
+    @Test func averagePoolBecomesQLinearAveragePool() throws {
+        let x = Tensor(shape: [1, 2, 4, 4], floats: (0..<32).map { Float(($0 * 37) % 61) * 0.1 - 3.05 })
+        let cases: [(String, [String: Attribute])] = [
+            ("global 4x4", ["kernel_shape": .ints([4, 4])]),
+            ("2x2 stride 2", ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])]),
+            ("3x1 stride 1x2", ["kernel_shape": .ints([3, 1]), "strides": .ints([1, 2]), "pads": .ints([0, 0, 0, 0]),
+                                "auto_pad": .string("VALID")]),
+        ]
+        for (label, attributes) in cases {
+            for outScale: Float in [0.1, 0.07] {
+                let g = unaryGraph("AveragePool", attributes: attributes, outScale: outScale)
+                let plain = try Session(model: Model(graph: unaryGraph("AveragePool", attributes: attributes, outScale: outScale),
+                                                     opsets: ["": 17]), options: SessionOptions(threads: 1, optimize: false))
+                let folded = try Session(model: Model(graph: g, opsets: ["": 17]), options: SessionOptions(threads: 1))
+                #expect(folded.graph.nodes.contains { $0.opType == "QLinearAveragePool" && $0.domain == "com.microsoft" },
+                        "\(label): not folded")
+                let want = try plain.run([x]).map { $0.copy() }, got = try folded.run([x])
+                #expect(got[0].shape == want[0].shape, "\(label)")
+                for i in 0..<min(got[0].count, want[0].count) {
+                    #expect(abs(got[0].floats[i] - want[0].floats[i]) <= outScale * 1.001, "\(label) [\(i)]")
+                }
+            }
+        }
+        for (label, attributes) in [("padded", ["kernel_shape": Attribute.ints([2, 2]), "pads": .ints([1, 1, 0, 0])]),
+                                    ("ceil mode", ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "ceil_mode": .int(1)])] {
+            let g = unaryGraph("AveragePool", attributes: attributes)
+            let misses = try QDQFolding(graph: g).run()
+            #expect(g.nodes.contains { $0.opType == "AveragePool" }, "\(label): folded")
+            #expect(misses.count == 1, "\(label)")
+        }
+    }
+
     @Test func opsWithoutIntegerFormAreReported() throws {
         let g = unaryGraph("Softmax")
         let misses = try QDQFolding(graph: g).run()

@@ -13,6 +13,7 @@
 /// | DQ(a), DQ(b) → Add / Mul → Q | com.microsoft QLinearAdd / QLinearMul |
 /// | DQ(x₁), DQ(x₂)… → Concat → Q | com.microsoft QLinearConcat |
 /// | DQ(x) → GlobalAveragePool → Q | com.microsoft QLinearGlobalAveragePool |
+/// | DQ(x) → AveragePool (no padding, ceil_mode 0, dilations 1) → Q | com.microsoft QLinearAveragePool |
 /// | DQ(x) → Sigmoid / LeakyRelu → Q | com.microsoft QLinearSigmoid / QLinearLeakyRelu (lookup tables) |
 /// | DQ(x) → MaxPool / Reshape / Flatten / Transpose / Squeeze / Unsqueeze / Slice / Split / Resize(nearest) / Identity → Q, same scale and zero point | the same op on the integers |
 ///
@@ -54,7 +55,7 @@ public struct QDQFolding {
     /// ops whose integer form is the same op (data movement / selection). ASCII without
     /// K or Å: byte comparison is String equality (wordIndex).
     static let foldedOpTypes: StaticString = """
-        Conv MatMul Gemm Add Mul Concat GlobalAveragePool Sigmoid LeakyRelu \
+        Conv MatMul Gemm Add Mul Concat GlobalAveragePool Sigmoid LeakyRelu AveragePool \
         MaxPool Reshape Flatten Transpose Squeeze Unsqueeze Slice Split Resize Identity
         """
 
@@ -78,7 +79,8 @@ public struct QDQFolding {
             case 6: result = foldUnaryLUT(node, "QLinearGlobalAveragePool", &ctx)  // GlobalAveragePool
             case 7: result = foldUnaryLUT(node, "QLinearSigmoid", &ctx)  // Sigmoid
             case 8: result = foldUnaryLUT(node, "QLinearLeakyRelu", &ctx)  // LeakyRelu
-            case .some(9...18): result = foldPassThrough(node, &ctx)  // MaxPool … Identity
+            case 9: result = foldAveragePool(node, &ctx)  // AveragePool
+            case .some(10...19): result = foldPassThrough(node, &ctx)  // MaxPool … Identity
             default:
                 if node.opType == "DequantizeLinear" || node.opType == "QuantizeLinear" {
                     continue
@@ -566,10 +568,23 @@ public struct QDQFolding {
         guard q.dtype == x.dtype else { return .miss(String(outlined: "output type \(q.dtype.name) differs from the input's \(x.dtype.name)")) }
         let inputs = [x.value, x.scaleName, zeroPointInput(x, &ctx), q.scaleName, quantizedZeroPointInput(q, &ctx)]
         var attrs = copyAttributes(node)
-        if opType == "QLinearGlobalAveragePool" { attrs["channels_last"] = .int(0) }
+        if opType == "QLinearGlobalAveragePool" || opType == "QLinearAveragePool" { attrs["channels_last"] = .int(0) }
         if opType == "QLinearLeakyRelu" { attrs["alpha"] = .float((try? node.float("alpha", default: 0.01)) ?? 0.01) }
         return .folded(Node(name: node.name, opType: opType, domain: QDQFolding.msDomain, inputs: inputs,
                             outputs: [q.output], attributes: attrs), [q.index])
+    }
+
+    /// AveragePool whose every window is full (no padding, ceil_mode 0, dilations 1, as
+    /// QLinearAveragePoolOperator takes it): one integer sum and one requantization per
+    /// window, within one quantization step of the float pattern (as GlobalAveragePool).
+    private func foldAveragePool(_ node: Node, _ ctx: inout Context) -> Rewrite {
+        if let pads = try? node.ints("pads"), pads.contains(where: { $0 != 0 }) { return .miss("padded windows") }
+        let autoPad = (try? node.string("auto_pad", default: "NOTSET")) ?? ""
+        if autoPad != "NOTSET" && autoPad != "VALID" { return .miss(String(outlined: "auto_pad \(autoPad)")) }
+        if (try? node.int("ceil_mode", default: 0)) != 0 { return .miss("ceil_mode 1") }
+        if let d = try? node.ints("dilations"), d.contains(where: { $0 != 1 }) { return .miss("dilated windows") }
+        guard let k = try? node.ints("kernel_shape"), !k.isEmpty else { return .miss("no kernel_shape") }
+        return foldUnaryLUT(node, "QLinearAveragePool", &ctx)
     }
 
     /// Data-movement ops between a DQ and a Q with equal parameters run on the integers.

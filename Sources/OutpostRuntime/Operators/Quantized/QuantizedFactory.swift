@@ -2,7 +2,8 @@
 /// DynamicQuantizeLinear, QLinearConv, QLinearMatMul, MatMulInteger, ConvInteger)
 /// and the com.microsoft ops onnxruntime's quantizer emits (QLinearAdd, QLinearMul,
 /// QLinearSigmoid, QLinearLeakyRelu, QLinearSoftmax, QLinearGlobalAveragePool,
-/// QLinearConcat, QGemm, and its QuantizeLinear / DequantizeLinear twins).
+/// QLinearAveragePool (windows without padding), QLinearConcat, QGemm, and its
+/// QuantizeLinear / DequantizeLinear twins).
 func makeQuantizedOperator(_ node: Node, opset: Int) throws(OutpostError) -> Operator? {
     // Op types found by name in a table, then a jump on the index (as the other
     // factories: no String comparison per `case`).
@@ -19,6 +20,7 @@ func makeQuantizedOperator(_ node: Node, opset: Int) throws(OutpostError) -> Ope
     case 7 where microsoft: return try QLinearSoftmaxOperator(node, opset: opset)  // QLinearSoftmax
     case 8 where microsoft: return try QLinearGlobalAveragePoolOperator(node, opset: opset)  // QLinearGlobalAveragePool
     case 9 where microsoft: return try QLinearConcatOperator(node, opset: opset)  // QLinearConcat
+    case 10 where microsoft: return try QLinearAveragePoolOperator(node, opset: opset)  // QLinearAveragePool
     default: return try makeQuantizedGemmOperator(node, opset: opset)
     }
 }
@@ -26,7 +28,7 @@ func makeQuantizedOperator(_ node: Node, opset: Int) throws(OutpostError) -> Ope
 /// makeQuantizedOperator's operators, in the order of its `switch`.
 private let quantizedOperatorNames: StaticString = """
     QuantizeLinear DequantizeLinear DynamicQuantizeLinear QLinearAdd QLinearMul QLinearSigmoid \
-    QLinearLeakyRelu QLinearSoftmax QLinearGlobalAveragePool QLinearConcat
+    QLinearLeakyRelu QLinearSoftmax QLinearGlobalAveragePool QLinearConcat QLinearAveragePool
     """
 
 /// The integer GEMM / convolution operators (on ok_qgemm / ok_qconv).
