@@ -210,6 +210,34 @@ import Testing
         }
     }
 
+    /// onnxruntime's QOperator form: DQ → AveragePool → Flatten → Q. The pool folds and
+    /// the Flatten runs on its integer output, within one step of the float pattern.
+    @Test func averagePoolBeforeFlattenFolds() throws {
+        func graph() -> Graph {
+            let inits: [String: Tensor] = [
+                "s": QDQFoldingTests.scalar(0.1), "z": QDQFoldingTests.ints(.uint8, [], [128]),
+                "so": QDQFoldingTests.scalar(0.05), "zo": QDQFoldingTests.ints(.uint8, [], [100]),
+            ]
+            return Graph(name: "g", nodes: [
+                Node(name: "q", opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["xq"]),
+                Node(name: "dq", opType: "DequantizeLinear", inputs: ["xq", "s", "z"], outputs: ["xf"]),
+                Node(name: "pool", opType: "AveragePool", inputs: ["xf"], outputs: ["p"],
+                     attributes: ["kernel_shape": .ints([4, 4])]),
+                Node(name: "flat", opType: "Flatten", inputs: ["p"], outputs: ["f"]),
+                Node(name: "qo", opType: "QuantizeLinear", inputs: ["f", "so", "zo"], outputs: ["fq"]),
+                Node(name: "dqo", opType: "DequantizeLinear", inputs: ["fq", "so", "zo"], outputs: ["y"]),
+            ], inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.fixed(1), .fixed(3), .fixed(4), .fixed(4)])],
+               outputs: [ValueInfo(name: "y", dtype: .float32, shape: nil)], initializers: inits)
+        }
+        let x = Tensor(shape: [1, 3, 4, 4], floats: (0..<48).map { Float(($0 * 29) % 53) * 0.2 - 4.1 })
+        let plain = try Session(model: Model(graph: graph(), opsets: ["": 17]), options: SessionOptions(threads: 1, optimize: false))
+        let folded = try Session(model: Model(graph: graph(), opsets: ["": 17]), options: SessionOptions(threads: 1))
+        #expect(folded.graph.nodes.map { $0.opType } == ["QuantizeLinear", "QLinearAveragePool", "Flatten", "DequantizeLinear"])
+        let want = try plain.run([x]).map { $0.copy() }, got = try folded.run([x])
+        #expect(got[0].shape == [1, 3] && want[0].shape == [1, 3])
+        for i in 0..<3 { #expect(abs(got[0].floats[i] - want[0].floats[i]) <= 0.05 * 1.001, "[\(i)]") }
+    }
+
     @Test func opsWithoutIntegerFormAreReported() throws {
         let g = unaryGraph("Softmax")
         let misses = try QDQFolding(graph: g).run()

@@ -584,7 +584,29 @@ public struct QDQFolding {
         if (try? node.int("ceil_mode", default: 0)) != 0 { return .miss("ceil_mode 1") }
         if let d = try? node.ints("dilations"), d.contains(where: { $0 != 1 }) { return .miss("dilated windows") }
         guard let k = try? node.ints("kernel_shape"), !k.isEmpty else { return .miss("no kernel_shape") }
-        return foldUnaryLUT(node, "QLinearAveragePool", &ctx)
+        // onnxruntime's QOperator form puts a Flatten between the pool and its
+        // QuantizeLinear (DQ → AveragePool → Flatten → Q, kws' classifier input): the
+        // Flatten, which only reshapes, then runs on the pool's integer output.
+        guard node.inputs.count == 1, node.outputs.count == 1, case .failure = quantizedConsumer(node.outputs[0], ctx),
+              !ctx.graphOutputs.contains(node.outputs[0]), let readers = ctx.consumers[node.outputs[0]],
+              readers.count == 1 else { return foldUnaryLUT(node, "QLinearAveragePool", &ctx) }
+        let fi = readers[0]
+        var flatten = graph.nodes[fi]
+        guard flatten.opType == "Flatten" || flatten.opType == "Reshape", flatten.domain.isEmpty,
+              flatten.inputs.first == node.outputs[0], flatten.outputs.count == 1,
+              case let .success(q) = quantizedConsumer(flatten.outputs[0], ctx),
+              case let .success(x) = dequantized(node.inputs[0], ctx), activationInput(x) == nil, q.dtype == x.dtype else {
+            return foldUnaryLUT(node, "QLinearAveragePool", &ctx)
+        }
+        let pooled = node.outputs[0] + "#quantized"
+        var attrs = copyAttributes(node)
+        attrs["channels_last"] = .int(0)
+        let inputs = [x.value, x.scaleName, zeroPointInput(x, &ctx), q.scaleName, quantizedZeroPointInput(q, &ctx)]
+        flatten.inputs[0] = pooled
+        flatten.outputs = [q.output]
+        graph.nodes[fi] = flatten
+        return .folded(Node(name: node.name, opType: "QLinearAveragePool", domain: QDQFolding.msDomain, inputs: inputs,
+                            outputs: [pooled], attributes: attrs), [q.index])
     }
 
     /// Data-movement ops between a DQ and a Q with equal parameters run on the integers.
