@@ -69,32 +69,15 @@ final class QLinearAveragePoolOperator: Operator {
         planes = x.shape[0] * x.shape[1]
         window = Tensor.elementCount(kernel)
         global = inSpatial == kernel
-        planned = nil
-        if constantOrOmitted(inputs, [1, 2, 3, 4]), let xsc = xs.constant, let ysc = ys.constant {
-            planned = requantization(xsc, xz?.constant, ysc, yz?.constant)
-        }
+        planned = AveragePoolRequantization.planned(self, inputs, count: window)
         return [TensorType(x.dtype, Array(x.shape[0...1]) + outSpatial)]
     }
 
-    private typealias Requantization = (multiplier: Float, xz: Int32, yz: Int32)
-
     /// Multiplier and zero points from constant operands, computed once at planning.
-    private var planned: Requantization?
-
-    private func requantization(_ xs: Tensor, _ xz: Tensor?, _ ys: Tensor, _ yz: Tensor?) -> Requantization {
-        (quantScale(xs) / quantScale(ys) / Float(window), quantZeroPoint(xz), quantZeroPoint(yz))
-    }
+    private var planned: AveragePoolRequantization?
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        let q: Requantization, x: UnsafeMutableRawPointer, y: UnsafeMutableRawPointer
-        if let p = planned, let step = ctx.step, let xp = step.input(0) {
-            (q, x, y) = (p, xp, step.output(0))
-        } else {
-            guard let xt = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
-            if outputs[0].count == 0 { return }
-            (q, x, y) = (requantization(xs, optionalTensor(inputs, 2), ys, optionalTensor(inputs, 4)), xt.raw,
-                         outputs[0].raw)
-        }
+        guard let (q, x, y) = AveragePoolRequantization.operands(planned, count: window, inputs, outputs, ctx) else { return }
         let code = QuantType.code(type)
         if global {
             ok_qglobal_avgpool(x, y, code, 1, planes, window, 0, q.xz, q.multiplier, q.yz)

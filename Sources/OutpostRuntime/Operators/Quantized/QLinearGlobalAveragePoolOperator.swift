@@ -39,33 +39,50 @@ final class QLinearGlobalAveragePoolOperator: Operator {
             for i in 2..<rank { out[i] = 1 }
         }
         if spatial == 0 && batch * channels > 0 { throw node.shapeError("X has no spatial positions") }
-        planned = nil
-        if constantOrOmitted(inputs, [1, 2, 3, 4]), let xsc = xs.constant, let ysc = ys.constant {
-            planned = requantization(xsc, xz?.constant, ysc, yz?.constant)
-        }
+        planned = AveragePoolRequantization.planned(self, inputs, count: spatial)
         return [TensorType(x.dtype, out)]
     }
 
-    private typealias Requantization = (multiplier: Float, xz: Int32, yz: Int32)
-
     /// Multiplier and zero points from constant operands, computed once at planning.
-    private var planned: Requantization?
-
-    private func requantization(_ xs: Tensor, _ xz: Tensor?, _ ys: Tensor, _ yz: Tensor?) -> Requantization {
-        (quantScale(xs) / quantScale(ys) / Float(spatial), quantZeroPoint(xz), quantZeroPoint(yz))
-    }
+    private var planned: AveragePoolRequantization?
 
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
-        let q: Requantization, x: UnsafeMutableRawPointer, y: UnsafeMutableRawPointer
-        if let p = planned, let step = ctx.step, let xp = step.input(0) {
-            (q, x, y) = (p, xp, step.output(0))
-        } else {
-            guard let xt = inputs[0], let xs = inputs[1], let ys = inputs[3] else { return }
-            if outputs[0].count == 0 { return }
-            (q, x, y) = (requantization(xs, optionalTensor(inputs, 2), ys, optionalTensor(inputs, 4)), xt.raw,
-                         outputs[0].raw)
-        }
+        guard let (q, x, y) = AveragePoolRequantization.operands(planned, count: spatial, inputs, outputs, ctx) else { return }
         ok_qglobal_avgpool(x, y, QuantType.code(type), batch, channels, spatial, channelsLast ? 1 : 0, q.xz, q.multiplier,
                            q.yz)
+    }
+}
+
+/// The requantization of the QLinear average pools (global and windowed): multiplier
+/// x_scale / y_scale / count (the elements averaged) and the two zero points.
+struct AveragePoolRequantization {
+    let multiplier: Float
+    let xz: Int32
+    let yz: Int32
+
+    init(_ xs: Tensor, _ xz: Tensor?, _ ys: Tensor, _ yz: Tensor?, count: Int) {
+        multiplier = quantScale(xs) / quantScale(ys) / Float(count)
+        self.xz = quantZeroPoint(xz)
+        self.yz = quantZeroPoint(yz)
+    }
+
+    /// From constant operands (inputs 1-4: x_scale, x_zero_point, y_scale, y_zero_point)
+    /// at planning; nil when one is computed.
+    static func planned(_ op: Operator, _ inputs: [ValueType?], count: Int) -> AveragePoolRequantization? {
+        guard op.constantOrOmitted(inputs, [1, 2, 3, 4]), let xs = inputs[1]?.constant, let ys = inputs[3]?.constant
+        else { return nil }
+        return AveragePoolRequantization(xs, op.optionalInput(inputs, 2)?.constant, ys,
+                                         op.optionalInput(inputs, 4)?.constant, count: count)
+    }
+
+    /// A run's requantization and X / Y bytes: planned and through the step's pointers, or
+    /// from the Tensors; nil when there is nothing to compute.
+    static func operands(_ planned: AveragePoolRequantization?, count: Int, _ inputs: [Tensor?], _ outputs: [Tensor],
+                         _ ctx: ExecutionContext)
+        -> (AveragePoolRequantization, UnsafeMutableRawPointer, UnsafeMutableRawPointer)? {
+        if let p = planned, let step = ctx.step, let xp = step.input(0) { return (p, xp, step.output(0)) }
+        guard let xt = inputs[0], let xs = inputs[1], let ys = inputs[3], outputs[0].count > 0 else { return nil }
+        let yz = inputs.count > 4 ? inputs[4] : nil
+        return (AveragePoolRequantization(xs, inputs[2], ys, yz, count: count), xt.raw, outputs[0].raw)
     }
 }
