@@ -46,14 +46,7 @@ final class QLinearAveragePoolOperator: Operator {
     }
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
-        let x = try required(inputs, 0)
-        try requireQuantized(x, "input X")
-        let xs = try required(inputs, 1), ys = try required(inputs, 3)
-        try requireScale(xs, "x_scale"); try requireScalar(xs, "x_scale")
-        try requireScale(ys, "y_scale"); try requireScalar(ys, "y_scale")
-        let xz = optionalInput(inputs, 2), yz = optionalInput(inputs, 4)
-        try requireSameType(xz, x, "x_zero_point"); try requireScalar(xz, "x_zero_point")
-        try requireSameType(yz, x, "y_zero_point"); try requireScalar(yz, "y_zero_point")
+        let x = try AveragePoolRequantization.checkOperands(self, inputs)
         if x.shape.count != kernel.count + 2 {
             throw node.shapeError("X \(formatShape(x.shape)) must have rank \(kernel.count + 2) for a \(kernel.count)-D kernel")
         }

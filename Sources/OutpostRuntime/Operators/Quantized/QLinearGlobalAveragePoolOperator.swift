@@ -16,14 +16,7 @@ final class QLinearGlobalAveragePoolOperator: Operator {
     }
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
-        let x = try required(inputs, 0)
-        try requireQuantized(x, "input X")
-        let xs = try required(inputs, 1), ys = try required(inputs, 3)
-        try requireScale(xs, "x_scale"); try requireScalar(xs, "x_scale")
-        try requireScale(ys, "y_scale"); try requireScalar(ys, "y_scale")
-        let xz = optionalInput(inputs, 2), yz = optionalInput(inputs, 4)
-        try requireSameType(xz, x, "x_zero_point"); try requireScalar(xz, "x_zero_point")
-        try requireSameType(yz, x, "y_zero_point"); try requireScalar(yz, "y_zero_point")
+        let x = try AveragePoolRequantization.checkOperands(self, inputs)
         let rank = x.shape.count
         if rank < 3 { throw node.shapeError("X must have rank >= 3, got \(formatShape(x.shape))") }
         type = x.dtype
@@ -64,6 +57,19 @@ struct AveragePoolRequantization {
         multiplier = quantScale(xs) / quantScale(ys) / Float(count)
         self.xz = quantZeroPoint(xz)
         self.yz = quantZeroPoint(yz)
+    }
+
+    /// Checks X (quantized), the scalar scales and the zero points of X's type; returns X.
+    static func checkOperands(_ op: Operator, _ inputs: [ValueType?]) throws(OutpostError) -> ValueType {
+        let x = try op.required(inputs, 0)
+        try op.requireQuantized(x, "input X")
+        let xs = try op.required(inputs, 1), ys = try op.required(inputs, 3)
+        try op.requireScale(xs, "x_scale"); try op.requireScalar(xs, "x_scale")
+        try op.requireScale(ys, "y_scale"); try op.requireScalar(ys, "y_scale")
+        let xz = op.optionalInput(inputs, 2), yz = op.optionalInput(inputs, 4)
+        try op.requireSameType(xz, x, "x_zero_point"); try op.requireScalar(xz, "x_zero_point")
+        try op.requireSameType(yz, x, "y_zero_point"); try op.requireScalar(yz, "y_zero_point")
+        return x
     }
 
     /// From constant operands (inputs 1-4: x_scale, x_zero_point, y_scale, y_zero_point)
