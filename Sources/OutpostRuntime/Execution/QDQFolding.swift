@@ -556,13 +556,20 @@ public struct QDQFolding {
                             outputs: [q.output], attributes: copyAttributes(node)), [q.index])
     }
 
-    private func foldUnaryLUT(_ node: Node, _ opType: String, _ ctx: inout Context) -> Rewrite {
+    /// throughReshape: the QuantizeLinear may also sit behind a Flatten / Reshape that is
+    /// the op's only reader (onnxruntime's QOperator form DQ → AveragePool → Flatten → Q):
+    /// that node, which only reshapes, then runs on the op's integer output.
+    private func foldUnaryLUT(_ node: Node, _ opType: String, throughReshape: Bool = false,
+                              _ ctx: inout Context) -> Rewrite {
         guard node.inputs.count == 1, node.outputs.count == 1 else { return .miss("unexpected inputs") }
         guard case let .success(x) = dequantized(node.inputs[0], ctx) else { return .miss("input is not dequantized") }
         if let r = activationInput(x) { return .miss(r.text) }
         let q: Quantized
+        var reshape: Int?
         switch quantizedConsumer(node.outputs[0], ctx) {
-        case let .failure(r): return .miss(r.text)
+        case let .failure(r):
+            guard throughReshape, let (i, v) = reshapedConsumer(node.outputs[0], ctx) else { return .miss(r.text) }
+            (reshape, q) = (i, v)
         case let .success(v): q = v
         }
         guard q.dtype == x.dtype else { return .miss(String(outlined: "output type \(q.dtype.name) differs from the input's \(x.dtype.name)")) }
@@ -570,8 +577,26 @@ public struct QDQFolding {
         var attrs = copyAttributes(node)
         if opType == "QLinearGlobalAveragePool" || opType == "QLinearAveragePool" { attrs["channels_last"] = .int(0) }
         if opType == "QLinearLeakyRelu" { attrs["alpha"] = .float((try? node.float("alpha", default: 0.01)) ?? 0.01) }
+        var output = q.output
+        if let i = reshape {
+            output = node.outputs[0] + "#quantized"
+            var r = graph.nodes[i]
+            r.inputs[0] = output
+            r.outputs = [q.output]
+            graph.nodes[i] = r
+        }
         return .folded(Node(name: node.name, opType: opType, domain: QDQFolding.msDomain, inputs: inputs,
-                            outputs: [q.output], attributes: attrs), [q.index])
+                            outputs: [output], attributes: attrs), [q.index])
+    }
+
+    /// The QuantizeLinear behind a Flatten / Reshape that is the only reader of `value`
+    /// (and reads it as its data input), with that node's index.
+    private func reshapedConsumer(_ value: String, _ ctx: Context) -> (Int, Quantized)? {
+        guard !ctx.graphOutputs.contains(value), let readers = ctx.consumers[value], readers.count == 1 else { return nil }
+        let r = graph.nodes[readers[0]]
+        guard r.opType == "Flatten" || r.opType == "Reshape", r.domain.isEmpty, r.inputs.first == value,
+              r.outputs.count == 1, case let .success(q) = quantizedConsumer(r.outputs[0], ctx) else { return nil }
+        return (readers[0], q)
     }
 
     /// AveragePool whose every window is full (no padding, ceil_mode 0, dilations 1, as
@@ -584,29 +609,7 @@ public struct QDQFolding {
         if (try? node.int("ceil_mode", default: 0)) != 0 { return .miss("ceil_mode 1") }
         if let d = try? node.ints("dilations"), d.contains(where: { $0 != 1 }) { return .miss("dilated windows") }
         guard let k = try? node.ints("kernel_shape"), !k.isEmpty else { return .miss("no kernel_shape") }
-        // onnxruntime's QOperator form puts a Flatten between the pool and its
-        // QuantizeLinear (DQ → AveragePool → Flatten → Q, kws' classifier input): the
-        // Flatten, which only reshapes, then runs on the pool's integer output.
-        guard node.inputs.count == 1, node.outputs.count == 1, case .failure = quantizedConsumer(node.outputs[0], ctx),
-              !ctx.graphOutputs.contains(node.outputs[0]), let readers = ctx.consumers[node.outputs[0]],
-              readers.count == 1 else { return foldUnaryLUT(node, "QLinearAveragePool", &ctx) }
-        let fi = readers[0]
-        var flatten = graph.nodes[fi]
-        guard flatten.opType == "Flatten" || flatten.opType == "Reshape", flatten.domain.isEmpty,
-              flatten.inputs.first == node.outputs[0], flatten.outputs.count == 1,
-              case let .success(q) = quantizedConsumer(flatten.outputs[0], ctx),
-              case let .success(x) = dequantized(node.inputs[0], ctx), activationInput(x) == nil, q.dtype == x.dtype else {
-            return foldUnaryLUT(node, "QLinearAveragePool", &ctx)
-        }
-        let pooled = node.outputs[0] + "#quantized"
-        var attrs = copyAttributes(node)
-        attrs["channels_last"] = .int(0)
-        let inputs = [x.value, x.scaleName, zeroPointInput(x, &ctx), q.scaleName, quantizedZeroPointInput(q, &ctx)]
-        flatten.inputs[0] = pooled
-        flatten.outputs = [q.output]
-        graph.nodes[fi] = flatten
-        return .folded(Node(name: node.name, opType: "QLinearAveragePool", domain: QDQFolding.msDomain, inputs: inputs,
-                            outputs: [pooled], attributes: attrs), [q.index])
+        return foldUnaryLUT(node, "QLinearAveragePool", throughReshape: true, &ctx)
     }
 
     /// Data-movement ops between a DQ and a Q with equal parameters run on the integers.
