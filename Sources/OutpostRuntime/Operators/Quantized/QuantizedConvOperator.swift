@@ -207,7 +207,7 @@ final class QuantizedConvOperator: Operator {
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         if var ep = plannedFloatEpilogue, let pw = packedBase, let step = ctx.step, let x = step.input(0),
            let run = floatOperands?.read(step) {
-            floatParams.base.storeBytes(of: run.scale, toByteOffset: cout * 4, as: Float.self)  // where ep.scale points
+            setFloatScale(floatParams, channels: cout, run.scale)
             var p = params
             ok_qconv(neuralPool(ctx), &p, x, QuantType.code(xType), run.zeroPoint, pw, step.output(0), &ep, ctx.scratch)
             return
@@ -249,8 +249,8 @@ final class QuantizedConvOperator: Operator {
             }
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            ep = floatScaleEpilogue(floatParams, channels: cout, s: s, s2: optionalTensor(inputs, 6),
-                                    bias: optionalTensor(inputs, 5), per: OK_QPER_ROW)
+            ep = floatScaleEpilogue(floatParams, channels: cout, bias: optionalTensor(inputs, 5), per: OK_QPER_ROW)
+            setFloatScale(floatParams, channels: cout, floatScale(s, optionalTensor(inputs, 6)))
         } else {
             ep.out = Int32(OK_QOUT_I32.rawValue)
         }

@@ -157,7 +157,7 @@ final class QuantizedMatMulOperator: Operator {
     override func run(_ inputs: [Tensor?], _ outputs: [Tensor], _ ctx: ExecutionContext) throws(OutpostError) {
         if var ep = plannedFloatEpilogue, let pb = packedBBase, let step = ctx.step, let a = step.input(0),
            let run = floatOperands?.read(step) {
-            floatParams.base.storeBytes(of: run.scale, toByteOffset: N * 4, as: Float.self)  // where ep.scale points
+            setFloatScale(floatParams, channels: N, run.scale)
             let za = params.base.assumingMemoryBound(to: Int32.self)
             za[0] = run.zeroPoint
             // (B's zero points were written next to za when B was packed at planning.)
@@ -197,8 +197,8 @@ final class QuantizedMatMulOperator: Operator {
             ep.qmax = hi
         } else if floatScaled {
             guard let s = inputs[4] else { return }
-            ep = floatScaleEpilogue(floatParams, channels: N, s: s, s2: optionalTensor(inputs, 6),
-                                    bias: optionalTensor(inputs, 5), per: OK_QPER_COL)
+            ep = floatScaleEpilogue(floatParams, channels: N, bias: optionalTensor(inputs, 5), per: OK_QPER_COL)
+            setFloatScale(floatParams, channels: N, floatScale(s, optionalTensor(inputs, 6)))
             if K == 0 {
                 // float(0) * S + bias, as the unfused Cast / Mul / Add compute it.
                 let f = floatParams.base.assumingMemoryBound(to: Float.self), yp = y.floats

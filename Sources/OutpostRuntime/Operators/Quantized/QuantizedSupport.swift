@@ -138,13 +138,12 @@ extension Operator {
     /// float32 scalar (input 4), an optional float32 bias of one value or one per
     /// output channel / column (input 5), and optionally S's second factor (input 6: the
     /// scale is then S · S2, the Mul the fusion took in).
-    /// Their epilogue, float(acc) * S + bias: S goes to params[channels], the bias
-    /// (broadcast) to params[0 ..< channels], per output row (convolution channels) or
-    /// per column (MatMul). params holds channels + 1 floats.
-    func floatScaleEpilogue(_ params: Buffer, channels: Int, s: Tensor, s2: Tensor?, bias: Tensor?,
-                            per: ok_qper) -> ok_qepilogue {
+    /// Their epilogue, float(acc) * S + bias: the bias (broadcast) goes to params[0 ..<
+    /// channels], per output row (convolution channels) or per column (MatMul); S is read
+    /// from params[channels], which `setFloatScale` writes each run. params holds
+    /// channels + 1 floats.
+    func floatScaleEpilogue(_ params: Buffer, channels: Int, bias: Tensor?, per: ok_qper) -> ok_qepilogue {
         let f = params.base.assumingMemoryBound(to: Float.self)
-        f[channels] = s2.map { s.floats[0] * $0.floats[0] } ?? s.floats[0]
         var ep = ok_qepilogue()
         ep.out = Int32(OK_QOUT_F32.rawValue)
         ep.scale = UnsafePointer(f + channels)
@@ -164,8 +163,17 @@ extension Operator {
                                    per: ok_qper) -> ok_qepilogue? {
         let bias = optionalInput(inputs, 5)
         if bias != nil && bias?.constant == nil { return nil }
-        return floatScaleEpilogue(params, channels: channels, s: Tensor(shape: [], floats: [1]), s2: nil,
-                                  bias: bias?.constant, per: per)
+        return floatScaleEpilogue(params, channels: channels, bias: bias?.constant, per: per)
+    }
+
+    /// This run's scale where the float epilogue reads it (params[channels]).
+    func setFloatScale(_ params: Buffer, channels: Int, _ scale: Float) {
+        params.base.storeBytes(of: scale, toByteOffset: channels * 4, as: Float.self)
+    }
+
+    /// S · S2 from the operand tensors (S alone without S2), the fused Mul's product.
+    func floatScale(_ s: Tensor, _ s2: Tensor?) -> Float {
+        s2.map { s.floats[0] * $0.floats[0] } ?? s.floats[0]
     }
 
     func checkFloatScaleOperands(_ inputs: [ValueType?], channels: Int, _ what: String) throws(OutpostError) {
