@@ -19,8 +19,11 @@ public struct OutlinedString: ExpressibleByStringInterpolation {
     @inline(never)
     public init(_ text: String) { self.text = text }
 
+    @inline(__always)
+    public init(stringLiteral value: StaticString) { self.init(cString: value.utf8Start) }
+
     @inline(never)
-    public init(stringLiteral value: StaticString) { text = String(value) }
+    init(cString: UnsafePointer<UInt8>) { text = String(cString: cString) }
 
     public init(stringInterpolation: Interpolation) { text = stringInterpolation.text }
 
@@ -30,8 +33,14 @@ public struct OutlinedString: ExpressibleByStringInterpolation {
         @inline(__always)
         public init(literalCapacity: Int, interpolationCount: Int) {}
 
+        /// Inlined down to the literal's address: a call site passes one register, not
+        /// StaticString's three (address, length, flags); Swift's string literals end
+        /// in a NUL, so the length is found out of line.
+        @inline(__always)
+        public mutating func appendLiteral(_ literal: StaticString) { appendCString(literal.utf8Start) }
+
         @inline(never)
-        public mutating func appendLiteral(_ literal: StaticString) { text += String(literal) }
+        mutating func appendCString(_ literal: UnsafePointer<UInt8>) { text += String(cString: literal) }
 
         @inline(never)
         public mutating func appendInterpolation(_ value: String) { text += value }
