@@ -2,7 +2,7 @@ import OutpostText
 
 /// Failures of the drift module: a baseline that does not decode or does not fit
 /// the model, histograms that cannot be merged, features that do not fit a tensor.
-public enum DriftError: Error, Equatable {
+public indirect enum DriftError: Error, Equatable {
     /// A baseline or report JSON document is missing a member or holds a wrong value.
     case invalidBaseline(String)
     /// A feature does not fit the tensor bound to it (rank, channel or element out of range).

@@ -2,7 +2,7 @@ import OutpostRuntime
 
 /// Every reason a package is refused or cannot be built. Each case carries what a
 /// user needs to understand the problem; `description` is the one-line message.
-public enum PackageError: Error {
+public indirect enum PackageError: Error {
     case io(path: String, reason: String)
     /// The file does not start with the package magic.
     case badMagic

@@ -2,7 +2,7 @@ import OutpostText
 
 /// Failures of the telemetry store. None of them is fatal to inference: the
 /// store reports, the caller logs and keeps inferring.
-public enum TelemetryError: Error, Equatable {
+public indirect enum TelemetryError: Error, Equatable {
     /// The database cannot be opened or created (missing directory, permissions).
     case cannotOpen(path: String, reason: String)
     /// The database (or its directory, for the WAL files) is read-only.

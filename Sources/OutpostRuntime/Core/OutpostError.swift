@@ -1,6 +1,6 @@
 /// Every failure Outpost reports. Each case carries what a user needs to fix the
 /// problem; `description` is the one-line message the CLI prints.
-public enum OutpostError: Error {
+public indirect enum OutpostError: Error {
     /// A file could not be read or written (path, reason from the OS).
     case io(path: String, reason: String)
     /// The model bytes do not decode (truncated, bad wire type, bad lengths...).
