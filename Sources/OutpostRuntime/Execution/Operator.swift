@@ -13,10 +13,14 @@ public struct TensorType {
 /// What planning knows about an operator input: its type, its concrete shape and,
 /// when it is known before any run (weights, folded constants, shapes computed
 /// from static shapes), its value.
-public struct ValueType {
-    public var dtype: DType
-    public var shape: [Int]
-    public var constant: Tensor?
+///
+/// A class, not a struct: planning passes each input around many times (the
+/// operators' checks take it by value), and a reference is one retain where the
+/// struct was three (shape, constant's shape and buffer) and 57 bytes through memory.
+public final class ValueType {
+    public let dtype: DType
+    public let shape: [Int]
+    public let constant: Tensor?
     public init(dtype: DType, shape: [Int], constant: Tensor? = nil) {
         self.dtype = dtype
         self.shape = shape
