@@ -1,14 +1,17 @@
 /// A dense, row-major tensor: element type, shape and a view of a buffer.
 ///
-/// Tensors are cheap values (the bytes are shared through `Buffer`). During a run,
-/// every intermediate tensor is a view into the session arena, so running a model
-/// allocates nothing.
-public struct Tensor {
-    public var dtype: DType
-    public var shape: [Int]
-    public var buffer: Buffer
+/// Tensors are immutable views (the bytes are shared through `Buffer`). During a
+/// run, every intermediate tensor is a view into the session arena, made at
+/// planning, so running a model allocates nothing. A class, not a struct: tensors
+/// and optional tensors are passed and stored everywhere (operator inputs, planned
+/// values, initializers), and a reference is one retain where the struct was two
+/// (shape and buffer) and four words through memory.
+public final class Tensor {
+    public let dtype: DType
+    public let shape: [Int]
+    public let buffer: Buffer
     /// Byte offset of element 0 inside `buffer`.
-    public var offset: Int
+    public let offset: Int
 
     public init(dtype: DType, shape: [Int], buffer: Buffer, offset: Int = 0) {
         self.dtype = dtype
@@ -26,14 +29,14 @@ public struct Tensor {
     }
 
     /// A float32 heap tensor holding `values` (count must match the shape).
-    public init(shape: [Int], floats values: [Float]) {
+    public convenience init(shape: [Int], floats values: [Float]) {
         self.init(zeros: .float32, shape: shape)
         let p = floats
         for i in 0..<min(values.count, count) { p[i] = values[i] }
     }
 
     /// An int64 heap tensor holding `values`.
-    public init(shape: [Int], int64s values: [Int64]) {
+    public convenience init(shape: [Int], int64s values: [Int64]) {
         self.init(zeros: .int64, shape: shape)
         let p = raw.assumingMemoryBound(to: Int64.self)
         for i in 0..<min(values.count, count) { p[i] = values[i] }
@@ -80,9 +83,8 @@ public struct Tensor {
 
     /// A heap copy that owns its bytes.
     public func copy() -> Tensor {
-        var t = Tensor(zeros: dtype, shape: shape)
+        let t = Tensor(zeros: dtype, shape: shape)
         t.raw.copyMemory(from: raw, byteCount: byteCount)
-        t.offset = 0
         return t
     }
 
