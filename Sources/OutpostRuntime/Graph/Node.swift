@@ -1,22 +1,72 @@
 /// One operator application in the graph. Input names may be "" for an omitted
 /// optional input (ONNX convention).
 public struct Node {
-    public var name: String
-    public var opType: String
+    /// The fields live in one copy-on-write box: a Node is copied far more often than
+    /// changed (operators keep theirs, passes read nodes out of the graph), and a
+    /// copy of the box is one retain where six fields were six (and 72 bytes moved
+    /// through memory). Setters copy the box first when it is shared, so a Node
+    /// keeps value semantics.
+    final class Storage {
+        var name: String
+        var opType: String
+        var domain: String
+        var inputs: [String]
+        var outputs: [String]
+        var attributes: [String: Attribute]
+
+        init(name: String, opType: String, domain: String, inputs: [String], outputs: [String],
+             attributes: [String: Attribute]) {
+            self.name = name
+            self.opType = opType
+            self.domain = domain
+            self.inputs = inputs
+            self.outputs = outputs
+            self.attributes = attributes
+        }
+
+        @inline(never)
+        func copy() -> Storage {
+            Storage(name: name, opType: opType, domain: domain, inputs: inputs, outputs: outputs, attributes: attributes)
+        }
+    }
+
+    private var storage: Storage
+
+    /// Called before every change: a box shared with another Node is copied first.
+    private mutating func unique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    public var name: String {
+        get { storage.name }
+        set { unique(); storage.name = newValue }
+    }
+    public var opType: String {
+        get { storage.opType }
+        set { unique(); storage.opType = newValue }
+    }
     /// "" for the default ONNX domain (also written "ai.onnx").
-    public var domain: String
-    public var inputs: [String]
-    public var outputs: [String]
-    public var attributes: [String: Attribute]
+    public var domain: String {
+        get { storage.domain }
+        set { unique(); storage.domain = newValue }
+    }
+    public var inputs: [String] {
+        get { storage.inputs }
+        _modify { unique(); yield &storage.inputs }
+    }
+    public var outputs: [String] {
+        get { storage.outputs }
+        _modify { unique(); yield &storage.outputs }
+    }
+    public var attributes: [String: Attribute] {
+        get { storage.attributes }
+        _modify { unique(); yield &storage.attributes }
+    }
 
     public init(name: String, opType: String, domain: String = "", inputs: [String], outputs: [String],
                 attributes: [String: Attribute] = [:]) {
-        self.name = name
-        self.opType = opType
-        self.domain = domain == "ai.onnx" ? "" : domain
-        self.inputs = inputs
-        self.outputs = outputs
-        self.attributes = attributes
+        storage = Storage(name: name, opType: opType, domain: domain == "ai.onnx" ? "" : domain,
+                          inputs: inputs, outputs: outputs, attributes: attributes)
     }
 
     /// A name for messages: the node's name, or its first output when unnamed.
