@@ -105,9 +105,19 @@ ensure_sysroot() {
 # unwrap) gets a trap of its own, kept apart so a crash points at its check; with
 # it LLVM may share one trap per function (≈1.3% of the code). A crash still
 # stops at a trap in the right function, not always at the right check in it.
+#
+# -sil-inline-caller-benefit-reduction-factor 64 (default 2): at -Osize the SIL
+# inliner divides the benefit it credits for removing a call by this factor; at 64
+# it inlines a function only where that removes more code than it copies (constant
+# arguments, closures, callees smaller than the call). The device code's hot loops
+# are C kernels; the Swift that runs per step (operators' run, Session.run) was
+# measured unchanged (kws, mlp, tiny, int8 mobilenet: outpost bench, alternating),
+# model load within noise (int8 mobilenet 2.79 -> 2.89 ms min of 20). x86-64
+# -19.6 KB at 8, -31.9 KB at 64 (docs/size-budget.md).
 size_swift=(-Osize -Xfrontend -function-sections -enforce-exclusivity=unchecked
             -Xllvm -enable-machine-outliner=always -Xllvm -sil-disable-pass=object-outliner
-            -Xfrontend -mergeable-traps)
+            -Xfrontend -mergeable-traps
+            -Xfrontend -sil-inline-caller-benefit-reduction-factor -Xfrontend 64)
 # C without unwind tables (.eh_frame, ≈9 KB on aarch64): the Swift code has none
 # either, and nothing unwinds through C frames at run time (no C++, no exceptions,
 # no pthread_cancel). Cost: a debugger or profiler may not walk the stack through
@@ -131,8 +141,15 @@ size_swift=(-Osize -Xfrontend -function-sections -enforce-exclusivity=unchecked
 # out of load-path loops (protobuf decoding, hashing): model load 20% slower on
 # x86-64 (int8 mobilenet 2.9 -> 3.5 ms); at 8, 6% slower (3.05 ms); at 16 it is
 # main's (2.85 ms). Cost against the default: 29 KB on x86-64.
+# -inline-call-penalty=0 (default 25) for the link-time inliner: LLVM counts a call
+# as 25 units of work saved when it inlines, so it inlined Embedded Swift's
+# swift_retain (a null/immortal check and a locked increment, ~17 bytes) at 1,765
+# call sites where the call is 8 bytes. With no credit for the call itself, small
+# callees are inlined only where that shrinks the code: x86-64 -18.7 KB, run and
+# load speed unchanged (the C kernels are not in the LTO, see above).
 size_c=(-ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffat-lto-objects)
-size_ld=(--gc-sections --icf=all -z pack-relative-relocs -mllvm -enable-machine-outliner=always -mllvm -outliner-benefit-threshold=16)
+size_ld=(--gc-sections --icf=all -z pack-relative-relocs -mllvm -enable-machine-outliner=always -mllvm -outliner-benefit-threshold=16
+         -mllvm -inline-call-penalty=0)
 size_build=(--experimental-lto-mode=full)
 
 # ensure_sdk: a Swift SDK bundle (Embedded Swift over the sysroot) in
