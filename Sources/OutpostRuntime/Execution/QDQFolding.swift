@@ -155,31 +155,56 @@ public struct QDQFolding {
     }
 
     /// A DequantizeLinear's operands: the integer value, its scale and zero point.
-    struct Dequantized {
-        var value: String
-        var dtype: DType
-        var scaleName: String
-        var scale: Tensor
+    /// (Classes, this and Quantized: the matchers pass them around inside Results,
+    /// and a reference is one retain where these structs were several.)
+    final class Dequantized {
+        let value: String
+        let dtype: DType
+        let scaleName: String
+        let scale: Tensor
         /// "" when the model omits it (zero).
-        var zeroPointName: String
-        var zeroPoint: Tensor?
-        var axis: Int
+        let zeroPointName: String
+        let zeroPoint: Tensor?
+        let axis: Int
         /// The integer tensor when it is a constant (weights, bias).
-        var constant: Tensor?
+        let constant: Tensor?
+
+        init(value: String, dtype: DType, scaleName: String, scale: Tensor, zeroPointName: String,
+             zeroPoint: Tensor?, axis: Int, constant: Tensor?) {
+            self.value = value
+            self.dtype = dtype
+            self.scaleName = scaleName
+            self.scale = scale
+            self.zeroPointName = zeroPointName
+            self.zeroPoint = zeroPoint
+            self.axis = axis
+            self.constant = constant
+        }
 
         var perTensor: Bool { scale.count == 1 }
         var zeroPointValue: Int { zeroPoint?.integer(at: 0) ?? 0 }
     }
 
     /// A QuantizeLinear's parameters (per-tensor only).
-    struct Quantized {
-        var index: Int
-        var output: String
-        var dtype: DType
-        var scaleName: String
-        var scale: Float
-        var zeroPointName: String
-        var zeroPoint: Int
+    final class Quantized {
+        let index: Int
+        let output: String
+        let dtype: DType
+        let scaleName: String
+        let scale: Float
+        let zeroPointName: String
+        let zeroPoint: Int
+
+        init(index: Int, output: String, dtype: DType, scaleName: String, scale: Float, zeroPointName: String,
+             zeroPoint: Int) {
+            self.index = index
+            self.output = output
+            self.dtype = dtype
+            self.scaleName = scaleName
+            self.scale = scale
+            self.zeroPointName = zeroPointName
+            self.zeroPoint = zeroPoint
+        }
 
         var qmin: Int { dtype == .uint8 ? 0 : -128 }
         var qmax: Int { dtype == .uint8 ? 255 : 127 }
