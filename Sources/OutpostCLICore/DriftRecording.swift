@@ -91,7 +91,7 @@ package final class DriftRecorder {
                     if shape.count >= 2 { shape[0] = 1 }
                     let bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(input.floats + s * per), count: per * 4)
                     pendingSamples.append(SampledInput(timeMs: now, model: modelName, version: modelVersion,
-                                                       descriptor: String(outlined: "\(input.dtype.name)\(formatShape(shape))"), payload: [UInt8](bytes)))
+                                                       descriptor: String(outlined: "\(input.dtype.name)\(shape: shape)"), payload: [UInt8](bytes)))
                 }
                 if pending.count >= batchSize { flushRecords() }
             }

@@ -66,7 +66,7 @@ public enum NpyFile {
         guard !o else { throw fail("shape is too large") }
         let dataStart = headerStart + headerLength
         guard n - dataStart == bytes else {
-            throw fail(String(outlined: "\(dtype.name)\(formatShape(shape)) needs \(bytes) data bytes, the file has \(n - dataStart)"))
+            throw fail(String(outlined: "\(dtype.name)\(shape: shape) needs \(bytes) data bytes, the file has \(n - dataStart)"))
         }
         if (Int(bitPattern: buffer.base) &+ dataStart) % dtype.size == 0 {
             return Tensor(dtype: dtype, shape: shape, buffer: buffer, offset: dataStart)

@@ -116,7 +116,7 @@ final class TensorMaterializer {
         }
         if let (start, n) = t.rawData {
             guard n == byteCount else {
-                throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of raw_data, has \(n)"))
+                throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(shape: shape)) needs \(byteCount) bytes of raw_data, has \(n)"))
             }
             return inPlaceOrCopy(source, offset: start, dtype: dtype, shape: shape, byteCount: byteCount)
         }
@@ -132,7 +132,7 @@ final class TensorMaterializer {
         case .int32, .float16, .int8, .uint8, .bool: (have, field) = (t.int32Data.count, "int32_data")
         }
         guard have == count else {
-            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) has \(count) elements but \(field) holds \(have) values"))
+            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(shape: shape)) has \(count) elements but \(field) holds \(have) values"))
         }
         let out = Tensor(zeros: dtype, shape: shape)
         switch dtype {
@@ -206,7 +206,7 @@ final class TensorMaterializer {
             throw .malformedModel(String(outlined: "tensor '\(label)': external data range offset \(offset) length \(n) runs past the end of '\(location)' (\(file.byteCount) bytes)"))
         }
         guard n == byteCount else {
-            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(formatShape(shape))) needs \(byteCount) bytes of external data, has \(n)"))
+            throw .malformedModel(String(outlined: "tensor '\(label)' (\(dtype.name)\(shape: shape)) needs \(byteCount) bytes of external data, has \(n)"))
         }
         return inPlaceOrCopy(file, offset: offset, dtype: dtype, shape: shape, byteCount: byteCount)
     }

@@ -1,5 +1,5 @@
 /// A string written like a literal with interpolations
-/// (`node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))")`,
+/// (`node.shapeError("X must have rank >= 2, got \(shape: x.shape)")`,
 /// `String(outlined: "…")`, `Console.out("…")`) but built by calls to the
 /// out-of-line functions below instead of inline String code.
 ///
@@ -54,6 +54,18 @@ public struct OutlinedString: ExpressibleByStringInterpolation {
         /// Other integer types (UInt8, Int64, UInt64…): one copy per type.
         @inline(never)
         public mutating func appendInterpolation<T: BinaryInteger>(_ value: T) { text += "\(value)" }
+
+        /// A shape as "[1, 3, 224, 224]" (every shape in a message goes through here:
+        /// one call per shape, no String made and released at the call site).
+        @inline(never)
+        public mutating func appendInterpolation(shape: [Int]) {
+            text += "["
+            for (i, d) in shape.enumerated() {
+                if i > 0 { text += ", " }
+                text += String(d)
+            }
+            text += "]"
+        }
 
         @inline(never)
         public mutating func appendInterpolation(_ value: Float) { text += "\(value)" }

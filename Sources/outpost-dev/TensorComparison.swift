@@ -26,7 +26,7 @@ enum TensorComparison {
             return "type \(got.dtype.name), expected \(want.dtype.name)"
         }
         if got.shape != want.shape {
-            return "shape \(formatShape(got.shape)), expected \(formatShape(want.shape))"
+            return String(outlined: "shape \(shape: got.shape), expected \(shape: want.shape)")
         }
         let n = got.count
         let isFloat = got.dtype == .float32 || got.dtype == .float16

@@ -130,15 +130,8 @@ public final class Tensor {
     }
 
     /// "float32[1, 3, 224, 224]"
-    public var typeDescription: String { String(outlined: "\(dtype.name)\(formatShape(shape))") }
+    public var typeDescription: String { String(outlined: "\(dtype.name)\(shape: shape)") }
 }
 
 /// "[1, 3, 224, 224]"
-public func formatShape(_ shape: [Int]) -> String {
-    var s = "["
-    for (i, d) in shape.enumerated() {
-        if i > 0 { s += ", " }
-        s += String(d)
-    }
-    return s + "]"
-}
+public func formatShape(_ shape: [Int]) -> String { String(outlined: "\(shape: shape)") }

@@ -140,7 +140,7 @@ public final class Session {
                     }
                 }
                 if !ok {
-                    throw .inputMismatch(String(outlined: "input '\(input.name)' has shape \(input.typeDescription), got \(formatShape(feed.shape))"))
+                    throw .inputMismatch(String(outlined: "input '\(input.name)' has shape \(input.typeDescription), got \(shape: feed.shape)"))
                 }
             }
         }

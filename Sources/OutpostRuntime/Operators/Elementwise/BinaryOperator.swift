@@ -82,7 +82,7 @@ final class BinaryOperator: Operator {
                 shapes[1] = [shapes[1][0]] + [Int](repeating: 1, count: shapes[0].count - 2)
             }
             guard let s = Broadcast.shape(shapes[0], shapes[1]), s == shapes[0] else {
-                throw node.shapeError("slope \(formatShape(shapes[1])) does not broadcast to X \(formatShape(shapes[0]))")
+                throw node.shapeError("slope \(shape: shapes[1]) does not broadcast to X \(shape: shapes[0])")
             }
             outShape = s
         } else {

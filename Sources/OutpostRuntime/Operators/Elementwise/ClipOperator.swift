@@ -19,7 +19,7 @@ final class ClipOperator: Operator {
         for i in 1..<min(inputs.count, 3) {
             guard let b = inputs[i] else { continue }
             if b.dtype != x.dtype { throw unsupportedType(b.dtype, input: i) }
-            if b.count != 1 { throw node.shapeError("bound \(i) must be a scalar, got \(formatShape(b.shape))") }
+            if b.count != 1 { throw node.shapeError("bound \(i) must be a scalar, got \(shape: b.shape)") }
         }
         return [TensorType(x.dtype, x.shape)]
     }

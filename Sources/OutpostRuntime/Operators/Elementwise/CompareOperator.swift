@@ -24,7 +24,7 @@ final class CompareOperator: Operator {
         }
         if b.dtype != a.dtype { throw node.invalid("input 1 is \(b.dtype.name) but input 0 is \(a.dtype.name)") }
         guard let out = Broadcast.shape(a.shape, b.shape) else {
-            throw node.shapeError("shapes \(formatShape(a.shape)) and \(formatShape(b.shape)) do not broadcast")
+            throw node.shapeError("shapes \(shape: a.shape) and \(shape: b.shape) do not broadcast")
         }
         loop = BroadcastLoop(inputs: [a.shape, b.shape], output: out)
         return [TensorType(.bool, out)]
@@ -83,7 +83,7 @@ final class WhereOperator: Operator {
         if c.dtype != .bool { throw unsupportedType(c.dtype, input: 0) }
         if x.dtype != y.dtype { throw node.invalid("X is \(x.dtype.name) but Y is \(y.dtype.name)") }
         guard let out = Broadcast.shape([c.shape, x.shape, y.shape]) else {
-            throw node.shapeError("shapes \(formatShape(c.shape)), \(formatShape(x.shape)), \(formatShape(y.shape)) do not broadcast")
+            throw node.shapeError("shapes \(shape: c.shape), \(shape: x.shape), \(shape: y.shape) do not broadcast")
         }
         loop = BroadcastLoop(inputs: [c.shape, x.shape, y.shape], output: out)
         return [TensorType(x.dtype, out)]

@@ -37,7 +37,7 @@ struct ConvAttributes {
         let nd = spatial.count
         var kernel = Array(weights[2...])
         if let ks = kernelShape {
-            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match the weights \(formatShape(weights))") }
+            if ks != kernel { throw node.shapeError("kernel_shape \(shape: ks) does not match the weights \(shape: weights)") }
             kernel = ks
         }
         let strides = try axes(strides, nd, 1, "strides", node)
@@ -141,15 +141,15 @@ final class ConvOperator: Operator {
         try requireDType(x, [.float32], "input X")
         try requireDType(w, [.float32], "weights W")
         let nd = x.shape.count - 2
-        if nd < 1 { throw node.shapeError("input X must have rank >= 3 (N, C, spatial...), got \(formatShape(x.shape))") }
+        if nd < 1 { throw node.shapeError("input X must have rank >= 3 (N, C, spatial...), got \(shape: x.shape)") }
         if nd > 3 { throw node.unsupported("kernel_shape", "\(nd)-D convolution is not supported (1-D to 3-D are)") }
         if w.shape.count != x.shape.count {
-            throw node.shapeError("weights W \(formatShape(w.shape)) must have the rank of X \(formatShape(x.shape))")
+            throw node.shapeError("weights W \(shape: w.shape) must have the rank of X \(shape: x.shape)")
         }
         let group = attributes.group
         let cin = x.shape[1], cout = w.shape[0]
         if cin % group != 0 || cout % group != 0 || w.shape[1] * group != cin {
-            throw node.shapeError("channels do not fit group \(group): X has \(cin), W is \(formatShape(w.shape))")
+            throw node.shapeError("channels do not fit group \(group): X has \(cin), W is \(shape: w.shape)")
         }
         if let b = inputs.count > 2 ? inputs[2] : nil {
             try requireDType(b, [.float32], "bias B")

@@ -26,15 +26,15 @@ final class ConvTransposeOperator: Operator {
         try requireDType(x, [.float32], "input X")
         try requireDType(w, [.float32], "weights W")
         let nd = x.shape.count - 2
-        if nd < 1 { throw node.shapeError("input X must have rank >= 3 (N, C, spatial...), got \(formatShape(x.shape))") }
+        if nd < 1 { throw node.shapeError("input X must have rank >= 3 (N, C, spatial...), got \(shape: x.shape)") }
         if nd > 3 { throw node.unsupported("kernel_shape", "\(nd)-D transposed convolution is not supported (1-D to 3-D are)") }
         if w.shape.count != x.shape.count {
-            throw node.shapeError("weights W \(formatShape(w.shape)) must have the rank of X \(formatShape(x.shape))")
+            throw node.shapeError("weights W \(shape: w.shape) must have the rank of X \(shape: x.shape)")
         }
         let group = attributes.group
         let cin = x.shape[1]
         if w.shape[0] != cin || cin % group != 0 {
-            throw node.shapeError("weights W \(formatShape(w.shape)) do not fit \(cin) input channels in group \(group)")
+            throw node.shapeError("weights W \(shape: w.shape) do not fit \(cin) input channels in group \(group)")
         }
         let cout = w.shape[1] * group
         if let b = inputs.count > 2 ? inputs[2] : nil {
@@ -43,7 +43,7 @@ final class ConvTransposeOperator: Operator {
         }
         var kernel = Array(w.shape[2...])
         if let ks = attributes.kernelShape {
-            if ks != kernel { throw node.shapeError("kernel_shape \(formatShape(ks)) does not match W \(formatShape(w.shape))") }
+            if ks != kernel { throw node.shapeError("kernel_shape \(shape: ks) does not match W \(shape: w.shape)") }
             kernel = ks
         }
         let strides = try attributes.axes(attributes.strides, nd, 1, "strides", node)

@@ -34,7 +34,7 @@ final class GemmOperator: Operator {
         try requireDType(a, [.float32], "input A")
         try requireDType(b, [.float32], "input B")
         if a.shape.count != 2 || b.shape.count != 2 {
-            throw node.shapeError("A \(formatShape(a.shape)) and B \(formatShape(b.shape)) must be matrices")
+            throw node.shapeError("A \(shape: a.shape) and B \(shape: b.shape) must be matrices")
         }
         M = transA ? a.shape[1] : a.shape[0]
         K = transA ? a.shape[0] : a.shape[1]
@@ -46,11 +46,11 @@ final class GemmOperator: Operator {
         cMode = .none
         if let c = inputs.count > 2 ? inputs[2] : nil, beta != 0 {
             try requireDType(c, [.float32], "input C")
-            if c.shape.count > 2 { throw node.shapeError("C \(formatShape(c.shape)) has rank > 2") }
+            if c.shape.count > 2 { throw node.shapeError("C \(shape: c.shape) has rank > 2") }
             let cm = c.shape.count == 2 ? c.shape[0] : 1
             let cn = c.shape.count >= 1 ? c.shape[c.shape.count - 1] : 1
             if (cm != 1 && cm != M) || (cn != 1 && cn != N) {
-                throw node.shapeError("C \(formatShape(c.shape)) does not broadcast to [\(M), \(N)]")
+                throw node.shapeError("C \(shape: c.shape) does not broadcast to [\(M), \(N)]")
             }
             cRowStride = cm == 1 ? 0 : cn
             cColStride = cn == 1 ? 0 : 1

@@ -32,7 +32,7 @@ final class MatMulOperator: Operator {
         K = aShape[aShape.count - 1]
         N = bShape[bShape.count - 1]
         if bShape[bShape.count - 2] != K {
-            throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
+            throw node.shapeError("inner dimensions differ: A \(shape: a.shape), B \(shape: b.shape)")
         }
         let bBatch = Array(bShape.dropLast(2))
         let shapes = try matMulOutputShape(a: a.shape, b: b.shape, M: M, N: N, node)
@@ -108,7 +108,7 @@ func matMulOutputShape(a: [Int], b: [Int], M: Int, N: Int, _ node: Node) throws(
     var batch = [Int]()
     for i in 0..<rank {
         if pa[i] != pb[i] && pa[i] != 1 && pb[i] != 1 {
-            throw node.shapeError("batch dimensions do not broadcast: A \(formatShape(a)), B \(formatShape(b))")
+            throw node.shapeError("batch dimensions do not broadcast: A \(shape: a), B \(shape: b)")
         }
         batch.append(pa[i] == 1 ? pb[i] : pa[i])
     }

@@ -29,7 +29,7 @@ final class BatchNormalizationOperator: Operator {
         for i in 1...4 {
             let p = try requireFloat(inputs, i)
             if p.count != channels {
-                throw node.shapeError("input \(i) has shape \(formatShape(p.shape)), expected [\(channels)]")
+                throw node.shapeError("input \(i) has shape \(shape: p.shape), expected [\(channels)]")
             }
         }
         return [TensorType(.float32, x.shape)]

@@ -16,7 +16,7 @@ final class GroupNormalizationOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try requireFloat(inputs, 0)
-        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))") }
+        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(shape: x.shape)") }
         batches = x.shape[0]
         channels = x.shape[1]
         spatial = Tensor.elementCount(Array(x.shape[2...]))
@@ -25,7 +25,7 @@ final class GroupNormalizationOperator: Operator {
         perGroupScale = scale.count == groups && groups != channels
         let expected = perGroupScale ? groups : channels
         if scale.count != expected || bias.count != expected {
-            throw node.shapeError("scale \(formatShape(scale.shape)) and bias \(formatShape(bias.shape)) must have \(channels) (or \(groups)) entries")
+            throw node.shapeError("scale \(shape: scale.shape) and bias \(shape: bias.shape) must have \(channels) (or \(groups)) entries")
         }
         return [TensorType(.float32, x.shape)]
     }

@@ -13,13 +13,13 @@ final class InstanceNormalizationOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try requireFloat(inputs, 0)
-        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))") }
+        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(shape: x.shape)") }
         batches = x.shape[0]
         channels = x.shape[1]
         spatial = Tensor.elementCount(Array(x.shape[2...]))
         for i in 1...2 {
             let p = try requireFloat(inputs, i)
-            if p.count != channels { throw node.shapeError("input \(i) has shape \(formatShape(p.shape)), expected [\(channels)]") }
+            if p.count != channels { throw node.shapeError("input \(i) has shape \(shape: p.shape), expected [\(channels)]") }
         }
         return [TensorType(.float32, x.shape)]
     }

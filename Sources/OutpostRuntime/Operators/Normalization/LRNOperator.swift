@@ -18,7 +18,7 @@ final class LRNOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try requireFloat(inputs, 0)
-        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(formatShape(x.shape))") }
+        guard x.shape.count >= 2 else { throw node.shapeError("X must have rank >= 2, got \(shape: x.shape)") }
         batches = x.shape[0]
         channels = x.shape[1]
         spatial = Tensor.elementCount(Array(x.shape[2...]))

@@ -25,7 +25,7 @@ final class LayerNormalizationOperator: Operator {
         var s = shape
         while s.count > normShape.count, s.first == 1 { s.removeFirst() }
         guard s.count <= normShape.count, let b = Broadcast.shape(s, normShape), b == normShape else {
-            throw node.shapeError("\(what) \(formatShape(shape)) does not broadcast to the normalised shape \(formatShape(normShape))")
+            throw node.shapeError("\(what) \(shape: shape) does not broadcast to the normalised shape \(shape: normShape)")
         }
         return ReduceOperator.offsets(normShape, Broadcast.strides(of: s, broadcastTo: normShape))
     }

@@ -15,7 +15,7 @@ final class GlobalPoolOperator: Operator {
         let x = try required(inputs, 0)
         try requireDType(x, [.float32], "input")
         guard x.shape.count >= 3 else {
-            throw node.shapeError("expected an N×C×… input with spatial dims, got \(formatShape(x.shape))")
+            throw node.shapeError("expected an N×C×… input with spatial dims, got \(shape: x.shape)")
         }
         planes = x.shape[0] * x.shape[1]
         planeSize = planes > 0 ? x.count / planes : 0

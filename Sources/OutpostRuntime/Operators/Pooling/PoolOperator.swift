@@ -36,7 +36,7 @@ final class PoolOperator: Operator {
         storageOrder = Int32(try node.int("storage_order", default: 0))
         let spatial = x.shape.count - 2
         guard spatial >= 1 && spatial <= 3 else {
-            throw node.shapeError("expected a 1-D, 2-D or 3-D N×C×… input, got \(formatShape(x.shape))")
+            throw node.shapeError("expected a 1-D, 2-D or 3-D N×C×… input, got \(shape: x.shape)")
         }
         guard let kernel = try node.ints("kernel_shape"), kernel.count == spatial else {
             throw node.invalid("kernel_shape must have \(spatial) entries")

@@ -47,13 +47,13 @@ final class QGemmOperator: Operator {
         aType = a.dtype
         bType = b.dtype
         if a.shape.count != 2 || b.shape.count != 2 {
-            throw node.shapeError("A \(formatShape(a.shape)) and B \(formatShape(b.shape)) must be 2-D")
+            throw node.shapeError("A \(shape: a.shape) and B \(shape: b.shape) must be 2-D")
         }
         M = transA ? a.shape[1] : a.shape[0]
         K = transA ? a.shape[0] : a.shape[1]
         let kb = transB ? b.shape[1] : b.shape[0]
         N = transB ? b.shape[0] : b.shape[1]
-        if kb != K { throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))") }
+        if kb != K { throw node.shapeError("inner dimensions differ: A \(shape: a.shape), B \(shape: b.shape)") }
         let sa = try required(inputs, 1), sb = try required(inputs, 4)
         try requireScale(sa, "a_scale"); try requireScalar(sa, "a_scale")
         try requireScale(sb, "b_scale")
@@ -62,12 +62,12 @@ final class QGemmOperator: Operator {
         try requireSameType(zb, b, "b_zero_point")
         zbPerCol = false
         if let zb, zb.count != 1 {
-            if zb.count != N { throw node.unsupported("b_zero_point", "shape \(formatShape(zb.shape)): per tensor or per column (\(N) values) is supported") }
+            if zb.count != N { throw node.unsupported("b_zero_point", "shape \(shape: zb.shape): per tensor or per column (\(N) values) is supported") }
             zbPerCol = true
         }
         scalePerCol = false
         if sb.count != 1 {
-            if sb.count != N { throw node.unsupported("b_scale", "shape \(formatShape(sb.shape)): per tensor or per column (\(N) values) is supported") }
+            if sb.count != N { throw node.unsupported("b_scale", "shape \(shape: sb.shape): per tensor or per column (\(N) values) is supported") }
             scalePerCol = true
         }
         biasKind = .none
@@ -78,7 +78,7 @@ final class QGemmOperator: Operator {
             else if c.count == N && (s.count == 1 || (s.count == 2 && s[0] == 1)) { biasKind = .column }
             else if c.count == M && s.count == 2 && s[1] == 1 { biasKind = .row }
             else {
-                throw node.unsupported("C", "bias of shape \(formatShape(s)) for a [\(M), \(N)] output (per column, per row or one value is supported)")
+                throw node.unsupported("C", "bias of shape \(shape: s) for a [\(M), \(N)] output (per column, per row or one value is supported)")
             }
         }
         if let ys = optionalInput(inputs, 7) {

@@ -48,14 +48,14 @@ final class QLinearAveragePoolOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try AveragePoolRequantization.checkOperands(self, inputs)
         if x.shape.count != kernel.count + 2 {
-            throw node.shapeError("X \(formatShape(x.shape)) must have rank \(kernel.count + 2) for a \(kernel.count)-D kernel")
+            throw node.shapeError("X \(shape: x.shape) must have rank \(kernel.count + 2) for a \(kernel.count)-D kernel")
         }
         type = x.dtype
         inSpatial = Array(x.shape[2...])
         outSpatial = []
         for d in 0..<kernel.count {
             if inSpatial[d] < kernel[d] {
-                throw node.shapeError("the kernel \(formatShape(kernel)) is larger than X's spatial dims \(formatShape(inSpatial))")
+                throw node.shapeError("the kernel \(shape: kernel) is larger than X's spatial dims \(shape: inSpatial)")
             }
             outSpatial.append((inSpatial[d] - kernel[d]) / strides[d] + 1)
         }

@@ -40,7 +40,7 @@ final class QLinearBinaryOperator: Operator {
             try requireScalar(z, what)
         }
         guard let shape = Broadcast.shape(a.shape, b.shape) else {
-            throw node.shapeError("A \(formatShape(a.shape)) and B \(formatShape(b.shape)) do not broadcast")
+            throw node.shapeError("A \(shape: a.shape) and B \(shape: b.shape) do not broadcast")
         }
         type = a.dtype
         let walk = BroadcastLoop(inputs: [a.shape, b.shape], output: shape)

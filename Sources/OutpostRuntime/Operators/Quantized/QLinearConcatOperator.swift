@@ -48,7 +48,7 @@ final class QLinearConcatOperator: Operator {
             try requireSameType(z, t, "zero point of input \(k)"); try requireScalar(z, "zero point of input \(k)")
             if t.shape.count != rank { throw node.shapeError("input \(k) has rank \(t.shape.count), expected \(rank)") }
             for d in 0..<rank where d != a && t.shape[d] != first.shape[d] {
-                throw node.shapeError("input \(k) \(formatShape(t.shape)) differs from \(formatShape(first.shape)) off the axis")
+                throw node.shapeError("input \(k) \(shape: t.shape) differs from \(shape: first.shape) off the axis")
             }
             out[a] += t.shape[a]
             rowBytes.append(t.shape[a] * innerSize)

@@ -18,7 +18,7 @@ final class QLinearGlobalAveragePoolOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try AveragePoolRequantization.checkOperands(self, inputs)
         let rank = x.shape.count
-        if rank < 3 { throw node.shapeError("X must have rank >= 3, got \(formatShape(x.shape))") }
+        if rank < 3 { throw node.shapeError("X must have rank >= 3, got \(shape: x.shape)") }
         type = x.dtype
         batch = x.shape[0]
         var out = x.shape

@@ -17,13 +17,13 @@ struct QuantAxisLayout {
         }
         let n = Tensor.elementCount(scale)
         if scale.count > 1 {
-            throw node.unsupported("block_size", "scale of shape \(formatShape(scale)) means blocked quantization, which is not supported")
+            throw node.unsupported("block_size", "scale of shape \(shape: scale) means blocked quantization, which is not supported")
         }
         outer = Tensor.elementCount(shape)
         if n == 1 { return }
         let a = try op.normalizedAxis(axis, rank: shape.count)
         if shape[a] != n {
-            throw node.shapeError("scale has \(n) values but axis \(a) of \(formatShape(shape)) has \(shape[a])")
+            throw node.shapeError("scale has \(n) values but axis \(a) of \(shape: shape) has \(shape[a])")
         }
         perAxis = true
         outer = Tensor.elementCount(Array(shape[..<a]))
@@ -65,7 +65,7 @@ final class QuantizeLinearOperator: Operator {
                 throw node.invalid("output_dtype \(DType.onnxName(outputDType)) differs from y_zero_point's type \(zp.dtype.name)")
             }
             if zp.shape != scale.shape && zp.count != scale.count {
-                throw node.shapeError("y_zero_point \(formatShape(zp.shape)) does not match y_scale \(formatShape(scale.shape))")
+                throw node.shapeError("y_zero_point \(shape: zp.shape) does not match y_scale \(shape: scale.shape)")
             }
         } else {
             switch outputDType {
@@ -134,7 +134,7 @@ final class DequantizeLinearOperator: Operator {
         try requireScale(scale, "x_scale")
         try requireSameType(zp, x, "x_zero_point")
         if let zp, zp.count != scale.count {
-            throw node.shapeError("x_zero_point \(formatShape(zp.shape)) does not match x_scale \(formatShape(scale.shape))")
+            throw node.shapeError("x_zero_point \(shape: zp.shape) does not match x_scale \(shape: scale.shape)")
         }
         outType = scale.dtype
         if outputDType != 0 {

@@ -76,20 +76,20 @@ final class QuantizedConvOperator: Operator {
         try requireScalar(zx, "x_zero_point")
         try requireSameType(zw, w, "w_zero_point")
         let nd = x.shape.count - 2
-        if nd < 1 { throw node.shapeError("input x must have rank >= 3 (N, C, spatial...), got \(formatShape(x.shape))") }
+        if nd < 1 { throw node.shapeError("input x must have rank >= 3 (N, C, spatial...), got \(shape: x.shape)") }
         if nd > 3 { throw node.unsupported("kernel_shape", "\(nd)-D convolution is not supported (1-D to 3-D are)") }
         if w.shape.count != x.shape.count {
-            throw node.shapeError("weights w \(formatShape(w.shape)) must have the rank of x \(formatShape(x.shape))")
+            throw node.shapeError("weights w \(shape: w.shape) must have the rank of x \(shape: x.shape)")
         }
         let group = attributes.group
         let cin = x.shape[1]
         cout = w.shape[0]
         if cin % group != 0 || cout % group != 0 || w.shape[1] * group != cin {
-            throw node.shapeError("channels do not fit group \(group): x has \(cin), w is \(formatShape(w.shape))")
+            throw node.shapeError("channels do not fit group \(group): x has \(cin), w is \(shape: w.shape)")
         }
         zwPerChannel = false
         if let zw, zw.count != 1 {
-            if zw.count != cout { throw node.unsupported("w_zero_point", "shape \(formatShape(zw.shape)): per tensor or per output channel (\(cout) values) is supported") }
+            if zw.count != cout { throw node.unsupported("w_zero_point", "shape \(shape: zw.shape): per tensor or per output channel (\(cout) values) is supported") }
             zwPerChannel = true
         }
         scalePerChannel = false
@@ -99,7 +99,7 @@ final class QuantizedConvOperator: Operator {
             try requireScale(sw, "w_scale")
             try requireScale(sy, "y_scale"); try requireScalar(sy, "y_scale")
             if sw.count != 1 {
-                if sw.count != cout { throw node.unsupported("w_scale", "shape \(formatShape(sw.shape)): per tensor or per output channel (\(cout) values) is supported") }
+                if sw.count != cout { throw node.unsupported("w_scale", "shape \(shape: sw.shape): per tensor or per output channel (\(cout) values) is supported") }
                 scalePerChannel = true
             }
             let yz = optionalInput(inputs, 7)

@@ -66,7 +66,7 @@ final class QuantizedMatMulOperator: Operator {
         K = aShape[aShape.count - 1]
         N = bShape[bShape.count - 1]
         if bShape[bShape.count - 2] != K {
-            throw node.shapeError("inner dimensions differ: A \(formatShape(a.shape)), B \(formatShape(b.shape))")
+            throw node.shapeError("inner dimensions differ: A \(shape: a.shape), B \(shape: b.shape)")
         }
         // Quantization parameters.
         let za = optionalInput(inputs, zaIndex), zb = optionalInput(inputs, zbIndex)
@@ -75,13 +75,13 @@ final class QuantizedMatMulOperator: Operator {
         zaPerRow = false
         if let za, za.count != 1 {
             if kind == .qlinear || za.count != M {
-                throw node.unsupported("a_zero_point", "shape \(formatShape(za.shape)): per tensor\(kind == .integer ? " or per row (\(M) values)" : "") is supported")
+                throw node.unsupported("a_zero_point", "shape \(shape: za.shape): per tensor\(kind == .integer ? " or per row (\(M) values)" : "") is supported")
             }
             zaPerRow = true
         }
         zbPerCol = false
         if let zb, zb.count != 1 {
-            if zb.count != N { throw node.unsupported("b_zero_point", "shape \(formatShape(zb.shape)): per tensor or per column (\(N) values) is supported") }
+            if zb.count != N { throw node.unsupported("b_zero_point", "shape \(shape: zb.shape): per tensor or per column (\(N) values) is supported") }
             zbPerCol = true
         }
         scalePerCol = false
@@ -91,7 +91,7 @@ final class QuantizedMatMulOperator: Operator {
             try requireScale(sb, "b_scale")
             try requireScale(sy, "y_scale"); try requireScalar(sy, "y_scale")
             if sb.count != 1 {
-                if sb.count != N { throw node.unsupported("b_scale", "shape \(formatShape(sb.shape)): per tensor or per column (\(N) values) is supported") }
+                if sb.count != N { throw node.unsupported("b_scale", "shape \(shape: sb.shape): per tensor or per column (\(N) values) is supported") }
                 scalePerCol = true
             }
             let yz = optionalInput(inputs, 7)

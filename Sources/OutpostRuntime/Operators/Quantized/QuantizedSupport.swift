@@ -28,7 +28,7 @@ extension Operator {
     func requireScalar(_ v: ValueType?, _ what: String) throws(OutpostError) {
         guard let v else { return }
         if v.count != 1 {
-            throw node.unsupported(what, "must be a scalar (per-tensor quantization), got shape \(formatShape(v.shape))")
+            throw node.unsupported(what, "must be a scalar (per-tensor quantization), got shape \(shape: v.shape)")
         }
     }
 

@@ -21,10 +21,10 @@ final class ConcatOperator: Operator {
                 throw node.shapeError("inputs mix \(first.dtype.name) and \(v.dtype.name)")
             }
             guard v.shape.count == rank else {
-                throw node.shapeError("input shapes \(formatShape(first.shape)) and \(formatShape(v.shape)) have different ranks")
+                throw node.shapeError("input shapes \(shape: first.shape) and \(shape: v.shape) have different ranks")
             }
             for k in 0..<rank where k != axis && v.shape[k] != first.shape[k] {
-                throw node.shapeError("input shapes \(formatShape(first.shape)) and \(formatShape(v.shape)) differ outside axis \(axis)")
+                throw node.shapeError("input shapes \(shape: first.shape) and \(shape: v.shape) differ outside axis \(axis)")
             }
             shape[axis] += v.shape[axis]
             blockBytes.append(v.shape[axis] * inner * v.dtype.size)

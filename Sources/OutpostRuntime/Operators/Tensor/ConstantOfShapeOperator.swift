@@ -11,7 +11,7 @@ final class ConstantOfShapeOperator: Operator {
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         guard value.count == 1 else { throw node.invalid("value must hold exactly one element") }
         let shape = try requiredConstant(inputs, 0, "shape").integerValues()
-        for d in shape where d < 0 { throw node.shapeError("negative dimension in \(formatShape(shape))") }
+        for d in shape where d < 0 { throw node.shapeError("negative dimension in \(shape: shape)") }
         return [TensorType(value.dtype, shape)]
     }
 

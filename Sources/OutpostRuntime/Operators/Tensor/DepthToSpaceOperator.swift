@@ -11,7 +11,7 @@ final class DepthToSpaceOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
-        guard x.shape.count == 4 else { throw node.shapeError("input must be 4-D NCHW, got \(formatShape(x.shape))") }
+        guard x.shape.count == 4 else { throw node.shapeError("input must be 4-D NCHW, got \(shape: x.shape)") }
         let b = try node.int("blocksize", default: 0)
         guard b > 0 else { throw node.invalid("blocksize must be positive") }
         let n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3]

@@ -18,7 +18,7 @@ final class ExpandOperator: Operator {
         switch kind {
         case .expand:
             guard let s = Broadcast.shape(x.shape, operand) else {
-                throw node.shapeError("cannot broadcast \(formatShape(x.shape)) to \(formatShape(operand))")
+                throw node.shapeError("cannot broadcast \(shape: x.shape) to \(shape: operand)")
             }
             outShape = s
             srcShape = [Int](repeating: 1, count: s.count - x.shape.count) + x.shape

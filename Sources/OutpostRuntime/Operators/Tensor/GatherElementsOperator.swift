@@ -13,11 +13,11 @@ final class GatherElementsOperator: Operator {
         try requireDType(idx, [.int64, .int32], "indices")
         let rank = x.shape.count
         guard idx.shape.count == rank, rank > 0 else {
-            throw node.shapeError("indices \(formatShape(idx.shape)) must have the rank of data \(formatShape(x.shape))")
+            throw node.shapeError("indices \(shape: idx.shape) must have the rank of data \(shape: x.shape)")
         }
         axis = try normalizedAxis(try node.int("axis", default: 0), rank: rank)
         for k in 0..<rank where k != axis && idx.shape[k] > x.shape[k] {
-            throw node.shapeError("indices \(formatShape(idx.shape)) exceed data \(formatShape(x.shape)) on axis \(k)")
+            throw node.shapeError("indices \(shape: idx.shape) exceed data \(shape: x.shape) on axis \(k)")
         }
         axisDim = x.shape[axis]
         outStrides = Tensor.strides(of: idx.shape)

@@ -20,9 +20,9 @@ final class GatherNDOperator: Operator {
         let r = x.shape.count, q = idx.shape.count
         guard q >= 1, r >= 1, b >= 0, b < min(q, r) else { throw node.shapeError("batch_dims \(b) does not fit data rank \(r) and indices rank \(q)") }
         let k = idx.shape[q - 1]
-        guard k >= 1, k <= r - b else { throw node.shapeError("index tuples of length \(k) do not fit data \(formatShape(x.shape)) with batch_dims \(b)") }
+        guard k >= 1, k <= r - b else { throw node.shapeError("index tuples of length \(k) do not fit data \(shape: x.shape) with batch_dims \(b)") }
         for i in 0..<b where x.shape[i] != idx.shape[i] {
-            throw node.shapeError("batch dims of data \(formatShape(x.shape)) and indices \(formatShape(idx.shape)) differ")
+            throw node.shapeError("batch dims of data \(shape: x.shape) and indices \(shape: idx.shape) differ")
         }
         batches = 1
         for d in x.shape.prefix(b) { batches *= d }

@@ -34,7 +34,7 @@ final class ReshapeOperator: Operator {
                 for a in axes {
                     let k = try normalizedAxis(a, rank: rank, "squeeze axis")
                     guard x.shape[k] == 1 else {
-                        throw node.shapeError("cannot squeeze axis \(a) of size \(x.shape[k]) (input \(formatShape(x.shape)))")
+                        throw node.shapeError("cannot squeeze axis \(a) of size \(x.shape[k]) (input \(shape: x.shape))")
                     }
                     drop[k] = true
                 }
@@ -83,17 +83,17 @@ final class ReshapeOperator: Operator {
         var known = 1
         for (i, d) in target.enumerated() {
             if d == -1 {
-                guard inferred < 0 else { throw node.shapeError("more than one -1 in shape \(formatShape(target))") }
+                guard inferred < 0 else { throw node.shapeError("more than one -1 in shape \(shape: target)") }
                 inferred = i
                 shape.append(1)
             } else if d == 0 && !allowZero {
                 guard i < x.shape.count else {
-                    throw node.shapeError("0 at position \(i) of shape \(formatShape(target)) copies a dimension the input \(formatShape(x.shape)) does not have")
+                    throw node.shapeError("0 at position \(i) of shape \(shape: target) copies a dimension the input \(shape: x.shape) does not have")
                 }
                 shape.append(x.shape[i])
                 known *= x.shape[i]
             } else if d < 0 {
-                throw node.shapeError("invalid dimension \(d) in shape \(formatShape(target))")
+                throw node.shapeError("invalid dimension \(d) in shape \(shape: target)")
             } else {
                 shape.append(d)
                 known *= d
@@ -101,12 +101,12 @@ final class ReshapeOperator: Operator {
         }
         if inferred >= 0 {
             guard known > 0, x.count % known == 0 else {
-                throw node.shapeError("cannot reshape \(formatShape(x.shape)) to \(formatShape(target))")
+                throw node.shapeError("cannot reshape \(shape: x.shape) to \(shape: target)")
             }
             shape[inferred] = x.count / known
         }
         guard Tensor.elementCount(shape) == x.count else {
-            throw node.shapeError("cannot reshape \(formatShape(x.shape)) (\(x.count) elements) to \(formatShape(shape))")
+            throw node.shapeError("cannot reshape \(shape: x.shape) (\(x.count) elements) to \(shape: shape)")
         }
         return shape
     }

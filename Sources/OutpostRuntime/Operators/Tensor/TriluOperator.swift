@@ -7,7 +7,7 @@ final class TriluOperator: Operator {
 
     override func plan(_ inputs: [ValueType?]) throws(OutpostError) -> [TensorType] {
         let x = try required(inputs, 0)
-        guard x.shape.count >= 2 else { throw node.shapeError("input must have rank >= 2, got \(formatShape(x.shape))") }
+        guard x.shape.count >= 2 else { throw node.shapeError("input must have rank >= 2, got \(shape: x.shape)") }
         rows = x.shape[x.shape.count - 2]
         cols = x.shape[x.shape.count - 1]
         batch = rows * cols > 0 ? x.count / (rows * cols) : 0
