@@ -124,10 +124,7 @@ final class BinaryOperator: Operator {
         }
         switch x0.dtype {
         case .float32: runFloat(inputs, y, ctx.pool)
-        case .int32: runInteger(inputs, y, Int32.self)
-        case .int64: runInteger(inputs, y, Int64.self)
-        case .int8: runInteger(inputs, y, Int8.self)
-        case .uint8: runInteger(inputs, y, UInt8.self)
+        case .int32, .int64, .int8, .uint8: runInteger(inputs, y)
         default: throw unsupportedType(x0.dtype, input: 0)
         }
     }
@@ -154,8 +151,17 @@ final class BinaryOperator: Operator {
         }
     }
 
-    private func runInteger<T: FixedWidthInteger>(_ inputs: [Tensor?], _ y: Tensor, _: T.Type) {
-        let f: (T, T) -> T
+    /// Every integer type through one Int64 loop: the inputs widened (sign- or
+    /// zero-extended), the operation in Int64, the result truncated to the type. The
+    /// bits are those of the same operation in the narrow type: wrapping add, sub, mul
+    /// and PRelu truncate to the same value; T.min / -1 gives 2^(n-1), which truncates
+    /// back to T.min (= a, what the narrow division returns on overflow); remainders
+    /// and min/max of widened values fit in T; bitwise operations and shifts (below the
+    /// type's width) act on the same low bits. One specialization instead of four
+    /// (≈4 KB of device code); integer tensors are small (shapes, indices).
+    private func runInteger(_ inputs: [Tensor?], _ y: Tensor) {
+        let width = Int64(y.dtype.size * 8)
+        let f: (Int64, Int64) -> Int64
         switch kind {
         case .add, .sum, .mean: f = { $0 &+ $1 }
         case .sub: f = { $0 &- $1 }
@@ -183,14 +189,38 @@ final class BinaryOperator: Operator {
         case .bitAnd: f = { $0 & $1 }
         case .bitOr: f = { $0 | $1 }
         case .bitXor: f = { $0 ^ $1 }
-        case .shiftLeft: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a << b }
-        case .shiftRight: f = { a, b in b < 0 || b >= T.bitWidth ? 0 : a >> b }
+        case .shiftLeft: f = { a, b in b < 0 || b >= width ? 0 : a << b }
+        case .shiftRight: f = { a, b in b < 0 || b >= width ? 0 : a >> b }
         }
-        let dst = y.pointer(T.self)
-        for (k, loop) in loops.enumerated() {
-            let a = k == 0 ? inputs[0]!.pointer(T.self) : dst
-            loop.map2(UnsafePointer(a), UnsafePointer(inputs[k + 1]!.pointer(T.self)), dst, f)
+        if outCount == 0 { return }
+        var acc = [Int64](repeating: 0, count: outCount)
+        let first = Self.widened(inputs[0]!)
+        acc.withUnsafeMutableBufferPointer { out in
+            let dst = out.baseAddress!
+            for (k, loop) in loops.enumerated() {
+                let b = Self.widened(inputs[k + 1]!)
+                first.withUnsafeBufferPointer { a0 in
+                    b.withUnsafeBufferPointer { pb in
+                        loop.map2(k == 0 ? a0.baseAddress! : UnsafePointer(dst), pb.baseAddress!, dst, f)
+                    }
+                }
+            }
         }
+        let raw = y.raw
+        for i in 0..<outCount {
+            switch y.dtype {
+            case .int64: raw.storeBytes(of: acc[i], toByteOffset: 8 * i, as: Int64.self)
+            case .int32: raw.storeBytes(of: Int32(truncatingIfNeeded: acc[i]), toByteOffset: 4 * i, as: Int32.self)
+            default: raw.storeBytes(of: UInt8(truncatingIfNeeded: acc[i]), toByteOffset: i, as: UInt8.self)
+            }
+        }
+    }
+
+    /// An integer tensor's elements as Int64 (sign-extended, uint8 zero-extended).
+    private static func widened(_ t: Tensor) -> [Int64] {
+        var out = [Int64](repeating: 0, count: max(t.count, 1))
+        for i in 0..<t.count { out[i] = Int64(t.integer(at: i)) }
+        return out
     }
 
     // ---- Pow: the exponent may have another type than the base ------------------
