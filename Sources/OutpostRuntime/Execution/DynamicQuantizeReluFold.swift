@@ -32,8 +32,6 @@ struct DynamicQuantizeReluFold {
             graph.nodes[i] = fused
             removed.insert(r)
         }
-        if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-        }
+        graph.removeNodes(removed)
     }
 }

@@ -104,7 +104,7 @@ struct GraphOptimizer {
             removed.insert(bnIndex)
         }
         if !removed.isEmpty {
-            removeNodes(removed)
+            graph.removeNodes(removed)
             pruneUnusedInitializers()
         }
     }
@@ -130,9 +130,7 @@ struct GraphOptimizer {
             graph.nodes[producerIndex] = fused
             removed.insert(actIndex)
         }
-        if !removed.isEmpty {
-            removeNodes(removed)
-        }
+        graph.removeNodes(removed)
     }
 
     // ---- Conv + SiLU (x * sigmoid(x)) ---------------------------------------
@@ -162,9 +160,7 @@ struct GraphOptimizer {
                 break
             }
         }
-        if !removed.isEmpty {
-            removeNodes(removed)
-        }
+        graph.removeNodes(removed)
     }
 
     /// The fusable activation a node computes (name, parameters), or nil.
@@ -201,11 +197,6 @@ struct GraphOptimizer {
         default:
             return nil
         }
-    }
-
-    /// Drops the nodes at these indices (the ones a rewrite absorbed).
-    private func removeNodes(_ indices: NodeIndexSet) {
-        graph.nodes = graph.nodes.enumerated().filter { !indices.contains($0.offset) }.map { $0.element }
     }
 
     /// Drops initializers no node reads any more (weights replaced by folding).

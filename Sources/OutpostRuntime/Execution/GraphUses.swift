@@ -1,5 +1,7 @@
 /// Who reads and who writes each value: what the graph rewrites (GraphOptimizer's
-/// passes, QLinearSiLUFusion, IntegerConvScaleFusion) check before fusing nodes.
+/// passes, QDQFolding, QLinearSiLUFusion, IntegerConvScaleFusion,
+/// DynamicQuantizeReluFold) check before fusing nodes, and how they drop the nodes a
+/// fusion absorbed.
 extension Graph {
     /// How many nodes read each value (graph outputs count as a reader).
     func consumerCounts() -> [String: Int] {
@@ -18,5 +20,12 @@ extension Graph {
             for o in node.outputs where !o.isEmpty { map[o] = i }
         }
         return map
+    }
+
+    /// Drops the nodes at these indices (the ones a rewrite absorbed), keeping the
+    /// others in order.
+    func removeNodes(_ indices: NodeIndexSet) {
+        if indices.isEmpty { return }
+        nodes = nodes.enumerated().filter { !indices.contains($0.offset) }.map { $0.element }
     }
 }

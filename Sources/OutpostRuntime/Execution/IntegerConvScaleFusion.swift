@@ -126,8 +126,6 @@ struct IntegerConvScaleFusion {
             removed.insert(convIndex)
             removed.insert(castIndex)
         }
-        if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-        }
+        graph.removeNodes(removed)
     }
 }

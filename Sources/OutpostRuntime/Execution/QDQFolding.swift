@@ -96,9 +96,7 @@ public struct QDQFolding {
                 misses.append(Miss(node: node.displayName, opType: node.opType, reason: reason))
             }
         }
-        if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-        }
+        graph.removeNodes(removed)
         for (name, t) in ctx.newInitializers { graph.initializers[name] = t }
         removeDeadDequantize()
         return misses

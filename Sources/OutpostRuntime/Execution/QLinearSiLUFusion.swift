@@ -43,8 +43,6 @@ struct QLinearSiLUFusion {
                 break
             }
         }
-        if !removed.isEmpty {
-            graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map { $0.element }
-        }
+        graph.removeNodes(removed)
     }
 }
